@@ -1,0 +1,186 @@
+/** Loads a kit's YAML file, validates it against the schema and cross-checks it; every problem names its path. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseDocument } from 'yaml';
+import { type KitConfig, KitConfigSchema } from './schema.js';
+
+export interface ConfigProblem {
+  /** Where, as a reader would write it: `machines[2].thresholds.runAbove`. */
+  path: string;
+  en: string;
+  ja: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(
+      `${file}: ${problems.length} problem(s) in the kit configuration / 設定ファイルに ${problems.length} 件の誤り\n` +
+        problems.map((p) => `  ${p.path}: ${p.en} / ${p.ja}`).join('\n'),
+    );
+  }
+}
+
+// ajv-i18n is CommonJS whose typings declare an ES default export that does not exist at run time.
+const localizeJa = createRequire(import.meta.url)('ajv-i18n/localize/ja') as (errors: ErrorObject[]) => void;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, messages: true });
+const validate = ajv.compile<KitConfig>(KitConfigSchema);
+
+function readablePath(instancePath: string): string {
+  const path = instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`))
+    .join('');
+  return path.startsWith('.') ? path.slice(1) : path || '(top)';
+}
+
+function schemaProblems(errors: ErrorObject[]): ConfigProblem[] {
+  // A failed union (a machine source is either {node, channel} or {gpio}) reports once, not once per branch.
+  const unions = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath);
+  const kept = errors.filter(
+    (e) => e.keyword === 'anyOf' || !unions.some((u) => e.instancePath.startsWith(u) && e.schemaPath.includes('/anyOf/')),
+  );
+  const english = kept.map((e) => ({ ...e }));
+  localizeJa(kept);
+  return kept.map((e, i) => {
+    const en = english[i] as ErrorObject;
+    const path = readablePath(e.instancePath);
+    if (e.keyword === 'anyOf') {
+      return { path, en: 'must be either {node, channel} or {gpio}', ja: '{node, channel} か {gpio} のどちらかを指定してください' };
+    }
+    if (e.keyword === 'additionalProperties') {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      return { path: path === '(top)' ? key : `${path}.${key}`, en: 'unknown key', ja: '知らないキーです（綴りを確認してください）' };
+    }
+    if (e.keyword === 'required') {
+      const key = (e.params as { missingProperty: string }).missingProperty;
+      return { path: path === '(top)' ? key : `${path}.${key}`, en: 'is required', ja: '必須です' };
+    }
+    return { path, en: en.message ?? 'is invalid', ja: e.message ?? '不正な値です' };
+  });
+}
+
+function duplicates<T>(items: T[], key: (item: T) => string, where: string, problems: ConfigProblem[]): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const value = key(item);
+    if (seen.has(value)) problems.push({ path: `${where}[${i}]`, en: `duplicate id "${value}"`, ja: `ID「${value}」が重複しています` });
+    seen.add(value);
+  });
+}
+
+/** Rules a schema cannot say: references between sections, ordered thresholds, unique ids. */
+export function crossCheck(config: KitConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const nodes = new Set(config.sources.serial.map((s) => s.id));
+  const inputs = new Set(config.sources.gpio.map((g) => g.id));
+  duplicates(config.sources.serial, (s) => s.id, 'sources.serial', problems);
+  duplicates(config.sources.gpio, (g) => g.id, 'sources.gpio', problems);
+  duplicates(config.machines, (m) => m.id, 'machines', problems);
+  duplicates(config.zones, (z) => z.id, 'zones', problems);
+  duplicates(config.broker.accounts, (a) => a.username, 'broker.accounts', problems);
+  duplicates(config.sources.gpio, (g) => String(g.pin), 'sources.gpio', problems);
+
+  const channelsUsed = new Map<string, string>();
+  const claim = (key: string, path: string) => {
+    const other = channelsUsed.get(key);
+    if (other) problems.push({ path, en: `channel already used by ${other}`, ja: `このチャンネルは ${other} が使っています` });
+    channelsUsed.set(key, path);
+  };
+
+  config.machines.forEach((machine, i) => {
+    const at = `machines[${i}]`;
+    if ('gpio' in machine.source) {
+      if (!inputs.has(machine.source.gpio)) {
+        problems.push({ path: `${at}.source.gpio`, en: `no GPIO input "${machine.source.gpio}" in sources.gpio`, ja: `sources.gpio に「${machine.source.gpio}」がありません` });
+      }
+      if (machine.thresholds) problems.push({ path: `${at}.thresholds`, en: 'a digital input has no current thresholds', ja: 'デジタル入力には電流しきい値は不要です' });
+      claim(`gpio:${machine.source.gpio}`, at);
+      return;
+    }
+    if (!nodes.has(machine.source.node)) {
+      problems.push({ path: `${at}.source.node`, en: `no sensor node "${machine.source.node}" in sources.serial`, ja: `sources.serial に「${machine.source.node}」がありません` });
+    }
+    claim(`${machine.source.node}:${machine.source.channel}`, at);
+    const t = machine.thresholds;
+    if (!t) {
+      problems.push({ path: `${at}.thresholds`, en: 'is required for a current (CT) channel', ja: '電流（CT）チャンネルには必須です' });
+    } else if (t.runAbove <= t.idleAbove) {
+      problems.push({ path: `${at}.thresholds.runAbove`, en: 'must be greater than idleAbove', ja: 'idleAbove より大きくしてください' });
+    } else if (t.hysteresis >= t.runAbove - t.idleAbove || t.hysteresis > t.idleAbove) {
+      problems.push({
+        path: `${at}.thresholds.hysteresis`,
+        en: 'must be smaller than idleAbove and than runAbove − idleAbove',
+        ja: 'idleAbove および runAbove − idleAbove より小さくしてください',
+      });
+    }
+  });
+
+  config.zones.forEach((zone, i) => {
+    if (!nodes.has(zone.source.node)) {
+      problems.push({ path: `zones[${i}].source.node`, en: `no sensor node "${zone.source.node}" in sources.serial`, ja: `sources.serial に「${zone.source.node}」がありません` });
+    }
+    claim(`${zone.source.node}:${zone.source.channel}`, `zones[${i}]`);
+  });
+
+  config.broker.accounts.forEach((account, i) => {
+    const at = `broker.accounts[${i}]`;
+    if (!account.password && !account.passwordHash) {
+      problems.push({ path: at, en: 'needs passwordHash (or password)', ja: 'passwordHash（または password）が必要です' });
+    }
+    if (account.role === 'node' && !account.node) problems.push({ path: `${at}.node`, en: 'is required for role node', ja: 'role が node のときは必須です' });
+    if (account.node && !nodes.has(account.node)) {
+      problems.push({ path: `${at}.node`, en: `no sensor node "${account.node}" in sources.serial`, ja: `sources.serial に「${account.node}」がありません` });
+    }
+  });
+
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: config.kit.timeZone });
+  } catch {
+    problems.push({ path: 'kit.timeZone', en: 'unknown IANA time zone', ja: '不明なタイムゾーンです（例: Asia/Tokyo）' });
+  }
+  return problems;
+}
+
+/** Validates an already-parsed object; fills in defaults in place. */
+export function parseKitConfig(raw: unknown, file = '(config)'): KitConfig {
+  if (!validate(raw)) throw new ConfigError(file, schemaProblems(validate.errors ?? []));
+  const problems = crossCheck(raw);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return raw;
+}
+
+export function parseKitYaml(text: string, file = '(config)'): KitConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => {
+        const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(yaml)';
+        return { path: where, en: e.message.split('\n')[0] ?? 'YAML syntax error', ja: 'YAML の書式が正しくありません' };
+      }),
+    );
+  }
+  return parseKitConfig(doc.toJS() ?? {}, file);
+}
+
+export function loadKitConfig(file: string): KitConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(file, [{ path: '(file)', en: `cannot read: ${(cause as Error).message}`, ja: 'ファイルを読めません' }]);
+  }
+  return parseKitYaml(text, file);
+}
+
+/** A copy safe to log: every password and hash replaced. */
+export function redactSecrets(config: KitConfig): KitConfig {
+  return JSON.parse(JSON.stringify(config, (key, value) => (/^password(Hash)?$/.test(key) ? '[redacted]' : value)));
+}

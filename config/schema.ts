@@ -1,0 +1,178 @@
+/** The kit configuration schema: one YAML file per kit, validated against this at load. */
+import { type Static, Type as T } from '@sinclair/typebox';
+
+const Id = T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description: 'lower-case letters, digits, - and _; at most 32' });
+const Name = T.String({ minLength: 1, maxLength: 64 });
+const strict = { additionalProperties: false } as const;
+
+const Kit = T.Object(
+  {
+    id: Id,
+    site: Name,
+    timeZone: T.String({ default: 'Asia/Tokyo', minLength: 1 }),
+    locale: T.Union([T.Literal('ja'), T.Literal('en')], { default: 'ja' }),
+  },
+  strict,
+);
+
+const Simulator = T.Object(
+  {
+    scenario: T.String({ minLength: 1, description: 'a firmware-sim scenario name (normal-day, heat-wave, breakdown) or a path' }),
+    linesPerSecond: T.Number({ exclusiveMinimum: 0, maximum: 100000, default: 1 }),
+  },
+  strict,
+);
+
+const SerialNode = T.Object(
+  {
+    id: Id,
+    /** /dev/ttyUSB0, or better /dev/serial/by-id/usb-… which survives re-plugging; for a simulated node, where its pty appears. */
+    path: T.String({ minLength: 1 }),
+    baudRate: T.Integer({ minimum: 1200, maximum: 3000000, default: 115200 }),
+    silentAfterSeconds: T.Number({ exclusiveMinimum: 0, default: 30 }),
+    simulator: T.Optional(Simulator),
+  },
+  strict,
+);
+
+const GpioInput = T.Object(
+  {
+    id: Id,
+    /** BCM pin number as printed on pinout diagrams; the sysfs base of the chip is added at run time. */
+    pin: T.Integer({ minimum: 0, maximum: 53 }),
+    activeLow: T.Boolean({ default: false }),
+    debounceMs: T.Integer({ minimum: 0, maximum: 10000, default: 50 }),
+  },
+  strict,
+);
+
+const ChannelRef = T.Object({ node: Id, channel: Id }, strict);
+const GpioRef = T.Object({ gpio: Id }, strict);
+
+const Thresholds = T.Object(
+  {
+    /** RMS amps above which the machine is at least idle (controls and pumps on). */
+    idleAbove: T.Number({ minimum: 0 }),
+    /** RMS amps above which the machine is running. */
+    runAbove: T.Number({ exclusiveMinimum: 0 }),
+    /** Amps a reading must fall below a threshold before the state drops, so noise at the limit does not flap. */
+    hysteresis: T.Number({ minimum: 0, default: 0.2 }),
+  },
+  strict,
+);
+
+const Machine = T.Object(
+  {
+    id: Id,
+    name: Name,
+    nameEn: T.Optional(Name),
+    source: T.Union([ChannelRef, GpioRef]),
+    thresholds: T.Optional(Thresholds),
+    minDwellSeconds: T.Number({ minimum: 0, default: 5 }),
+    silentAfterSeconds: T.Number({ exclusiveMinimum: 0, default: 30 }),
+  },
+  strict,
+);
+
+const Zone = T.Object({ id: Id, name: Name, nameEn: T.Optional(Name), source: ChannelRef }, strict);
+
+const Account = T.Object(
+  {
+    username: T.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    /** scrypt hash made by `minotake hash-password`; a plain `password` is accepted for a bench kit only. */
+    passwordHash: T.Optional(T.String({ pattern: '^scrypt\\$' })),
+    password: T.Optional(T.String({ minLength: 8 })),
+    /** edge: publishes readings and states for the whole kit; node: publishes only under its own node; reader: subscribes only. */
+    role: T.Union([T.Literal('edge'), T.Literal('node'), T.Literal('reader')]),
+    node: T.Optional(Id),
+  },
+  strict,
+);
+
+const Broker = T.Object(
+  {
+    host: T.String({ default: '0.0.0.0' }),
+    port: T.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
+    accounts: T.Array(Account, { default: [] }),
+  },
+  strict,
+);
+
+const Influx = T.Object(
+  {
+    url: T.String({ pattern: '^https?://' }),
+    username: T.Optional(T.String()),
+    password: T.Optional(T.String()),
+  },
+  strict,
+);
+
+const Storage = T.Object(
+  {
+    /** Without it the kit starts and manages its own influxd under dataDir. */
+    influx: T.Optional(Influx),
+    database: T.String({ pattern: '^[A-Za-z0-9_]{1,64}$', default: 'minotake' }),
+    batchSize: T.Integer({ minimum: 1, maximum: 100000, default: 5000 }),
+    flushIntervalMs: T.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
+    spool: T.Object(
+      {
+        maxMegabytes: T.Number({ exclusiveMinimum: 0, default: 256 }),
+        segmentMegabytes: T.Number({ exclusiveMinimum: 0, default: 4 }),
+        fsyncIntervalMs: T.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
+      },
+      { ...strict, default: {} },
+    ),
+    retention: T.Object(
+      {
+        raw: T.String({ pattern: '^(INF|\\d+[hdw])$', default: '30d' }),
+        minute: T.String({ pattern: '^(INF|\\d+[hdw])$', default: '400d' }),
+        hour: T.String({ pattern: '^(INF|\\d+[hdw])$', default: 'INF' }),
+        /** Machine state changes, digital inputs, sensor errors: small, and what the trial report is made of. */
+        events: T.String({ pattern: '^(INF|\\d+[hdw])$', default: 'INF' }),
+      },
+      { ...strict, default: {} },
+    ),
+  },
+  { ...strict, default: {} },
+);
+
+const EdgeLink = T.Object(
+  {
+    /** The broker the edge publishes to when it runs on its own; without it the kit runs the edge in-process. */
+    brokerUrl: T.String({ pattern: '^mqtts?://' }),
+    username: T.String(),
+    password: T.String(),
+  },
+  strict,
+);
+
+const Http = T.Object({ host: T.String({ default: '0.0.0.0' }), port: T.Integer({ minimum: 0, maximum: 65535, default: 8080 }) }, {
+  ...strict,
+  default: {},
+});
+
+export const KitConfigSchema = T.Object(
+  {
+    kit: Kit,
+    dataDir: T.String({ minLength: 1, default: 'var' }),
+    sources: T.Object(
+      { serial: T.Array(SerialNode, { default: [] }), gpio: T.Array(GpioInput, { default: [] }) },
+      { ...strict, default: {} },
+    ),
+    machines: T.Array(Machine, { default: [] }),
+    zones: T.Array(Zone, { default: [] }),
+    storage: Storage,
+    broker: T.Object(Broker.properties, { ...strict, default: {} }),
+    edge: T.Optional(EdgeLink),
+    http: Http,
+  },
+  strict,
+);
+
+export type KitConfig = Static<typeof KitConfigSchema>;
+export type MachineConfig = KitConfig['machines'][number];
+export type ZoneConfig = KitConfig['zones'][number];
+export type SerialNodeConfig = KitConfig['sources']['serial'][number];
+export type GpioInputConfig = KitConfig['sources']['gpio'][number];
+export type AccountConfig = KitConfig['broker']['accounts'][number];
+export type Thresholds = Static<typeof Thresholds>;

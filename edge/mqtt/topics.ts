@@ -1,0 +1,130 @@
+/** The MQTT topic tree and payloads of a kit: the one place they are defined (documented in docs/mqtt.md). */
+import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+
+export const TOPIC_ROOT = 'minotake/v1';
+
+const Ts = T.Integer({ minimum: 0, description: 'ms since the epoch, UTC' });
+const Seq = T.Integer({ minimum: 0, maximum: 65535 });
+const State = T.Union([T.Literal('OFF'), T.Literal('IDLE'), T.Literal('RUN'), T.Literal('UNKNOWN')]);
+const Level = T.Union([T.Literal('safe'), T.Literal('caution'), T.Literal('warning'), T.Literal('severe'), T.Literal('danger')]);
+const Amps = T.Number({ minimum: 0, maximum: 1000 });
+
+export const Payloads = {
+  /** Retained; the edge's last will turns it offline. */
+  kitStatus: T.Object({ online: T.Boolean(), ts: Ts, version: T.Optional(T.String()) }),
+  /** Retained; online once a sensor node's lines arrive, offline when its port closes or it falls silent. */
+  nodeStatus: T.Object({
+    online: T.Boolean(),
+    ts: Ts,
+    firmware: T.Optional(T.String()),
+    channels: T.Optional(T.Array(T.Object({ id: T.String(), kind: T.String() }))),
+    reason: T.Optional(T.String()),
+  }),
+  /** One `I` line: RMS amps per CT channel. */
+  nodeCurrent: T.Object({ ts: Ts, seq: Seq, amps: T.Record(T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$' }), Amps, { minProperties: 1 }) }),
+  /** One `C` line from a climate channel. */
+  nodeClimate: T.Object({
+    ts: Ts,
+    seq: Seq,
+    channel: T.String(),
+    temperatureC: T.Number({ minimum: -40, maximum: 125 }),
+    humidityPct: T.Number({ minimum: 0, maximum: 100 }),
+  }),
+  /** One `X` line: the node could not read a sensor. */
+  nodeError: T.Object({ ts: Ts, seq: Seq, channel: T.String(), code: T.String() }),
+  /** A digital input's level after debounce (1 = active). */
+  gpioInput: T.Object({ ts: Ts, value: T.Union([T.Literal(0), T.Literal(1)]) }),
+  /** Retained; published on every change of state. */
+  machineState: T.Object({
+    ts: Ts,
+    state: State,
+    previous: State,
+    previousMs: T.Optional(T.Integer({ minimum: 0 })),
+    amps: T.Optional(Amps),
+  }),
+  /** Retained; the zone's latest climate with the WBGT estimate. */
+  zoneEnvironment: T.Object({
+    ts: Ts,
+    temperatureC: T.Number(),
+    humidityPct: T.Number(),
+    wbgtC: T.Number(),
+    level: Level,
+    legalThreshold: T.Boolean(),
+  }),
+  /** Retained; the edge's counters, every 10 s. */
+  edgeHealth: T.Object({ ts: Ts }, { additionalProperties: true }),
+  /** What the broker did with a publish it refused: the original topic, why, and the first 1 KB of the payload. */
+  rejectedPublish: T.Object({ ts: Ts, topic: T.String(), clientId: T.String(), reason: T.String(), payload: T.String() }),
+} satisfies Record<string, TSchema>;
+
+export type PayloadKind = keyof typeof Payloads;
+export type Payload<K extends PayloadKind> = Static<(typeof Payloads)[K]>;
+
+/** Topic builders; `kit` and the ids are config ids, so they never contain `/`, `+` or `#`. */
+export const topics = {
+  kitStatus: (kit: string) => `${TOPIC_ROOT}/${kit}/status`,
+  edgeHealth: (kit: string) => `${TOPIC_ROOT}/${kit}/edge/health`,
+  nodeStatus: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/status`,
+  nodeCurrent: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/current`,
+  nodeClimate: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/climate`,
+  nodeError: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/error`,
+  gpioInput: (kit: string, input: string) => `${TOPIC_ROOT}/${kit}/gpio/${input}`,
+  machineState: (kit: string, machine: string) => `${TOPIC_ROOT}/${kit}/machine/${machine}/state`,
+  zoneEnvironment: (kit: string, zone: string) => `${TOPIC_ROOT}/${kit}/zone/${zone}/environment`,
+  rejectedPublish: (kit: string) => `${TOPIC_ROOT}/${kit}/rejected`,
+} satisfies Record<PayloadKind, (...ids: string[]) => string>;
+
+export const RETAINED: ReadonlySet<PayloadKind> = new Set(['kitStatus', 'nodeStatus', 'machineState', 'zoneEnvironment', 'edgeHealth']);
+
+export interface ParsedTopic {
+  kind: PayloadKind;
+  kit: string;
+  /** node, input, machine or zone id, where the topic has one. */
+  id?: string;
+}
+
+/** The inverse of `topics`: which payload a topic carries, or undefined for a topic outside the tree. */
+export function parseTopic(topic: string): ParsedTopic | undefined {
+  const parts = topic.split('/');
+  if (parts[0] !== 'minotake' || parts[1] !== 'v1' || !parts[2]) return undefined;
+  const kit = parts[2];
+  const [a, b, c, ...rest] = parts.slice(3);
+  if (rest.length > 0) return undefined;
+  if (a === 'status' && b === undefined) return { kind: 'kitStatus', kit };
+  if (a === 'edge' && b === 'health' && c === undefined) return { kind: 'edgeHealth', kit };
+  if (a === 'rejected' && b === undefined) return { kind: 'rejectedPublish', kit };
+  if (b === undefined) return undefined;
+  if (a === 'node') {
+    const kind = ({ status: 'nodeStatus', current: 'nodeCurrent', climate: 'nodeClimate', error: 'nodeError' } as const)[c as 'status'];
+    return kind ? { kind, kit, id: b } : undefined;
+  }
+  if (a === 'gpio' && c === undefined) return { kind: 'gpioInput', kit, id: b };
+  if (a === 'machine' && c === 'state') return { kind: 'machineState', kit, id: b };
+  if (a === 'zone' && c === 'environment') return { kind: 'zoneEnvironment', kit, id: b };
+  return undefined;
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const validators = Object.fromEntries(Object.entries(Payloads).map(([kind, schema]) => [kind, ajv.compile(schema)])) as Record<
+  PayloadKind,
+  ReturnType<typeof ajv.compile>
+>;
+
+export type DecodeResult<K extends PayloadKind> = { ok: true; payload: Payload<K> } | { ok: false; reason: string };
+
+/** Parses and validates a payload for its topic's kind; the reason says what was wrong. */
+export function decodePayload<K extends PayloadKind>(kind: K, payload: Buffer | string): DecodeResult<K> {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  const validate = validators[kind];
+  if (!validate(value)) {
+    const error = validate.errors?.[0];
+    return { ok: false, reason: `${error?.instancePath || '(payload)'} ${error?.message ?? 'invalid'}`.trim() };
+  }
+  return { ok: true, payload: value as Payload<K> };
+}

@@ -1,0 +1,25 @@
+/** The contract every source driver (serial sensor node, GPIO input, …) keeps with the edge. */
+import type { Logger } from 'pino';
+import type { Frame, RejectReason } from '../protocol/frame.js';
+
+/** What a source pushes into the edge. `ts` is ms since the epoch (UTC), stamped on receipt. */
+export type SourceEvent =
+  | { kind: 'frame'; sourceId: string; ts: number; frame: Frame }
+  | { kind: 'rejected'; sourceId: string; ts: number; reason: RejectReason; detail: string }
+  | { kind: 'lost'; sourceId: string; ts: number; lines: number }
+  | { kind: 'digital'; sourceId: string; ts: number; value: 0 | 1 }
+  | { kind: 'online'; sourceId: string; ts: number; online: boolean; detail?: string };
+
+export interface SourceContext {
+  emit(event: SourceEvent): void;
+  log: Logger;
+  /** Wall clock in ms; injected so tests can drive it. */
+  now(): number;
+}
+
+export interface Source {
+  readonly id: string;
+  /** Resolves once the source is running; a source that loses its device reconnects on its own. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

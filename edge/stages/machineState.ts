@@ -1,0 +1,93 @@
+/** Machine state (OFF / IDLE / RUN / UNKNOWN) from RMS current or a digital input. Pure: time comes in with each sample. */
+
+export type MachineStateName = 'OFF' | 'IDLE' | 'RUN' | 'UNKNOWN';
+
+export interface MachineStateSettings {
+  /** Current thresholds; absent for a machine watched through a digital input. */
+  idleAbove?: number;
+  runAbove?: number;
+  hysteresis?: number;
+  /** A new state must hold this long before it is believed (a spindle pause is not a stop). */
+  minDwellMs: number;
+  /** No sample for this long and the state becomes UNKNOWN (無信号). */
+  silentAfterMs: number;
+}
+
+export type MachineSample = { ts: number; amps: number } | { ts: number; on: boolean };
+
+export interface MachineMemory {
+  state: MachineStateName;
+  /** When the current state began (ms); undefined before the first sample. */
+  since?: number;
+  lastSampleAt?: number;
+  lastAmps?: number;
+  /** A different state seen but not yet held for minDwellMs. */
+  candidate?: { state: MachineStateName; since: number };
+}
+
+export interface StateChange {
+  /** When the new state began: for a dwell-confirmed change, the first sample that showed it. */
+  ts: number;
+  state: MachineStateName;
+  previous: MachineStateName;
+  /** How long the previous state lasted, in ms (undefined when it had no start). */
+  previousMs?: number;
+  amps?: number;
+}
+
+export const initialMachineMemory = (): MachineMemory => ({ state: 'UNKNOWN' });
+
+/** The state one sample shows, with the threshold lowered by the hysteresis while the machine is already at or above it. */
+export function classify(settings: MachineStateSettings, sample: MachineSample, current: MachineStateName): MachineStateName {
+  if ('on' in sample) return sample.on ? 'RUN' : 'OFF';
+  const { idleAbove = 0, runAbove = Number.POSITIVE_INFINITY, hysteresis = 0 } = settings;
+  const run = current === 'RUN' ? runAbove - hysteresis : runAbove;
+  const idle = current === 'RUN' || current === 'IDLE' ? idleAbove - hysteresis : idleAbove;
+  if (sample.amps >= run) return 'RUN';
+  if (sample.amps >= idle) return 'IDLE';
+  return 'OFF';
+}
+
+function change(memory: MachineMemory, state: MachineStateName, ts: number, amps?: number): [MachineMemory, StateChange] {
+  const event: StateChange = { ts, state, previous: memory.state };
+  if (memory.since !== undefined) event.previousMs = ts - memory.since;
+  if (amps !== undefined) event.amps = amps;
+  return [{ ...memory, state, since: ts, candidate: undefined }, event];
+}
+
+/** UNKNOWN from the last sample on, once nothing has come for silentAfterMs. */
+export function checkSilence(settings: MachineStateSettings, memory: MachineMemory, now: number): { memory: MachineMemory; changes: StateChange[] } {
+  if (memory.state === 'UNKNOWN' || memory.lastSampleAt === undefined || now - memory.lastSampleAt < settings.silentAfterMs) {
+    return { memory, changes: [] };
+  }
+  const [next, event] = change(memory, 'UNKNOWN', memory.lastSampleAt);
+  return { memory: next, changes: [event] };
+}
+
+export function stepMachineState(
+  settings: MachineStateSettings,
+  before: MachineMemory,
+  sample: MachineSample,
+): { memory: MachineMemory; changes: StateChange[] } {
+  // Late or repeated samples (a replay, a clock step) must not rewrite history.
+  if (before.lastSampleAt !== undefined && sample.ts <= before.lastSampleAt) return { memory: before, changes: [] };
+  const silence = checkSilence(settings, before, sample.ts);
+  const changes = [...silence.changes];
+  const amps = 'amps' in sample ? sample.amps : undefined;
+  let memory: MachineMemory = { ...silence.memory, lastSampleAt: sample.ts, lastAmps: amps };
+  const seen = classify(settings, sample, memory.state);
+
+  if (seen === memory.state) return { memory: { ...memory, candidate: undefined }, changes };
+  if (memory.state === 'UNKNOWN') {
+    // Coming out of no-signal there is no earlier state to protect, so believe the first sample.
+    const [next, event] = change(memory, seen, sample.ts, amps);
+    return { memory: next, changes: [...changes, event] };
+  }
+  if (memory.candidate?.state !== seen) memory = { ...memory, candidate: { state: seen, since: sample.ts } };
+  const candidate = memory.candidate as { state: MachineStateName; since: number };
+  if (sample.ts - candidate.since >= settings.minDwellMs) {
+    const [next, event] = change(memory, seen, candidate.since, amps);
+    return { memory: next, changes: [...changes, event] };
+  }
+  return { memory, changes };
+}

@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  checkSilence,
+  initialMachineMemory,
+  type MachineSample,
+  type MachineStateSettings,
+  type StateChange,
+  stepMachineState,
+} from '../../edge/stages/machineState.js';
+
+const root = new URL('./machine-state/', import.meta.url);
+const jsonl = (file: URL) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line));
+
+/** Replays one case: samples go through the stage, `{tick}` lines stand for the edge's silence timer. */
+export function replay(settings: MachineStateSettings, input: (MachineSample | { tick: number })[]): StateChange[] {
+  let memory = initialMachineMemory();
+  const changes: StateChange[] = [];
+  for (const item of input) {
+    const out = 'tick' in item ? checkSilence(settings, memory, item.tick) : stepMachineState(settings, memory, item);
+    memory = out.memory;
+    changes.push(...out.changes);
+  }
+  return changes;
+}
+
+export function settingsFrom(file: URL): MachineStateSettings {
+  const cfg = parse(readFileSync(file, 'utf8'));
+  return { ...cfg, minDwellMs: cfg.minDwellSeconds * 1000, silentAfterMs: cfg.silentAfterSeconds * 1000 };
+}
+
+describe('machine state golden cases', () => {
+  for (const name of readdirSync(root)) {
+    it(name, () => {
+      const dir = new URL(`${name}/`, root);
+      const changes = replay(settingsFrom(new URL('config.yaml', dir)), jsonl(new URL('input.jsonl', dir)));
+      expect(changes).toEqual(jsonl(new URL('expected.jsonl', dir)));
+    });
+  }
+});
