@@ -1,0 +1,232 @@
+/** The edge: runs the kit's sources, turns frames into readings and machine states, and publishes them over MQTT. */
+import type { Logger } from 'pino';
+import type { KitConfig, MachineConfig } from '../config/schema.js';
+import type { Payload } from './mqtt/topics.js';
+import { topics } from './mqtt/topics.js';
+import type { RejectReason } from './protocol/frame.js';
+import { Publisher } from './publisher.js';
+import { createGpioInput } from './sources/gpio/index.js';
+import { createSerialNode } from './sources/serial/serialNode.js';
+import type { Source, SourceContext, SourceEvent } from './sources/types.js';
+import {
+  checkSilence,
+  initialMachineMemory,
+  type MachineMemory,
+  type MachineSample,
+  type MachineStateSettings,
+  type StateChange,
+  stepMachineState,
+} from './stages/machineState.js';
+import { assessHeat } from './stages/wbgt.js';
+
+export interface EdgeOptions {
+  config: KitConfig;
+  broker: { url: string; username: string; password: string };
+  log: Logger;
+  now?: () => number;
+  /** Replaces how a source is built (tests inject a fake GPIO class through this). */
+  createSource?: (kind: 'serial' | 'gpio', id: string, ctx: SourceContext) => Source | undefined;
+}
+
+interface NodeCounters {
+  lines: number;
+  frames: number;
+  readings: number;
+  lost: number;
+  rejected: Partial<Record<RejectReason, number>>;
+  sensorErrors: number;
+  online: boolean;
+  lastFrameAt?: number;
+  startError?: string;
+}
+
+interface MachineTrack {
+  config: MachineConfig;
+  settings: MachineStateSettings;
+  memory: MachineMemory;
+}
+
+const SILENCE_CHECK_MS = 1000;
+const HEALTH_EVERY_MS = 10_000;
+
+function settingsOf(machine: MachineConfig): MachineStateSettings {
+  return { ...machine.thresholds, minDwellMs: machine.minDwellSeconds * 1000, silentAfterMs: machine.silentAfterSeconds * 1000 };
+}
+
+export function createEdge(options: EdgeOptions) {
+  const { config, log } = options;
+  const now = options.now ?? Date.now;
+  const kit = config.kit.id;
+  const publisher = new Publisher({ ...options.broker, clientId: `minotake-edge-${kit}`, kitId: kit, log: log.child({ part: 'publisher' }) });
+
+  // Which machine or zone listens to which channel, decided once from the config.
+  const machineByChannel = new Map<string, MachineTrack>();
+  const machineByInput = new Map<string, MachineTrack>();
+  const machines: MachineTrack[] = config.machines.map((machine) => {
+    const track = { config: machine, settings: settingsOf(machine), memory: initialMachineMemory() };
+    if ('gpio' in machine.source) machineByInput.set(machine.source.gpio, track);
+    else machineByChannel.set(`${machine.source.node}/${machine.source.channel}`, track);
+    return track;
+  });
+  const zoneByChannel = new Map(config.zones.map((zone) => [`${zone.source.node}/${zone.source.channel}`, zone]));
+  const silentAfterMs = new Map(config.sources.serial.map((node) => [node.id, node.silentAfterSeconds * 1000]));
+  const counters = new Map<string, NodeCounters>();
+  const counterOf = (id: string) => {
+    let c = counters.get(id);
+    if (!c) {
+      c = { lines: 0, frames: 0, readings: 0, lost: 0, rejected: {}, sensorErrors: 0, online: false };
+      counters.set(id, c);
+    }
+    return c;
+  };
+
+  const publishChanges = (track: MachineTrack, changes: StateChange[]) => {
+    for (const change of changes) {
+      log.info({ machine: track.config.id, state: change.state, previous: change.previous }, 'machine state changed');
+      const payload: Payload<'machineState'> = { ts: change.ts, state: change.state, previous: change.previous };
+      if (change.previousMs !== undefined) payload.previousMs = change.previousMs;
+      if (change.amps !== undefined) payload.amps = change.amps;
+      publisher.publish('machineState', topics.machineState(kit, track.config.id), payload);
+    }
+  };
+
+  const feedMachine = (track: MachineTrack | undefined, sample: MachineSample) => {
+    if (!track) return;
+    const { memory, changes } = stepMachineState(track.settings, track.memory, sample);
+    track.memory = memory;
+    publishChanges(track, changes);
+  };
+
+  const setNodeOnline = (node: string, online: boolean, ts: number, extra: Partial<Payload<'nodeStatus'>> = {}) => {
+    const c = counterOf(node);
+    if (c.online === online && !extra.firmware) return;
+    c.online = online;
+    log.info({ node, online, reason: extra.reason }, 'sensor node status');
+    publisher.publish('nodeStatus', topics.nodeStatus(kit, node), { online, ts, ...extra });
+  };
+
+  const onEvent = (event: SourceEvent) => {
+    const c = counterOf(event.sourceId);
+    switch (event.kind) {
+      case 'rejected':
+        c.lines++;
+        c.rejected[event.reason] = (c.rejected[event.reason] ?? 0) + 1;
+        log.debug({ node: event.sourceId, reason: event.reason, detail: event.detail }, 'line rejected');
+        return;
+      case 'lost':
+        c.lost += event.lines;
+        return;
+      case 'online':
+        if (!event.online) setNodeOnline(event.sourceId, false, event.ts, event.detail ? { reason: event.detail } : {});
+        return;
+      case 'digital': {
+        c.readings++;
+        c.lastFrameAt = event.ts;
+        setNodeOnline(event.sourceId, true, event.ts);
+        publisher.publish('gpioInput', topics.gpioInput(kit, event.sourceId), { ts: event.ts, value: event.value });
+        feedMachine(machineByInput.get(event.sourceId), { ts: event.ts, on: event.value === 1 });
+        return;
+      }
+      case 'frame':
+        break;
+    }
+    const { frame, ts, sourceId: node } = event;
+    c.lines++;
+    c.frames++;
+    c.lastFrameAt = ts;
+    if (frame.type === 'hello') {
+      setNodeOnline(node, true, ts, { firmware: frame.firmware, channels: frame.channels });
+      return;
+    }
+    setNodeOnline(node, true, ts);
+    switch (frame.type) {
+      case 'current': {
+        c.readings += Object.keys(frame.amps).length;
+        publisher.publish('nodeCurrent', topics.nodeCurrent(kit, node), { ts, seq: frame.seq, amps: frame.amps });
+        for (const [channel, amps] of Object.entries(frame.amps)) feedMachine(machineByChannel.get(`${node}/${channel}`), { ts, amps });
+        return;
+      }
+      case 'climate': {
+        c.readings++;
+        const { channel, temperatureC, humidityPct } = frame;
+        publisher.publish('nodeClimate', topics.nodeClimate(kit, node), { ts, seq: frame.seq, channel, temperatureC, humidityPct });
+        const zone = zoneByChannel.get(`${node}/${channel}`);
+        if (zone) {
+          publisher.publish('zoneEnvironment', topics.zoneEnvironment(kit, zone.id), {
+            ts,
+            temperatureC,
+            humidityPct,
+            ...assessHeat(temperatureC, humidityPct),
+          });
+        }
+        return;
+      }
+      case 'sensorError':
+        c.sensorErrors++;
+        log.warn({ node, channel: frame.channel, code: frame.code }, 'sensor node reports a sensor error');
+        publisher.publish('nodeError', topics.nodeError(kit, node), { ts, seq: frame.seq, channel: frame.channel, code: frame.code });
+        return;
+      case 'heartbeat':
+        return;
+    }
+  };
+
+  const context = (id: string): SourceContext => ({ emit: onEvent, now, log: log.child({ source: id }) });
+  const sources: Source[] = [];
+  for (const node of config.sources.serial) {
+    sources.push(options.createSource?.('serial', node.id, context(node.id)) ?? createSerialNode(node, context(node.id)));
+  }
+  for (const input of config.sources.gpio) {
+    sources.push(options.createSource?.('gpio', input.id, context(input.id)) ?? createGpioInput(input, context(input.id)));
+  }
+
+  const tick = () => {
+    const t = now();
+    for (const track of machines) {
+      const { memory, changes } = checkSilence(track.settings, track.memory, t);
+      track.memory = memory;
+      publishChanges(track, changes);
+    }
+    for (const [node, limit] of silentAfterMs) {
+      const c = counterOf(node);
+      if (c.online && c.lastFrameAt !== undefined && t - c.lastFrameAt >= limit) setNodeOnline(node, false, t, { reason: 'silent' });
+    }
+  };
+
+  const health = () => ({
+    ts: now(),
+    nodes: Object.fromEntries(counters),
+    machines: Object.fromEntries(machines.map((m) => [m.config.id, { state: m.memory.state, since: m.memory.since ?? null }])),
+    publisher: publisher.snapshot(),
+  });
+
+  let timers: NodeJS.Timeout[] = [];
+  return {
+    health,
+    async start(): Promise<void> {
+      await publisher.connected();
+      // One source failing to start (GPIO on a laptop, say) is reported; the others keep running.
+      await Promise.all(
+        sources.map(async (source) => {
+          try {
+            await source.start();
+          } catch (error) {
+            counterOf(source.id).startError = (error as Error).message;
+            log.error({ source: source.id, err: (error as Error).message }, 'source failed to start');
+          }
+        }),
+      );
+      timers = [
+        setInterval(tick, SILENCE_CHECK_MS),
+        setInterval(() => publisher.publish('edgeHealth', topics.edgeHealth(kit), health()), HEALTH_EVERY_MS),
+      ];
+    },
+    async stop(): Promise<void> {
+      for (const timer of timers) clearInterval(timer);
+      await Promise.all(sources.map((s) => s.stop().catch((error) => log.warn({ source: s.id, err: error.message }, 'source stop failed'))));
+      await publisher.close();
+    },
+  };
+}
+
+export type Edge = ReturnType<typeof createEdge>;

@@ -1,0 +1,27 @@
+/** Who may publish and subscribe where in the kit's topic tree. Pure, so every rule is unit-tested. */
+import { parseTopic, TOPIC_ROOT } from '../../edge/mqtt/topics.js';
+
+export type Role = 'edge' | 'node' | 'reader';
+
+export interface Principal {
+  username: string;
+  role: Role;
+  /** For role `node`: the only sensor node it may speak for. */
+  node?: string;
+}
+
+export function mayPublish(who: Principal, kitId: string, topic: string): boolean {
+  const parsed = parseTopic(topic);
+  if (!parsed || parsed.kit !== kitId) return false;
+  if (who.role === 'edge') return parsed.kind !== 'rejectedPublish';
+  if (who.role === 'node') return parsed.id === who.node && ['nodeStatus', 'nodeCurrent', 'nodeClimate', 'nodeError'].includes(parsed.kind);
+  return false;
+}
+
+/** Filters stay inside the kit's own tree; a node sees only its own subtree. */
+export function maySubscribe(who: Principal, kitId: string, filter: string): boolean {
+  const kitRoot = `${TOPIC_ROOT}/${kitId}`;
+  const root = who.role === 'node' ? `${kitRoot}/node/${who.node}` : kitRoot;
+  // Wildcards after the root cannot reach above it, so a prefix check is enough.
+  return filter === root || filter.startsWith(`${root}/`);
+}

@@ -1,0 +1,118 @@
+/** Turns the kit's MQTT messages into InfluxDB points (docs/storage.md) and hands them to the point buffer. */
+import type { Logger } from 'pino';
+import type { KitConfig } from '../config/schema.js';
+import { decodePayload, parseTopic } from '../edge/mqtt/topics.js';
+import { assessHeat } from '../edge/stages/wbgt.js';
+import type { StoredPoint } from './storage/point.js';
+import { pointTime } from './storage/pointTime.js';
+
+const STATE_CODES = { OFF: 0, IDLE: 1, RUN: 2, UNKNOWN: -1 } as const;
+
+export interface IngestStats {
+  messages: number;
+  readings: number;
+  points: number;
+  rejected: number;
+  /** Messages of the kit's tree that are not stored (retained statuses, health). */
+  notStored: number;
+  lastReadingAt?: number;
+}
+
+export function createIngest(config: KitConfig, store: (points: StoredPoint[]) => void, log: Logger) {
+  const kit = config.kit.id;
+  const machineOf = new Map(config.machines.flatMap((m) => ('node' in m.source ? [[`${m.source.node}/${m.source.channel}`, m.id]] : [])));
+  const machineOfInput = new Map(config.machines.flatMap((m) => ('gpio' in m.source ? [[m.source.gpio, m.id]] : [])));
+  const zoneOf = new Map(config.zones.map((z) => [`${z.source.node}/${z.source.channel}`, z.id]));
+  const stats: IngestStats = { messages: 0, readings: 0, points: 0, rejected: 0, notStored: 0 };
+
+  const withMapping = (tags: Record<string, string>, key: string, map: Map<string, string>, name: string) => {
+    const id = map.get(key);
+    return id ? { ...tags, [name]: id } : tags;
+  };
+
+  function toPoints(topic: string, payload: Buffer): StoredPoint[] | undefined {
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.kit !== kit) return undefined;
+    const node = parsed.id ?? '';
+    switch (parsed.kind) {
+      case 'nodeCurrent': {
+        const d = decodePayload('nodeCurrent', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        const { ts, seq, amps } = d.payload;
+        const time = pointTime(ts, seq);
+        stats.readings += Object.keys(amps).length;
+        stats.lastReadingAt = ts;
+        return Object.entries(amps).map(([channel, value]) => ({
+          measurement: 'current',
+          tags: withMapping({ kit, node, channel }, `${node}/${channel}`, machineOf, 'machine'),
+          fields: { amps: value },
+          timeNs: time,
+        }));
+      }
+      case 'nodeClimate': {
+        const d = decodePayload('nodeClimate', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        const { ts, seq, channel, temperatureC, humidityPct } = d.payload;
+        stats.readings++;
+        stats.lastReadingAt = ts;
+        const heat = assessHeat(temperatureC, humidityPct);
+        return [
+          {
+            measurement: 'climate',
+            tags: withMapping({ kit, node, channel }, `${node}/${channel}`, zoneOf, 'zone'),
+            fields: { temperature_c: temperatureC, humidity_pct: humidityPct, wbgt_c: heat.wbgtC },
+            timeNs: pointTime(ts, seq),
+          },
+        ];
+      }
+      case 'machineState': {
+        const d = decodePayload('machineState', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        const { ts, state, previous, amps } = d.payload;
+        const fields: StoredPoint['fields'] = { state, code: STATE_CODES[state], previous };
+        if (amps !== undefined) fields.amps = amps;
+        return [{ measurement: 'machine_state', tags: { kit, machine: node }, fields, timeNs: pointTime(ts) }];
+      }
+      case 'gpioInput': {
+        const d = decodePayload('gpioInput', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        stats.readings++;
+        const tags = withMapping({ kit, input: node }, node, machineOfInput, 'machine');
+        return [{ measurement: 'digital_input', tags, fields: { value: d.payload.value }, timeNs: pointTime(d.payload.ts) }];
+      }
+      case 'nodeError': {
+        const d = decodePayload('nodeError', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        const { ts, seq, channel, code } = d.payload;
+        return [{ measurement: 'sensor_error', tags: { kit, node, channel }, fields: { code }, timeNs: pointTime(ts, seq) }];
+      }
+      case 'nodeStatus': {
+        const d = decodePayload('nodeStatus', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        return [{ measurement: 'node_status', tags: { kit, node }, fields: { online: d.payload.online }, timeNs: pointTime(d.payload.ts) }];
+      }
+      default:
+        stats.notStored++;
+        return undefined;
+    }
+  }
+
+  function reject(topic: string, reason: string): undefined {
+    stats.rejected++;
+    log.warn({ topic, reason }, 'payload not stored');
+    return undefined;
+  }
+
+  return {
+    stats: () => ({ ...stats }),
+    /** Called for every message the broker routes. */
+    handle(topic: string, payload: Buffer): void {
+      stats.messages++;
+      const points = toPoints(topic, payload);
+      if (points && points.length > 0) {
+        stats.points += points.length;
+        store(points);
+      }
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/** Starts a whole kit from its config: storage, broker, ingest, the in-process edge and the HTTP server; stops it gracefully. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { KitConfig } from '../config/schema.js';
+import { createEdge, type Edge } from '../edge/edge.js';
+import { type Broker, startBroker } from './broker/broker.js';
+import { buildApp } from './http/app.js';
+import { createIngest } from './ingest.js';
+import { connectInflux, InfluxSink } from './storage/influxSink.js';
+import { type ManagedInfluxd, startInfluxd } from './storage/managedInfluxd.js';
+import { PointBuffer } from './storage/pointBuffer.js';
+import { ensureSchema } from './storage/schema.js';
+import { Spool } from './storage/spool.js';
+
+export interface KitOptions {
+  config: KitConfig;
+  log: Logger;
+  /** Folder that relative paths in the config (dataDir, pty paths) are resolved against. */
+  baseDir?: string;
+  /** Start the simulators that the config declares (the demo); tests start their own. */
+  runSimulators?: boolean;
+}
+
+const SIM_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'firmware-sim', 'cli.js');
+
+export async function startKit(options: KitOptions) {
+  const { config, log } = options;
+  const baseDir = resolve(options.baseDir ?? process.cwd());
+  const dataDir = resolve(baseDir, config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const startedAt = Date.now();
+  const stoppers: (() => Promise<void>)[] = [];
+  const failures: Record<string, string> = {};
+
+  // Storage first, so that nothing the broker accepts has nowhere to go.
+  let influxd: ManagedInfluxd | undefined;
+  const url = config.storage.influx?.url ?? (influxd = await startInfluxd({ dir: join(dataDir, 'influxdb'), log: log.child({ part: 'influxd' }) })).url;
+  const influx = connectInflux({ url, database: config.storage.database, ...config.storage.influx });
+  const spool = await Spool.open({
+    dir: join(dataDir, 'spool'),
+    maxBytes: config.storage.spool.maxMegabytes * 1024 * 1024,
+    segmentBytes: config.storage.spool.segmentMegabytes * 1024 * 1024,
+    fsyncIntervalMs: config.storage.spool.fsyncIntervalMs,
+    log: log.child({ part: 'spool' }),
+  });
+  const buffer = new PointBuffer({
+    sink: new InfluxSink(influx),
+    spool,
+    batchSize: config.storage.batchSize,
+    flushIntervalMs: config.storage.flushIntervalMs,
+    log: log.child({ part: 'buffer' }),
+  });
+  // An external InfluxDB may be down at start: keep trying to create the schema while the spool holds the points.
+  let schemaReady = false;
+  const ensure = async (): Promise<void> => {
+    try {
+      await ensureSchema(influx, config.storage.database, config.storage.retention);
+      schemaReady = true;
+    } catch (error) {
+      failures.schema = (error as Error).message;
+      log.warn({ err: (error as Error).message }, 'InfluxDB schema not ready, retrying in 5 s');
+      schemaTimer = setTimeout(() => void ensure(), 5000);
+    }
+  };
+  let schemaTimer: NodeJS.Timeout | undefined;
+  await ensure();
+
+  const ingest = createIngest(config, (points) => buffer.addMany(points), log.child({ part: 'ingest' }));
+  const broker: Broker = await startBroker({
+    kitId: config.kit.id,
+    host: config.broker.host,
+    port: config.broker.port,
+    accounts: config.broker.accounts,
+    log: log.child({ part: 'broker' }),
+  });
+  broker.onPublish((packet, client) => {
+    if (client) ingest.handle(packet.topic, packet.payload as Buffer);
+  });
+
+  const simulators: ChildProcess[] = [];
+  if (options.runSimulators) {
+    for (const node of config.sources.serial) {
+      if (!node.simulator) continue;
+      const edgeLink = resolve(baseDir, node.path);
+      mkdirSync(dirname(edgeLink), { recursive: true });
+      const args = [SIM_CLI, '--scenario', node.simulator.scenario, '--node', node.id, '--pty', edgeLink, '--rate', String(node.simulator.linesPerSecond)];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+      child.on('exit', (code, signal) => {
+        if (!stopping) log.error({ node: node.id, code, signal }, 'simulated sensor node exited');
+      });
+      simulators.push(child);
+      log.info({ node: node.id, scenario: node.simulator.scenario, path: edgeLink }, 'simulated sensor node started');
+    }
+  }
+
+  let edge: Edge | undefined;
+  if (!config.edge) {
+    const credentials = broker.internalAccount({ username: `edge-${config.kit.id}`, role: 'edge' });
+    const localConfig = {
+      ...config,
+      sources: { ...config.sources, serial: config.sources.serial.map((s) => ({ ...s, path: resolve(baseDir, s.path) })) },
+    };
+    edge = createEdge({ config: localConfig, broker: { url: `mqtt://127.0.0.1:${broker.port}`, ...credentials }, log: log.child({ part: 'edge' }) });
+    await edge.start();
+  }
+
+  const health = () => {
+    const storage = buffer.stats();
+    const ingestStats = ingest.stats();
+    return {
+      ok: schemaReady && storage.state === 'direct' && Object.keys(failures).length === 0,
+      kit: config.kit.id,
+      uptimeS: Math.round((Date.now() - startedAt) / 1000),
+      rssMb: Math.round(process.memoryUsage().rss / 1048576),
+      edge: edge?.health() ?? null,
+      broker: broker.stats(),
+      ingest: ingestStats,
+      storage,
+      lagMs: ingestStats.lastReadingAt ? Date.now() - ingestStats.lastReadingAt : null,
+      failures,
+    };
+  };
+  const app = buildApp({ health, log: log.child({ part: 'http' }) });
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const address = app.server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+
+  let stopping = false;
+  return {
+    brokerPort: broker.port,
+    httpPort,
+    influxUrl: url,
+    health,
+    /** Graceful: sources stop, queued messages drain, the buffer flushes to InfluxDB or the spool, influxd stops last. */
+    async stop(): Promise<void> {
+      if (stopping) return;
+      stopping = true;
+      clearTimeout(schemaTimer);
+      for (const child of simulators) child.kill('SIGTERM');
+      await edge?.stop();
+      await app.close();
+      await broker.stop();
+      await buffer.stop();
+      for (const stop of stoppers) await stop();
+      await influxd?.stop();
+      log.info('kit stopped');
+    },
+  };
+}
+
+export type Kit = Awaited<ReturnType<typeof startKit>>;

@@ -1,0 +1,111 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadKitConfig, parseKitYaml, redactSecrets } from '../../../config/load.js';
+
+const kitsDir = new URL('../../../config/kits/', import.meta.url);
+
+const base = `
+kit: { id: k1, site: 試験工場 }
+sources:
+  serial: [{ id: node-a, path: /dev/ttyUSB0 }]
+  gpio: [{ id: lamp, pin: 17 }]
+machines:
+  - { id: m1, name: 旋盤, source: { node: node-a, channel: ct1 }, thresholds: { idleAbove: 0.5, runAbove: 4 } }
+  - { id: m2, name: プレス, source: { gpio: lamp } }
+zones:
+  - { id: z1, name: 工場, source: { node: node-a, channel: env1 } }
+broker:
+  accounts: [{ username: reader1, role: reader, password: long-enough-secret }]
+`;
+
+function problemsOf(text: string): string[] {
+  try {
+    parseKitYaml(text, 'kit.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems.map((p) => `${p.path}: ${p.en}`);
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('kit configuration', () => {
+  it('loads every preset in config/kits', () => {
+    const files = readdirSync(kitsDir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) expect(loadKitConfig(new URL(file, kitsDir).pathname).kit.id).toMatch(/^[a-z0-9-]+$/);
+  });
+
+  it('fills in defaults', () => {
+    const config = parseKitYaml(base);
+    expect(config.kit.timeZone).toBe('Asia/Tokyo');
+    expect(config.kit.locale).toBe('ja');
+    expect(config.sources.serial[0]?.baudRate).toBe(115200);
+    expect(config.machines[0]?.minDwellSeconds).toBe(5);
+    expect(config.machines[0]?.thresholds?.hysteresis).toBe(0.2);
+    expect(config.storage.spool.fsyncIntervalMs).toBe(1000);
+    expect(config.storage.retention.raw).toBe('30d');
+    expect(config.broker.port).toBe(1883);
+  });
+
+  const bad: [string, string, string][] = [
+    ['an unknown key', base.replace('site: 試験工場', 'site: 試験工場, colour: red'), 'kit.colour: unknown key'],
+    ['a misspelt section', `${base}\nmachine: []\n`, 'machine: unknown key'],
+    ['a missing required key', base.replace('kit: { id: k1, site: 試験工場 }', 'kit: { id: k1 }'), 'kit.site: is required'],
+    ['a bad id', base.replace('id: k1', 'id: Kit 1'), 'kit.id: must match pattern'],
+    ['a wrong type', base.replace('pin: 17', 'pin: seventeen'), 'sources.gpio[0].pin: must be integer'],
+    ['a source that is neither CT nor GPIO', base.replace('source: { gpio: lamp }', 'source: { pin: 3 }'), 'machines[1].source: must be either'],
+    [
+      'thresholds in the wrong order',
+      base.replace('idleAbove: 0.5, runAbove: 4', 'idleAbove: 5, runAbove: 4'),
+      'machines[0].thresholds.runAbove: must be greater than idleAbove',
+    ],
+    [
+      'a hysteresis wider than the band',
+      base.replace('idleAbove: 0.5, runAbove: 4', 'idleAbove: 0.5, runAbove: 4, hysteresis: 1'),
+      'machines[0].thresholds.hysteresis: must be smaller',
+    ],
+    ['a CT machine without thresholds', base.replace(', thresholds: { idleAbove: 0.5, runAbove: 4 }', ''), 'machines[0].thresholds: is required'],
+    ['a reference to a missing node', base.replace('node: node-a, channel: ct1', 'node: node-z, channel: ct1'), 'machines[0].source.node: no sensor node "node-z"'],
+    ['a reference to a missing GPIO input', base.replace('{ gpio: lamp }', '{ gpio: lamp2 }'), 'machines[1].source.gpio: no GPIO input "lamp2"'],
+    ['a duplicate machine id', base.replace('id: m2', 'id: m1'), 'machines[1]: duplicate id "m1"'],
+    ['two machines on one channel', base.replace('channel: env1', 'channel: ct1'), 'zones[0]: channel already used by machines[0]'],
+    ['an unknown time zone', base.replace('site: 試験工場', 'site: 試験工場, timeZone: Asia/Sendai'), 'kit.timeZone: unknown IANA time zone'],
+    ['an account without a password', base.replace(', password: long-enough-secret', ''), 'broker.accounts[0]: needs passwordHash'],
+    ['a node account for no node', base.replace('role: reader', 'role: node, node: node-q'), 'broker.accounts[0].node: no sensor node'],
+    ['a negative dwell', base.replace('runAbove: 4 }', 'runAbove: 4 }, minDwellSeconds: -1'), 'machines[0].minDwellSeconds: must be >= 0'],
+    ['broken YAML', 'kit: { id: k1\n  site: [', 'line 1'],
+    ['a duplicate YAML key', `${base}\nkit: { id: k2, site: x }\n`, 'line'],
+  ];
+
+  for (const [what, text, expected] of bad) {
+    it(`rejects ${what} with the path and the reason`, () => {
+      const problems = problemsOf(text);
+      expect(problems.some((p) => p.startsWith(expected) || p.includes(expected)), problems.join('\n')).toBe(true);
+    });
+  }
+
+  it('reports every problem at once, in both languages', () => {
+    const text = base.replace('pin: 17', 'pin: 99').replace('id: k1', 'id: K1');
+    try {
+      parseKitYaml(text, 'kit.yaml');
+      expect.unreachable();
+    } catch (error) {
+      const e = error as ConfigError;
+      expect(e.problems.map((p) => p.path).sort()).toEqual(['kit.id', 'sources.gpio[0].pin']);
+      expect(e.message).toContain('kit.yaml');
+      expect(e.problems.every((p) => p.ja.length > 0 && p.en.length > 0)).toBe(true);
+    }
+  });
+
+  it('names the file that cannot be read', () => {
+    expect(() => loadKitConfig('/nonexistent/kit.yaml')).toThrow(/\/nonexistent\/kit.yaml.*cannot read/s);
+  });
+
+  it('never lets a secret into what is logged', () => {
+    const config = parseKitYaml(base.replace('password: long-enough-secret', 'password: long-enough-secret, passwordHash: "scrypt$1$2$3$4$5"'));
+    const logged = JSON.stringify(redactSecrets(config));
+    expect(logged).not.toContain('long-enough-secret');
+    expect(logged).not.toContain('scrypt$');
+    expect(logged).toContain('reader1');
+  });
+});
