@@ -28,7 +28,9 @@ export async function startTestInfluxd(dir: string, port?: number): Promise<Mana
 /** Runs an InfluxQL query over HTTP and returns the first series' rows as objects. */
 export async function influxQuery(url: string, db: string, q: string): Promise<Record<string, unknown>[]> {
   const response = await fetch(`${url}/query?db=${encodeURIComponent(db)}&epoch=ns&q=${encodeURIComponent(q)}`);
-  const body = (await response.json()) as { results: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[] };
+  // ns times do not fit a double: quote them before JSON.parse so no digit is lost.
+  const text = (await response.text()).replace(/\[(\d{16,}),/g, '["$1",');
+  const body = JSON.parse(text) as { results: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[] };
   const result = body.results[0];
   if (result?.error) throw new Error(`InfluxDB: ${result.error}`);
   const series = result?.series ?? [];
