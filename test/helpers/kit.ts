@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { parseKitConfig } from '../../config/load.js';
 import type { KitConfig } from '../../config/schema.js';
-import { SimNode, type SimNodeOptions } from '../../firmware-sim/node.js';
+import { type LineKind, SimNode, type SimNodeOptions } from '../../firmware-sim/node.js';
 import { openPtyPair, type PtyPair } from '../../firmware-sim/ptyPair.js';
 import { loadScenario } from '../../firmware-sim/scenario.js';
 import type { SimFrame } from '../../firmware-sim/encoder.js';
@@ -51,6 +51,9 @@ export function testConfig(dir: string, nodePath: string, influxUrl: string, ext
 export interface Recorded {
   line: string;
   frame: SimFrame | null;
+  kind: LineKind;
+  /** Wall-clock ms when the node wrote it. */
+  at: number;
 }
 
 /** A simulated node on a pty pair; every line it writes is recorded so tests can compare with what was stored. */
@@ -62,7 +65,7 @@ export async function startSimulatedNode(dir: string, options: SimNodeOptions = 
   let pair: PtyPair = await openPtyPair(links);
   let node: SimNode | undefined;
   const start = (opts: SimNodeOptions = options) => {
-    node = new SimNode(pair.nodeLink, scenario, { ...opts, onLine: (line, frame) => sent.push({ line, frame }) });
+    node = new SimNode(pair.nodeLink, scenario, { ...opts, onLine: (line, frame, kind) => sent.push({ line, frame, kind, at: Date.now() }) });
     node.on('error', () => {}); // a pulled cable stops the node; the test looks at what was sent
     node.start();
     return node;
@@ -92,7 +95,8 @@ export async function startSimulatedNode(dir: string, options: SimNodeOptions = 
 /** Readings the node sent in good lines, as `seq:channel:value` keys (the same key is built from InfluxDB). */
 export function sentReadings(sent: Recorded[]): string[] {
   const keys: string[] = [];
-  for (const { frame } of sent) {
+  // A corrupted line still names the frame it was meant to carry; only the intact ones count.
+  for (const { frame } of sent.filter((s) => s.kind === s.frame?.type)) {
     if (frame?.type === 'current') for (const [channel, amps] of Object.entries(frame.amps)) keys.push(`${frame.seq}:${channel}:${amps}`);
     if (frame?.type === 'climate') keys.push(`${frame.seq}:${frame.channel}:${frame.temperatureC}/${frame.humidityPct}`);
   }
