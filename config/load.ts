@@ -98,14 +98,27 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     const at = `machines[${i}]`;
     if ('gpio' in machine.source) {
       if (!inputs.has(machine.source.gpio)) {
-        problems.push({ path: `${at}.source.gpio`, en: `no GPIO input "${machine.source.gpio}" in sources.gpio`, ja: `sources.gpio に「${machine.source.gpio}」がありません` });
+        problems.push({
+          path: `${at}.source.gpio`,
+          en: `no GPIO input "${machine.source.gpio}" in sources.gpio`,
+          ja: `sources.gpio に「${machine.source.gpio}」がありません`,
+        });
       }
-      if (machine.thresholds) problems.push({ path: `${at}.thresholds`, en: 'a digital input has no current thresholds', ja: 'デジタル入力には電流しきい値は不要です' });
+      if (machine.thresholds)
+        problems.push({
+          path: `${at}.thresholds`,
+          en: 'a digital input has no current thresholds',
+          ja: 'デジタル入力には電流しきい値は不要です',
+        });
       claim(`gpio:${machine.source.gpio}`, at);
       return;
     }
     if (!nodes.has(machine.source.node)) {
-      problems.push({ path: `${at}.source.node`, en: `no sensor node "${machine.source.node}" in sources.serial`, ja: `sources.serial に「${machine.source.node}」がありません` });
+      problems.push({
+        path: `${at}.source.node`,
+        en: `no sensor node "${machine.source.node}" in sources.serial`,
+        ja: `sources.serial に「${machine.source.node}」がありません`,
+      });
     }
     claim(`${machine.source.node}:${machine.source.channel}`, at);
     const t = machine.thresholds;
@@ -124,7 +137,11 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
 
   config.zones.forEach((zone, i) => {
     if (!nodes.has(zone.source.node)) {
-      problems.push({ path: `zones[${i}].source.node`, en: `no sensor node "${zone.source.node}" in sources.serial`, ja: `sources.serial に「${zone.source.node}」がありません` });
+      problems.push({
+        path: `zones[${i}].source.node`,
+        en: `no sensor node "${zone.source.node}" in sources.serial`,
+        ja: `sources.serial に「${zone.source.node}」がありません`,
+      });
     }
     claim(`${zone.source.node}:${zone.source.channel}`, `zones[${i}]`);
   });
@@ -134,9 +151,14 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     if (!account.password && !account.passwordHash) {
       problems.push({ path: at, en: 'needs passwordHash (or password)', ja: 'passwordHash（または password）が必要です' });
     }
-    if (account.role === 'node' && !account.node) problems.push({ path: `${at}.node`, en: 'is required for role node', ja: 'role が node のときは必須です' });
+    if (account.role === 'node' && !account.node)
+      problems.push({ path: `${at}.node`, en: 'is required for role node', ja: 'role が node のときは必須です' });
     if (account.node && !nodes.has(account.node)) {
-      problems.push({ path: `${at}.node`, en: `no sensor node "${account.node}" in sources.serial`, ja: `sources.serial に「${account.node}」がありません` });
+      problems.push({
+        path: `${at}.node`,
+        en: `no sensor node "${account.node}" in sources.serial`,
+        ja: `sources.serial に「${account.node}」がありません`,
+      });
     }
   });
 

@@ -146,10 +146,13 @@ const EdgeLink = T.Object(
   strict,
 );
 
-const Http = T.Object({ host: T.String({ default: '0.0.0.0' }), port: T.Integer({ minimum: 0, maximum: 65535, default: 8080 }) }, {
-  ...strict,
-  default: {},
-});
+const Http = T.Object(
+  { host: T.String({ default: '0.0.0.0' }), port: T.Integer({ minimum: 0, maximum: 65535, default: 8080 }) },
+  {
+    ...strict,
+    default: {},
+  },
+);
 
 export const KitConfigSchema = T.Object(
   {

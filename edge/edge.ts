@@ -57,7 +57,12 @@ export function createEdge(options: EdgeOptions) {
   const { config, log } = options;
   const now = options.now ?? Date.now;
   const kit = config.kit.id;
-  const publisher = new Publisher({ ...options.broker, clientId: `minotake-edge-${kit}`, kitId: kit, log: log.child({ part: 'publisher' }) });
+  const publisher = new Publisher({
+    ...options.broker,
+    clientId: `minotake-edge-${kit}`,
+    kitId: kit,
+    log: log.child({ part: 'publisher' }),
+  });
 
   // Which machine or zone listens to which channel, decided once from the config.
   const machineByChannel = new Map<string, MachineTrack>();
@@ -223,7 +228,9 @@ export function createEdge(options: EdgeOptions) {
     },
     async stop(): Promise<void> {
       for (const timer of timers) clearInterval(timer);
-      await Promise.all(sources.map((s) => s.stop().catch((error) => log.warn({ source: s.id, err: error.message }, 'source stop failed'))));
+      await Promise.all(
+        sources.map((s) => s.stop().catch((error) => log.warn({ source: s.id, err: error.message }, 'source stop failed'))),
+      );
       await publisher.close();
     },
   };

@@ -101,4 +101,3 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => fail(`${error.message}`, 1));
-

@@ -1,5 +1,5 @@
 /** Starts a whole kit from its config: storage, broker, ingest, the in-process edge and the HTTP server; stops it gracefully. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,8 +36,10 @@ export async function startKit(options: KitOptions) {
   const failures: Record<string, string> = {};
 
   // Storage first, so that nothing the broker accepts has nowhere to go.
-  let influxd: ManagedInfluxd | undefined;
-  const url = config.storage.influx?.url ?? (influxd = await startInfluxd({ dir: join(dataDir, 'influxdb'), log: log.child({ part: 'influxd' }) })).url;
+  const influxd: ManagedInfluxd | undefined = config.storage.influx
+    ? undefined
+    : await startInfluxd({ dir: join(dataDir, 'influxdb'), log: log.child({ part: 'influxd' }) });
+  const url = config.storage.influx?.url ?? (influxd as ManagedInfluxd).url;
   const influx = connectInflux({ url, database: config.storage.database, ...config.storage.influx });
   const spool = await Spool.open({
     dir: join(dataDir, 'spool'),
@@ -86,7 +88,17 @@ export async function startKit(options: KitOptions) {
       if (!node.simulator) continue;
       const edgeLink = resolve(baseDir, node.path);
       mkdirSync(dirname(edgeLink), { recursive: true });
-      const args = [SIM_CLI, '--scenario', node.simulator.scenario, '--node', node.id, '--pty', edgeLink, '--rate', String(node.simulator.linesPerSecond)];
+      const args = [
+        SIM_CLI,
+        '--scenario',
+        node.simulator.scenario,
+        '--node',
+        node.id,
+        '--edge-link',
+        edgeLink,
+        '--rate',
+        String(node.simulator.linesPerSecond),
+      ];
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
       child.on('exit', (code, signal) => {
         if (!stopping) log.error({ node: node.id, code, signal }, 'simulated sensor node exited');
@@ -103,7 +115,11 @@ export async function startKit(options: KitOptions) {
       ...config,
       sources: { ...config.sources, serial: config.sources.serial.map((s) => ({ ...s, path: resolve(baseDir, s.path) })) },
     };
-    edge = createEdge({ config: localConfig, broker: { url: `mqtt://127.0.0.1:${broker.port}`, ...credentials }, log: log.child({ part: 'edge' }) });
+    edge = createEdge({
+      config: localConfig,
+      broker: { url: `mqtt://127.0.0.1:${broker.port}`, ...credentials },
+      log: log.child({ part: 'edge' }),
+    });
     await edge.start();
   }
 

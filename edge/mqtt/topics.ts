@@ -1,5 +1,5 @@
 /** The MQTT topic tree and payloads of a kit: the one place they are defined (documented in docs/mqtt.md). */
-import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
+import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 
 export const TOPIC_ROOT = 'minotake/v1';
@@ -22,7 +22,11 @@ export const Payloads = {
     reason: T.Optional(T.String()),
   }),
   /** One `I` line: RMS amps per CT channel. */
-  nodeCurrent: T.Object({ ts: Ts, seq: Seq, amps: T.Record(T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$' }), Amps, { minProperties: 1 }) }),
+  nodeCurrent: T.Object({
+    ts: Ts,
+    seq: Seq,
+    amps: T.Record(T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$' }), Amps, { minProperties: 1 }),
+  }),
   /** One `C` line from a climate channel. */
   nodeClimate: T.Object({
     ts: Ts,

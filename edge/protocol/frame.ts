@@ -15,12 +15,6 @@ export type Frame =
   | { type: 'heartbeat'; seq: number; uptimeS: number }
   | { type: 'sensorError'; seq: number; channel: string; code: string };
 
-export type RejectReason =
-  | 'too_long'
-  | 'bad_version'
-  | 'bad_checksum'
-  | 'bad_format'
-  | 'unknown_type'
-  | 'bad_value';
+export type RejectReason = 'too_long' | 'bad_version' | 'bad_checksum' | 'bad_format' | 'unknown_type' | 'bad_value';
 
 export type ParseResult = { ok: true; frame: Frame } | { ok: false; reason: RejectReason; detail: string };

@@ -39,7 +39,8 @@ function body(type: string, seq: number, fields: string[]): Frame {
     case 'H': {
       const [nodeId, firmware, channelList, ...rest] = fields;
       if (rest.length > 0 || channelList === undefined) throw new Reject('bad_format', 'hello: expected nodeId,firmware,channels');
-      if (!firmware || !/^[\w.+-]{1,16}$/.test(firmware)) throw new Reject('bad_format', `hello: bad firmware version ${JSON.stringify(firmware)}`);
+      if (!firmware || !/^[\w.+-]{1,16}$/.test(firmware))
+        throw new Reject('bad_format', `hello: bad firmware version ${JSON.stringify(firmware)}`);
       const channels = channelList.split(';').map((entry) => {
         const [channel, kind] = entry.split(':');
         const known = kind === undefined ? undefined : KINDS[kind];

@@ -56,7 +56,11 @@ function change(memory: MachineMemory, state: MachineStateName, ts: number, amps
 }
 
 /** UNKNOWN from the last sample on, once nothing has come for silentAfterMs. */
-export function checkSilence(settings: MachineStateSettings, memory: MachineMemory, now: number): { memory: MachineMemory; changes: StateChange[] } {
+export function checkSilence(
+  settings: MachineStateSettings,
+  memory: MachineMemory,
+  now: number,
+): { memory: MachineMemory; changes: StateChange[] } {
   if (memory.state === 'UNKNOWN' || memory.lastSampleAt === undefined || now - memory.lastSampleAt < settings.silentAfterMs) {
     return { memory, changes: [] };
   }

@@ -77,7 +77,9 @@ export async function startBroker(options: BrokerOptions) {
             topic: original,
             clientId: client.id,
             reason: decoded.reason,
-            payload: Buffer.from(packet.payload as Buffer).subarray(0, MAX_REJECTED_ECHO).toString('utf8'),
+            payload: Buffer.from(packet.payload as Buffer)
+              .subarray(0, MAX_REJECTED_ECHO)
+              .toString('utf8'),
           }),
         );
       }

@@ -1,5 +1,5 @@
 /** Writes point batches to InfluxDB 1.x through the `influx` client; the only module that writes to InfluxDB. */
-import { type IPoint, InfluxDB } from 'influx';
+import { InfluxDB, type IPoint } from 'influx';
 import type { PointSink, StoredPoint } from './point.js';
 
 export interface InfluxTarget {
@@ -32,7 +32,12 @@ export class InfluxSink implements PointSink {
     const raw: IPoint[] = [];
     const events: IPoint[] = [];
     for (const p of points) {
-      (EVENT_MEASUREMENTS.has(p.measurement) ? events : raw).push({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timeNs });
+      (EVENT_MEASUREMENTS.has(p.measurement) ? events : raw).push({
+        measurement: p.measurement,
+        tags: p.tags,
+        fields: p.fields,
+        timestamp: p.timeNs,
+      });
     }
     if (raw.length > 0) await this.influx.writePoints(raw, { precision: 'n', retentionPolicy: 'raw' });
     if (events.length > 0) await this.influx.writePoints(events, { precision: 'n', retentionPolicy: 'events' });

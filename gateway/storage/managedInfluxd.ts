@@ -116,7 +116,8 @@ export async function startInfluxd(options: { dir: string; log: Logger; port?: n
   const configFile = join(dir, 'influxd.conf');
   writeFileSync(configFile, configText(dir, httpPort, rpcPort));
 
-  const child = spawn(binary, ['-config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: a Ctrl+C in the terminal must not stop the database before the gateway has flushed into it.
+  const child = spawn(binary, ['-config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const missing = new Promise<never>((_, reject) =>
     child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new InfluxdMissingError() : error)),
   );

@@ -18,7 +18,7 @@ const jsonl = (file: URL) =>
     .map((line) => JSON.parse(line));
 
 /** Replays one case: samples go through the stage, `{tick}` lines stand for the edge's silence timer. */
-export function replay(settings: MachineStateSettings, input: (MachineSample | { tick: number })[]): StateChange[] {
+function replay(settings: MachineStateSettings, input: (MachineSample | { tick: number })[]): StateChange[] {
   let memory = initialMachineMemory();
   const changes: StateChange[] = [];
   for (const item of input) {
@@ -29,7 +29,7 @@ export function replay(settings: MachineStateSettings, input: (MachineSample | {
   return changes;
 }
 
-export function settingsFrom(file: URL): MachineStateSettings {
+function settingsFrom(file: URL): MachineStateSettings {
   const cfg = parse(readFileSync(file, 'utf8'));
   return { ...cfg, minDwellMs: cfg.minDwellSeconds * 1000, silentAfterMs: cfg.silentAfterSeconds * 1000 };
 }

@@ -2,10 +2,10 @@
 import { join } from 'node:path';
 import { parseKitConfig } from '../../config/load.js';
 import type { KitConfig } from '../../config/schema.js';
+import type { SimFrame } from '../../firmware-sim/encoder.js';
 import { type LineKind, SimNode, type SimNodeOptions } from '../../firmware-sim/node.js';
 import { openPtyPair, type PtyPair } from '../../firmware-sim/ptyPair.js';
 import { loadScenario } from '../../firmware-sim/scenario.js';
-import type { SimFrame } from '../../firmware-sim/encoder.js';
 import { startKit } from '../../gateway/kit.js';
 import type { ManagedInfluxd } from '../../gateway/storage/managedInfluxd.js';
 import { testLog } from './log.js';
@@ -65,7 +65,10 @@ export async function startSimulatedNode(dir: string, options: SimNodeOptions = 
   let pair: PtyPair = await openPtyPair(links);
   let node: SimNode | undefined;
   const start = (opts: SimNodeOptions = options) => {
-    node = new SimNode(pair.nodeLink, scenario, { ...opts, onLine: (line, frame, kind) => sent.push({ line, frame, kind, at: Date.now() }) });
+    node = new SimNode(pair.nodeLink, scenario, {
+      ...opts,
+      onLine: (line, frame, kind) => sent.push({ line, frame, kind, at: Date.now() }),
+    });
     node.on('error', () => {}); // a pulled cable stops the node; the test looks at what was sent
     node.start();
     return node;
@@ -107,7 +110,11 @@ export function sentReadings(sent: Recorded[]): string[] {
 export async function storedReadings(influxUrl: string): Promise<string[]> {
   const seqOf = (time: unknown) => Number(BigInt(String(time)) % 1_000_000n) / 15;
   const current = await influxQuery(influxUrl, 'minotake', `SELECT amps, channel FROM "raw"."current" WHERE "node" = 'node-a'`);
-  const climate = await influxQuery(influxUrl, 'minotake', `SELECT temperature_c, humidity_pct, channel FROM "raw"."climate" WHERE "node" = 'node-a'`);
+  const climate = await influxQuery(
+    influxUrl,
+    'minotake',
+    `SELECT temperature_c, humidity_pct, channel FROM "raw"."climate" WHERE "node" = 'node-a'`,
+  );
   return [
     ...current.map((r) => `${seqOf(r.time)}:${r.channel}:${r.amps}`),
     ...climate.map((r) => `${seqOf(r.time)}:${r.channel}:${r.temperature_c}/${r.humidity_pct}`),

@@ -18,7 +18,21 @@ afterAll(async () => {
 
 describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
   it('stores every reading the simulator sent exactly once, with its values, and mosquitto_sub sees the documented topics', async () => {
-    const sub = mosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-u', 'reader', '-P', PASSWORDS.reader, '-t', `minotake/v1/${KIT}/#`, '-v', '-W', '8']);
+    const sub = mosquitto('mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-u',
+      'reader',
+      '-P',
+      PASSWORDS.reader,
+      '-t',
+      `minotake/v1/${KIT}/#`,
+      '-v',
+      '-W',
+      '8',
+    ]);
     await new Promise((r) => setTimeout(r, 300));
     t.node.start({ linesPerSecond: 40, maxLines: 200 });
     await t.node.node.finished;
@@ -59,7 +73,20 @@ describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
     const anonymous = await mosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-t', `minotake/v1/${KIT}/#`, '-W', '3']);
     expect(anonymous.code).not.toBe(0);
     expect(anonymous.stderr).toMatch(/not authori[sz]ed|bad user name or password|Connection Refused/i);
-    const wrong = await mosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-u', 'reader', '-P', 'wrong-password', '-t', '#', '-W', '3']);
+    const wrong = await mosquitto('mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-u',
+      'reader',
+      '-P',
+      'wrong-password',
+      '-t',
+      '#',
+      '-W',
+      '3',
+    ]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/not authori[sz]ed|bad user name or password|Connection Refused/i);
     expect(t.kit.health().broker.refusedConnections).toBeGreaterThanOrEqual(2);
@@ -67,10 +94,29 @@ describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
 
   it('accepts readings from a node account under its own node, and refuses one posing as another node', async () => {
     const pub = (topic: string, message: string) =>
-      mosquitto('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', 'node-b', '-P', PASSWORDS.nodeB, '-q', '1', '-t', topic, '-m', message]);
+      mosquitto('mosquitto_pub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        port,
+        '-u',
+        'node-b',
+        '-P',
+        PASSWORDS.nodeB,
+        '-q',
+        '1',
+        '-t',
+        topic,
+        '-m',
+        message,
+      ]);
     const own = await pub(topics.nodeCurrent(KIT, 'node-b'), JSON.stringify({ ts: Date.now(), seq: 7, amps: { ct1: 12.5 } }));
     expect(own.code).toBe(0);
-    await waitFor('node-b reading stored', async () => (await influxQuery(t.influxd.current.url, 'minotake', `SELECT amps FROM "raw"."current" WHERE "node" = 'node-b'`)).length === 1);
+    await waitFor(
+      'node-b reading stored',
+      async () =>
+        (await influxQuery(t.influxd.current.url, 'minotake', `SELECT amps FROM "raw"."current" WHERE "node" = 'node-b'`)).length === 1,
+    );
 
     const denied = t.kit.health().broker.deniedPublishes;
     await pub(topics.nodeCurrent(KIT, 'node-a'), JSON.stringify({ ts: Date.now(), seq: 8, amps: { ct1: 99.5 } }));
@@ -81,7 +127,22 @@ describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
 
   it('refuses a read-only account that tries to publish', async () => {
     const denied = t.kit.health().broker.deniedPublishes;
-    await mosquitto('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', 'reader', '-P', PASSWORDS.reader, '-q', '1', '-t', topics.machineState(KIT, 'm1'), '-m', '{}']);
+    await mosquitto('mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-u',
+      'reader',
+      '-P',
+      PASSWORDS.reader,
+      '-q',
+      '1',
+      '-t',
+      topics.machineState(KIT, 'm1'),
+      '-m',
+      '{}',
+    ]);
     await waitFor('the read-only breach counted', () => t.kit.health().broker.deniedPublishes === denied + 1);
   });
 
@@ -94,14 +155,20 @@ describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
     const sender = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { username: 'node-b', password: PASSWORDS.nodeB });
     await sender.publishAsync(topics.nodeCurrent(KIT, 'node-b'), 'ct1=12.5 not json', { qos: 1 });
     await sender.publishAsync(topics.nodeCurrent(KIT, 'node-b'), JSON.stringify({ ts: Date.now(), seq: 9, amps: { ct1: -4 } }), { qos: 1 });
-    await sender.publishAsync(topics.nodeCurrent(KIT, 'node-b'), JSON.stringify({ ts: Date.now(), seq: 10, amps: { ct1: 7.25 } }), { qos: 1 });
+    await sender.publishAsync(topics.nodeCurrent(KIT, 'node-b'), JSON.stringify({ ts: Date.now(), seq: 10, amps: { ct1: 7.25 } }), {
+      qos: 1,
+    });
     expect(sender.connected).toBe(true);
 
     await waitFor('two rejects seen by a subscriber', () => rejected.length === 2);
     expect(JSON.parse(rejected[0] as string)).toMatchObject({ reason: 'not JSON', clientId: sender.options.clientId });
     expect(JSON.parse(rejected[1] as string).reason).toContain('/amps/ct1');
     expect(t.kit.health().broker.malformedPayloads).toBe(2);
-    await waitFor('the good message after them stored', async () => (await influxQuery(t.influxd.current.url, 'minotake', `SELECT amps FROM "raw"."current" WHERE "amps" = 7.25`)).length === 1);
+    await waitFor(
+      'the good message after them stored',
+      async () =>
+        (await influxQuery(t.influxd.current.url, 'minotake', `SELECT amps FROM "raw"."current" WHERE "amps" = 7.25`)).length === 1,
+    );
     await sender.endAsync();
     await watcher.endAsync();
   });

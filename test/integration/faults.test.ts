@@ -69,7 +69,10 @@ describe('faults: nothing lost when a part goes away', () => {
 
     const cli = join(import.meta.dirname, '../../dist/gateway/cli.js');
     const startGateway = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, [cli, 'run', '--config', file, '--no-sim'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+      const child = spawn(process.execPath, [cli, 'run', '--config', file, '--no-sim'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      });
       let stderr = '';
       child.stderr?.on('data', (c: Buffer) => {
         stderr += c.toString();
@@ -113,7 +116,9 @@ describe('faults: nothing lost when a part goes away', () => {
     const lost = linesLostBetween(accepted, stored);
     const unread = linesLostBetween(sentReadings(node.sent.filter((s) => s.at >= killedAt && s.at <= backAt)), stored);
     const bound = Math.ceil((rate * (config.storage.flushIntervalMs + config.storage.spool.fsyncIntervalMs)) / 1000);
-    console.log(`SIGKILL during an outage: ${node.sent.length} lines sent; ${lost} taken in and lost (bound ${bound}); ${unread} unread while down`);
+    console.log(
+      `SIGKILL during an outage: ${node.sent.length} lines sent; ${lost} taken in and lost (bound ${bound}); ${unread} unread while down`,
+    );
     expect(lost).toBeLessThanOrEqual(bound);
     expect(stored.length).toBeGreaterThan(expected.length / 2); // the spooled part came back
   });

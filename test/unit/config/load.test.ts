@@ -53,7 +53,11 @@ describe('kit configuration', () => {
     ['a missing required key', base.replace('kit: { id: k1, site: 試験工場 }', 'kit: { id: k1 }'), 'kit.site: is required'],
     ['a bad id', base.replace('id: k1', 'id: Kit 1'), 'kit.id: must match pattern'],
     ['a wrong type', base.replace('pin: 17', 'pin: seventeen'), 'sources.gpio[0].pin: must be integer'],
-    ['a source that is neither CT nor GPIO', base.replace('source: { gpio: lamp }', 'source: { pin: 3 }'), 'machines[1].source: must be either'],
+    [
+      'a source that is neither CT nor GPIO',
+      base.replace('source: { gpio: lamp }', 'source: { pin: 3 }'),
+      'machines[1].source: must be either',
+    ],
     [
       'thresholds in the wrong order',
       base.replace('idleAbove: 0.5, runAbove: 4', 'idleAbove: 5, runAbove: 4'),
@@ -64,12 +68,28 @@ describe('kit configuration', () => {
       base.replace('idleAbove: 0.5, runAbove: 4', 'idleAbove: 0.5, runAbove: 4, hysteresis: 1'),
       'machines[0].thresholds.hysteresis: must be smaller',
     ],
-    ['a CT machine without thresholds', base.replace(', thresholds: { idleAbove: 0.5, runAbove: 4 }', ''), 'machines[0].thresholds: is required'],
-    ['a reference to a missing node', base.replace('node: node-a, channel: ct1', 'node: node-z, channel: ct1'), 'machines[0].source.node: no sensor node "node-z"'],
-    ['a reference to a missing GPIO input', base.replace('{ gpio: lamp }', '{ gpio: lamp2 }'), 'machines[1].source.gpio: no GPIO input "lamp2"'],
+    [
+      'a CT machine without thresholds',
+      base.replace(', thresholds: { idleAbove: 0.5, runAbove: 4 }', ''),
+      'machines[0].thresholds: is required',
+    ],
+    [
+      'a reference to a missing node',
+      base.replace('node: node-a, channel: ct1', 'node: node-z, channel: ct1'),
+      'machines[0].source.node: no sensor node "node-z"',
+    ],
+    [
+      'a reference to a missing GPIO input',
+      base.replace('{ gpio: lamp }', '{ gpio: lamp2 }'),
+      'machines[1].source.gpio: no GPIO input "lamp2"',
+    ],
     ['a duplicate machine id', base.replace('id: m2', 'id: m1'), 'machines[1]: duplicate id "m1"'],
     ['two machines on one channel', base.replace('channel: env1', 'channel: ct1'), 'zones[0]: channel already used by machines[0]'],
-    ['an unknown time zone', base.replace('site: 試験工場', 'site: 試験工場, timeZone: Asia/Sendai'), 'kit.timeZone: unknown IANA time zone'],
+    [
+      'an unknown time zone',
+      base.replace('site: 試験工場', 'site: 試験工場, timeZone: Asia/Sendai'),
+      'kit.timeZone: unknown IANA time zone',
+    ],
     ['an account without a password', base.replace(', password: long-enough-secret', ''), 'broker.accounts[0]: needs passwordHash'],
     ['a node account for no node', base.replace('role: reader', 'role: node, node: node-q'), 'broker.accounts[0].node: no sensor node'],
     ['a negative dwell', base.replace('runAbove: 4 }', 'runAbove: 4 }, minDwellSeconds: -1'), 'machines[0].minDwellSeconds: must be >= 0'],
@@ -80,7 +100,10 @@ describe('kit configuration', () => {
   for (const [what, text, expected] of bad) {
     it(`rejects ${what} with the path and the reason`, () => {
       const problems = problemsOf(text);
-      expect(problems.some((p) => p.startsWith(expected) || p.includes(expected)), problems.join('\n')).toBe(true);
+      expect(
+        problems.some((p) => p.startsWith(expected) || p.includes(expected)),
+        problems.join('\n'),
+      ).toBe(true);
     });
   }
 
@@ -102,7 +125,9 @@ describe('kit configuration', () => {
   });
 
   it('never lets a secret into what is logged', () => {
-    const config = parseKitYaml(base.replace('password: long-enough-secret', 'password: long-enough-secret, passwordHash: "scrypt$1$2$3$4$5"'));
+    const config = parseKitYaml(
+      base.replace('password: long-enough-secret', 'password: long-enough-secret, passwordHash: "scrypt$1$2$3$4$5"'),
+    );
     const logged = JSON.stringify(redactSecrets(config));
     expect(logged).not.toContain('long-enough-secret');
     expect(logged).not.toContain('scrypt$');

@@ -26,6 +26,7 @@ describe('firmware-sim CLI', () => {
       scenario: 'normal-day',
       port: '/dev/ttyUSB0',
       ptyDir: null,
+      edgeLink: null,
       rate: 1,
       nodeId: null,
       speed: 1,
@@ -49,14 +50,24 @@ describe('firmware-sim CLI', () => {
         '--lines',
         '9',
       ]),
-    ).toEqual({ scenario: 'heat-wave', port: null, ptyDir: '/tmp/x', rate: 50, nodeId: 'node-b', speed: 60, startAt: '13:00', lines: 9 });
+    ).toEqual({
+      scenario: 'heat-wave',
+      port: null,
+      ptyDir: '/tmp/x',
+      edgeLink: null,
+      rate: 50,
+      nodeId: 'node-b',
+      speed: 60,
+      startAt: '13:00',
+      lines: 9,
+    });
     expect(parseCliArgs(['--help'])).toBeNull();
     expect(parseCliArgs(['-h'])).toBeNull();
   });
 
   it('rejects bad command lines with a usage error', () => {
     expect(() => parseCliArgs([])).toThrow(UsageError);
-    expect(() => parseCliArgs(['--port', 'a', '--pty', 'b'])).toThrow(/exactly one of --port and --pty/);
+    expect(() => parseCliArgs(['--port', 'a', '--pty', 'b'])).toThrow(/exactly one of --port, --pty and --edge-link/);
     expect(() => parseCliArgs(['--port', 'a', '--rate', 'fast'])).toThrow(/--rate must be a positive number/);
     expect(() => parseCliArgs(['--port', 'a', '--lines', '2.5'])).toThrow(/--lines must be a positive integer/);
     expect(() => parseCliArgs(['--port', 'a', '--node', 'Node B'])).toThrow(/--node/);

@@ -12,7 +12,13 @@ describe('MQTT topic tree', () => {
   });
 
   it('knows nothing outside the tree', () => {
-    for (const topic of ['foo', 'minotake/v2/k/status', 'minotake/v1/k/machine/m/state/extra', 'minotake/v1/k/node/n/unknown', 'minotake/v1/']) {
+    for (const topic of [
+      'foo',
+      'minotake/v2/k/status',
+      'minotake/v1/k/machine/m/state/extra',
+      'minotake/v1/k/node/n/unknown',
+      'minotake/v1/',
+    ]) {
       expect(parseTopic(topic)).toBeUndefined();
     }
   });
