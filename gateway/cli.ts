@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /** The `minotake` command: run a kit, check a config file, hash a broker password. */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, loadKitConfig, redactSecrets } from '../config/load.js';
+import { createEdge } from '../edge/edge.js';
 import { hashPassword } from './broker/password.js';
 import { startKit } from './kit.js';
 
@@ -12,7 +13,10 @@ const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring k
 
 使い方 / Usage:
   minotake run --config <kit.yaml>      キットを起動（シミュレータ付きデモも可）/ start the kit (a demo with simulated nodes too)
+  minotake edge --config <kit.yaml>     エッジだけを起動し edge.brokerUrl のブローカへ送る（Pi Zero など）
+                                        run only the edge, publishing to edge.brokerUrl (a Pi Zero, say)
   minotake check-config <kit.yaml>      設定ファイルを検査 / validate a kit file and list every problem
+  minotake list-ports                   接続中の USB シリアル（/dev/serial/by-id）/ USB-serial devices plugged in
   minotake hash-password                標準入力のパスワードを scrypt ハッシュに / hash a broker password read from stdin
 
 オプション / Options:
@@ -35,6 +39,42 @@ function load(file: string) {
   }
 }
 
+/** Stops a running part on SIGINT/SIGTERM, within 30 s. */
+function stopOn(stop: () => Promise<void>, log: pino.Logger): void {
+  let stopping = false;
+  const handle = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const timer = setTimeout(() => fail('stop took longer than 30 s; exiting anyway / 停止に 30 秒以上かかったため終了します', 1), 30_000);
+    await stop();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void handle('SIGINT'));
+  process.on('SIGTERM', () => void handle('SIGTERM'));
+}
+
+async function runEdge(file: string): Promise<void> {
+  const config = load(file);
+  if (!config.edge)
+    fail(`${file}: edge.brokerUrl, edge.username, edge.password が必要です / the edge section is required to run the edge alone`);
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { kit: config.kit.id, part: 'edge' } });
+  const { brokerUrl: url, username, password } = config.edge;
+  const edge = createEdge({ config, broker: { url, username, password }, log });
+  await edge.start();
+  stopOn(() => edge.stop(), log);
+}
+
+function listPorts(): void {
+  // Not SerialPort.list(): it throws an uncaught error where udevadm is missing; the by-id links are what a kit file needs anyway.
+  const dir = '/dev/serial/by-id';
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  if (names.length === 0)
+    process.stdout.write('USB シリアル機器が見つかりません / no USB-serial device found (/dev/serial/by-id is empty)\n');
+  for (const name of names) process.stdout.write(`${join(dir, name)} -> ${realpathSync(join(dir, name))}\n`);
+}
+
 async function run(file: string, simulators: boolean): Promise<void> {
   const config = load(file);
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { kit: config.kit.id } });
@@ -48,18 +88,7 @@ async function run(file: string, simulators: boolean): Promise<void> {
       `  InfluxDB: ${kit.influxUrl} (database ${config.storage.database})\n` +
       '  停止は Ctrl+C / Ctrl+C to stop\n\n',
   );
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    const timer = setTimeout(() => fail('stop took longer than 30 s; exiting anyway / 停止に 30 秒以上かかったため終了します', 1), 30_000);
-    await kit.stop();
-    clearTimeout(timer);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  stopOn(() => kit.stop(), log);
 }
 
 async function main(): Promise<void> {
@@ -80,6 +109,11 @@ async function main(): Promise<void> {
     case 'run':
       if (!values.config) fail(`--config <kit.yaml> が必要です / --config <kit.yaml> is required\n\n${HELP}`);
       return run(resolve(values.config), !values['no-sim']);
+    case 'edge':
+      if (!values.config) fail(`--config <kit.yaml> が必要です / --config <kit.yaml> is required\n\n${HELP}`);
+      return runEdge(resolve(values.config));
+    case 'list-ports':
+      return listPorts();
     case 'check-config': {
       const file = arg ?? values.config ?? fail('設定ファイルを指定してください / name a kit file');
       const config = load(file);

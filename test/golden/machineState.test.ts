@@ -43,3 +43,23 @@ describe('machine state golden cases', () => {
     });
   }
 });
+
+describe('the recorded day, read as a shop-floor person would', () => {
+  const dir = new URL('recorded-day/', root);
+  const changes = replay(settingsFrom(new URL('config.yaml', dir)), jsonl(new URL('input.jsonl', dir)));
+  const clock = (ts: number) => new Date(ts + 9 * 3_600_000).toISOString().slice(11, 16); // Asia/Tokyo
+
+  it('runs only within the working day (08:30–17:30) and ends the day stopped', () => {
+    const runs = changes.filter((c) => c.state === 'RUN').map((c) => clock(c.ts));
+    expect(runs.length).toBeGreaterThan(5);
+    expect(runs.every((t) => t >= '08:30' && t < '17:30')).toBe(true);
+    expect(changes.at(-1)?.state).toBe('OFF');
+  });
+
+  it('shows the pulled cable (15:00–15:05) as no signal, from the last sample, and recovers', () => {
+    const unknown = changes.filter((c) => c.state === 'UNKNOWN');
+    expect(unknown).toHaveLength(1);
+    expect(clock(unknown[0]?.ts as number)).toBe('14:59');
+    expect(clock(changes[changes.indexOf(unknown[0] as StateChange) + 1]?.ts as number)).toBe('15:05');
+  });
+});
