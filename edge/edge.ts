@@ -76,6 +76,7 @@ export function createEdge(options: EdgeOptions) {
   const zoneByChannel = new Map(config.zones.map((zone) => [`${zone.source.node}/${zone.source.channel}`, zone]));
   const silentAfterMs = new Map(config.sources.serial.map((node) => [node.id, node.silentAfterSeconds * 1000]));
   const counters = new Map<string, NodeCounters>();
+  const lastRejectLog = new Map<string, number>();
   const counterOf = (id: string) => {
     let c = counters.get(id);
     if (!c) {
@@ -113,11 +114,20 @@ export function createEdge(options: EdgeOptions) {
   const onEvent = (event: SourceEvent) => {
     const c = counterOf(event.sourceId);
     switch (event.kind) {
-      case 'rejected':
+      case 'rejected': {
         c.lines++;
         c.rejected[event.reason] = (c.rejected[event.reason] ?? 0) + 1;
-        log.debug({ node: event.sourceId, reason: event.reason, detail: event.detail }, 'line rejected');
+        // A noisy cable can spoil hundreds of lines a second: log each reason at most once a second, counters say the rest.
+        const key = `${event.sourceId}/${event.reason}`;
+        if ((lastRejectLog.get(key) ?? 0) + 1000 <= event.ts) {
+          lastRejectLog.set(key, event.ts);
+          log.warn(
+            { node: event.sourceId, reason: event.reason, detail: event.detail, total: c.rejected[event.reason] },
+            'serial line rejected',
+          );
+        }
         return;
+      }
       case 'lost':
         c.lost += event.lines;
         return;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { KitConfig } from '../config/schema.js';
 import { createEdge, type Edge } from '../edge/edge.js';
 import { type Broker, startBroker } from './broker/broker.js';
+import { lockDataDir } from './dataLock.js';
 import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
 import { connectInflux, InfluxSink } from './storage/influxSink.js';
@@ -31,8 +32,8 @@ export async function startKit(options: KitOptions) {
   const baseDir = resolve(options.baseDir ?? process.cwd());
   const dataDir = resolve(baseDir, config.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
   const startedAt = Date.now();
-  const stoppers: (() => Promise<void>)[] = [];
   const failures: Record<string, string> = {};
 
   // Storage first, so that nothing the broker accepts has nowhere to go.
@@ -160,8 +161,8 @@ export async function startKit(options: KitOptions) {
       await app.close();
       await broker.stop();
       await buffer.stop();
-      for (const stop of stoppers) await stop();
       await influxd?.stop();
+      unlock();
       log.info('kit stopped');
     },
   };
