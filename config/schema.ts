@@ -19,6 +19,8 @@ const Simulator = T.Object(
   {
     scenario: T.String({ minLength: 1, description: 'a firmware-sim scenario name (normal-day, heat-wave, breakdown) or a path' }),
     linesPerSecond: T.Number({ exclusiveMinimum: 0, maximum: 100000, default: 1 }),
+    /** Simulated clock time to start from (HH:MM), so a demo at night still shows a working shop floor. */
+    startAt: T.Optional(T.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' })),
   },
   strict,
 );

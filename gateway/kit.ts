@@ -100,6 +100,7 @@ export async function startKit(options: KitOptions) {
         '--rate',
         String(node.simulator.linesPerSecond),
       ];
+      if (node.simulator.startAt) args.push('--start-at', node.simulator.startAt);
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
       child.on('exit', (code, signal) => {
         if (!stopping) log.error({ node: node.id, code, signal }, 'simulated sensor node exited');
