@@ -148,12 +148,46 @@ const EdgeLink = T.Object(
   strict,
 );
 
-const Http = T.Object(
-  { host: T.String({ default: '0.0.0.0' }), port: T.Integer({ minimum: 0, maximum: 65535, default: 8080 }) },
+const ClockTime = T.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, local time' });
+const Weekday = T.Union(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((d) => T.Literal(d)));
+
+const Shift = T.Object(
   {
-    ...strict,
-    default: {},
+    id: Id,
+    name: Name,
+    nameEn: T.Optional(Name),
+    /** A shift may cross midnight (a night shift 22:00–06:00 belongs to the day it starts on). */
+    start: ClockTime,
+    end: ClockTime,
+    breaks: T.Array(T.Object({ start: ClockTime, end: ClockTime }, strict), { default: [] }),
+    days: T.Array(Weekday, { default: ['mon', 'tue', 'wed', 'thu', 'fri'], minItems: 1 }),
   },
+  strict,
+);
+
+/** The work calendar (操業カレンダー): planned time is what 稼働率 divides by. */
+const Calendar = T.Object(
+  {
+    shifts: T.Array(Shift, {
+      default: [{ id: 'day', name: '日勤', nameEn: 'Day shift', start: '08:30', end: '17:30', breaks: [{ start: '12:00', end: '13:00' }] }],
+      minItems: 1,
+    }),
+    /** Days off (YYYY-MM-DD, local): no planned time at all. */
+    holidays: T.Array(T.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { default: [] }),
+  },
+  { ...strict, default: {} },
+);
+
+const Http = T.Object(
+  {
+    host: T.String({ default: '0.0.0.0' }),
+    port: T.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    /** Where the kit appears behind a reverse proxy, e.g. /kit-a01/; always starts and ends with /. */
+    basePath: T.String({ pattern: '^/([A-Za-z0-9_.-]+/)*$', default: '/' }),
+    /** PEM files for HTTPS; without them the kit serves plain HTTP (fine on a VPN or behind a proxy). */
+    tls: T.Optional(T.Object({ cert: T.String({ minLength: 1 }), key: T.String({ minLength: 1 }) }, strict)),
+  },
+  { ...strict, default: {} },
 );
 
 export const KitConfigSchema = T.Object(
@@ -169,6 +203,7 @@ export const KitConfigSchema = T.Object(
     storage: Storage,
     broker: T.Object(Broker.properties, { ...strict, default: {} }),
     edge: T.Optional(EdgeLink),
+    calendar: Calendar,
     http: Http,
   },
   strict,
@@ -181,3 +216,5 @@ export type SerialNodeConfig = KitConfig['sources']['serial'][number];
 export type GpioInputConfig = KitConfig['sources']['gpio'][number];
 export type AccountConfig = KitConfig['broker']['accounts'][number];
 export type Thresholds = Static<typeof Thresholds>;
+export type CalendarConfig = KitConfig['calendar'];
+export type ShiftConfig = CalendarConfig['shifts'][number];
