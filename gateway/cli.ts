@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, loadKitConfig, redactSecrets } from '../config/load.js';
 import { createEdge } from '../edge/edge.js';
+import { AuthStore } from './auth/store.js';
 import { hashPassword } from './broker/password.js';
+import { ROLE_ORDER, type Role } from './http/schemas.js';
 import { startKit } from './kit.js';
 
 const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring kit
@@ -16,6 +18,8 @@ const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring k
   minotake edge --config <kit.yaml>     エッジだけを起動し edge.brokerUrl のブローカへ送る（Pi Zero など）
                                         run only the edge, publishing to edge.brokerUrl (a Pi Zero, say)
   minotake check-config <kit.yaml>      設定ファイルを検査 / validate a kit file and list every problem
+  minotake admin add <name> [--role r]  利用者を追加（パスワードは標準入力）/ add a user, password from stdin
+                                        r = admin | manager | operator | viewer (既定 / default admin)
   minotake list-ports                   接続中の USB シリアル（/dev/serial/by-id）/ USB-serial devices plugged in
   minotake hash-password                標準入力のパスワードを scrypt ハッシュに / hash a broker password read from stdin
 
@@ -84,9 +88,14 @@ async function run(file: string, simulators: boolean): Promise<void> {
   process.stderr.write(
     `\nMinotake ${config.kit.site} (${config.kit.id})\n` +
       `  MQTT:   mqtt://<this-host>:${kit.brokerPort}\n` +
-      `  HTTP:   http://<this-host>:${kit.httpPort}/api/health\n` +
+      `  ダッシュボード / Dashboard: ${config.http.tls ? 'https' : 'http'}://<this-host>:${kit.httpPort}${config.http.basePath}\n` +
       `  InfluxDB: ${kit.influxUrl} (database ${config.storage.database})\n` +
-      '  停止は Ctrl+C / Ctrl+C to stop\n\n',
+      '  停止は Ctrl+C / Ctrl+C to stop\n\n' +
+      (kit.setupCode
+        ? `  利用者がまだいません。ダッシュボードでこの初期設定コードを入力して管理者を作成してください（1 回限り・1 時間有効）:\n` +
+          `  No user yet: enter this one-time setup code on the dashboard to create the admin (valid once, for 1 hour):\n\n` +
+          `      ${kit.setupCode}\n\n`
+        : ''),
   );
   stopOn(() => kit.stop(), log);
 }
@@ -97,6 +106,7 @@ async function main(): Promise<void> {
     options: {
       config: { type: 'string', short: 'c' },
       'no-sim': { type: 'boolean', default: false },
+      role: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -112,6 +122,23 @@ async function main(): Promise<void> {
     case 'edge':
       if (!values.config) fail(`--config <kit.yaml> が必要です / --config <kit.yaml> is required\n\n${HELP}`);
       return runEdge(resolve(values.config));
+    case 'admin': {
+      if (arg !== 'add' || !positionals[2] || !values.config) {
+        fail(`使い方 / usage: minotake admin add <name> --config <kit.yaml> [--role admin]\n\n${HELP}`);
+      }
+      const config = load(resolve(values.config));
+      const role = (values.role ?? 'admin') as Role;
+      if (!ROLE_ORDER.includes(role)) fail(`--role: ${ROLE_ORDER.join(' | ')}`);
+      const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+      const store = new AuthStore(join(resolve(config.dataDir), 'auth'));
+      try {
+        store.addUser(positionals[2], password, role);
+      } catch (error) {
+        fail((error as Error).message);
+      }
+      process.stdout.write(`OK: ${positionals[2]} (${role})\n`);
+      return;
+    }
     case 'list-ports':
       return listPorts();
     case 'check-config': {

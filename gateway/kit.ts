@@ -6,15 +6,20 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { KitConfig } from '../config/schema.js';
 import { createEdge, type Edge } from '../edge/edge.js';
+import { Sessions } from './auth/sessions.js';
+import { AuthStore } from './auth/store.js';
 import { type Broker, startBroker } from './broker/broker.js';
 import { lockDataDir } from './dataLock.js';
+import { createHistoryStore } from './history/historyStore.js';
 import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
+import { createLiveModel } from './live/liveModel.js';
 import { connectInflux, InfluxSink } from './storage/influxSink.js';
 import { type ManagedInfluxd, startInfluxd } from './storage/managedInfluxd.js';
 import { PointBuffer } from './storage/pointBuffer.js';
 import { ensureSchema } from './storage/schema.js';
 import { Spool } from './storage/spool.js';
+import { startOfLocalDay } from './utilization/timeZone.js';
 
 export interface KitOptions {
   config: KitConfig;
@@ -23,9 +28,13 @@ export interface KitOptions {
   baseDir?: string;
   /** Start the simulators that the config declares (the demo); tests start their own. */
   runSimulators?: boolean;
+  dashboardDir?: string;
 }
 
-const SIM_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'firmware-sim', 'cli.js');
+const here = dirname(fileURLToPath(import.meta.url));
+const SIM_CLI = join(here, '..', 'firmware-sim', 'cli.js');
+/** dist/gateway → the repository's dashboard/dist, built by `npm run build`. */
+const DASHBOARD_DIR = join(here, '..', '..', 'dashboard', 'dist');
 
 export async function startKit(options: KitOptions) {
   const { config, log } = options;
@@ -79,8 +88,11 @@ export async function startKit(options: KitOptions) {
     accounts: config.broker.accounts,
     log: log.child({ part: 'broker' }),
   });
+  const live = createLiveModel(config);
   broker.onPublish((packet, client) => {
-    if (client) ingest.handle(packet.topic, packet.payload as Buffer);
+    if (!client) return;
+    ingest.handle(packet.topic, packet.payload as Buffer);
+    live.handle(packet.topic, packet.payload as Buffer);
   });
 
   const simulators: ChildProcess[] = [];
@@ -141,7 +153,40 @@ export async function startKit(options: KitOptions) {
       failures,
     };
   };
-  const app = buildApp({ health, log: log.child({ part: 'http' }) });
+  const auth = new AuthStore(join(dataDir, 'auth'));
+  const sessions = new Sessions({ file: join(dataDir, 'auth', 'sessions.json') });
+  // No default password: until an admin exists, a one-time code printed on the console (never logged) creates one.
+  const setupCode = auth.hasUsers() ? undefined : auth.createSetupCode();
+  const history = createHistoryStore(influx, config);
+
+  // Today's 稼働率 for the tablet tiles, from the stored timeline; once a minute is plenty for a number that moves slowly.
+  const refreshUtilization = async () => {
+    const now = Date.now();
+    const dayStart = startOfLocalDay(now, config.kit.timeZone);
+    for (const machine of config.machines) {
+      try {
+        const { rows } = await history.utilization(machine.id, dayStart, now, 'day');
+        const planned = rows.reduce((sum, r) => sum + r.plannedMs, 0);
+        const run = rows.reduce((sum, r) => sum + r.runMs, 0);
+        live.setUtilizationToday(machine.id, planned > 0 ? run / planned : null);
+      } catch (error) {
+        log.debug({ machine: machine.id, err: (error as Error).message }, 'utilization not available yet');
+      }
+    }
+  };
+  void refreshUtilization();
+  const utilizationTimer = setInterval(() => void refreshUtilization(), 60_000);
+
+  const app = buildApp({
+    config,
+    health,
+    auth,
+    sessions,
+    live,
+    history,
+    dashboardDir: options.dashboardDir ?? DASHBOARD_DIR,
+    log: log.child({ part: 'http' }),
+  });
   await app.listen({ host: config.http.host, port: config.http.port });
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
@@ -152,14 +197,20 @@ export async function startKit(options: KitOptions) {
     httpPort,
     influxUrl: url,
     health,
+    auth,
+    live,
+    /** Shown once on the console when the kit has no user yet. */
+    setupCode,
     /** Graceful: sources stop, queued messages drain, the buffer flushes to InfluxDB or the spool, influxd stops last. */
     async stop(): Promise<void> {
       if (stopping) return;
       stopping = true;
       clearTimeout(schemaTimer);
+      clearInterval(utilizationTimer);
       for (const child of simulators) child.kill('SIGTERM');
       await edge?.stop();
       await app.close();
+      sessions.flush();
       await broker.stop();
       await buffer.stop();
       await influxd?.stop();

@@ -1,30 +1,94 @@
-/** The kit's HTTP server as a fastify app factory (no listen inside); for now the health report. */
+/** The kit's HTTP server as a fastify app factory (no listen inside): API, live events, auth and the built dashboard. */
+import { existsSync, readFileSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { KitConfig } from '../../config/schema.js';
+import type { Sessions } from '../auth/sessions.js';
+import type { AuthStore } from '../auth/store.js';
+import type { HistoryStore } from '../history/historyStore.js';
+import type { LiveModel } from '../live/liveModel.js';
+import { authPlugin, defaultAccess } from './plugins/auth.js';
+import { adminRoutes } from './routes/admin.js';
+import { authRoutes } from './routes/auth.js';
+import { exportRoutes } from './routes/export.js';
+import { historyRoutes } from './routes/history.js';
+import { liveRoutes } from './routes/live.js';
 
 export interface AppDeps {
+  config: KitConfig;
   /** The health report: counters of every part of the kit. */
   health: () => Record<string, unknown> & { ok: boolean };
+  auth: AuthStore;
+  sessions: Sessions;
+  live: LiveModel;
+  history: HistoryStore;
+  /** The built dashboard (dashboard/dist); without it the kit says how to build it. */
+  dashboardDir?: string;
   log?: FastifyBaseLogger;
 }
 
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Minotake</title>
+<p>ダッシュボードがビルドされていません。<code>npm run build</code> を実行してください。</p>
+<p>The dashboard is not built: run <code>npm run build</code>.</p>`;
+
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const { config } = deps;
+  const tls = config.http.tls;
   const app = Fastify({
     ...(deps.log ? { loggerInstance: deps.log } : {}),
+    ...(tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
     // A tablet polls the kit all day: one log line per request would wear the SD card for nothing.
     logController: new LogController({ disableRequestLogging: true }),
+    // Open event streams would otherwise keep a stopping gateway waiting for ever.
+    forceCloseConnections: true,
+    // Behind a reverse proxy or VPN gateway the client address and scheme come from X-Forwarded-*.
+    trustProxy: true,
+  }) as unknown as FastifyInstance;
+  const basePath = config.http.basePath;
+  const authOptions = { store: deps.auth, sessions: deps.sessions, basePath, secureCookies: Boolean(tls) };
+
+  app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Minotake kit API', version: '1', description: '身の丈IoTキットの HTTP API / the kit HTTP API' },
+      servers: [{ url: basePath }],
+    },
   });
-  app.get(
-    '/api/health',
-    {
-      schema: {
-        description: 'Counters of every part of the kit; 503 while a part is down. / キット各部のカウンタ。停止中の部品があれば 503。',
-        response: { 200: { type: 'object', additionalProperties: true }, 503: { type: 'object', additionalProperties: true } },
-      },
+  app.register(authPlugin, authOptions);
+
+  // Everything lives under the base path, so a reverse proxy can put several kits behind one host name.
+  app.register(
+    async (kit) => {
+      kit.get(
+        '/api/health',
+        {
+          config: { access: 'public' },
+          schema: {
+            description: 'Counters of every part of the kit; 503 while a part is down. / キット各部のカウンタ。停止中の部品があれば 503。',
+            response: { 200: { type: 'object', additionalProperties: true }, 503: { type: 'object', additionalProperties: true } },
+          },
+        },
+        async (_request, reply) => {
+          const report = deps.health();
+          return reply.code(report.ok ? 200 : 503).send(report);
+        },
+      );
+      kit.get('/api/openapi.json', { config: { access: 'viewer' }, schema: { hide: true } }, async () => app.swagger());
+      await kit.register(authRoutes, authOptions);
+      await kit.register(adminRoutes, authOptions);
+      await kit.register(liveRoutes, { config, live: deps.live });
+      await kit.register(historyRoutes, { history: deps.history, config });
+      await kit.register(exportRoutes, { history: deps.history, config });
+      await kit.register(async (assets) => {
+        defaultAccess(assets, 'public');
+        if (deps.dashboardDir && existsSync(deps.dashboardDir)) {
+          await assets.register(fastifyStatic, { root: deps.dashboardDir, prefix: '/', index: 'index.html' });
+        } else {
+          assets.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(NOT_BUILT));
+        }
+      });
     },
-    async (_request, reply) => {
-      const report = deps.health();
-      return reply.code(report.ok ? 200 : 503).send(report);
-    },
+    { prefix: basePath === '/' ? '' : basePath.slice(0, -1) },
   );
   return app;
 }

@@ -19,7 +19,10 @@ export const ErrorBody = T.Object({
 });
 
 export const Me = T.Object({ username: T.String(), role: Role, csrfToken: T.String(), kiosk: T.Boolean() });
-export const LoginBody = T.Object({ username: T.String({ minLength: 1, maxLength: 64 }), password: T.String({ minLength: 1, maxLength: 256 }) });
+export const LoginBody = T.Object({
+  username: T.String({ minLength: 1, maxLength: 64 }),
+  password: T.String({ minLength: 1, maxLength: 256 }),
+});
 
 export const KitInfo = T.Object({
   id: T.String(),

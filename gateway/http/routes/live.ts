@@ -1,0 +1,102 @@
+/** What the tablet watches: the kit's description, the live snapshot, and server-sent events that resume without a gap. */
+import type { FastifyInstance } from 'fastify';
+import type { KitConfig } from '../../../config/schema.js';
+import type { LiveEvent, LiveModel } from '../../live/liveModel.js';
+import { KitInfo, type KitInfoBody, LiveSnapshot } from '../schemas.js';
+
+export interface LiveRoutesOptions {
+  config: KitConfig;
+  live: LiveModel;
+  /** Bytes a client may have unread before it is dropped to a resync; a slow tablet must never slow the gateway. */
+  maxBufferedBytes?: number;
+  heartbeatMs?: number;
+}
+
+export function kitInfo(config: KitConfig): KitInfoBody {
+  return {
+    id: config.kit.id,
+    site: config.kit.site,
+    locale: config.kit.locale,
+    timeZone: config.kit.timeZone,
+    machines: config.machines.map((m) => ({
+      id: m.id,
+      name: m.name,
+      ...(m.nameEn ? { nameEn: m.nameEn } : {}),
+      kind: 'gpio' in m.source ? ('digital' as const) : ('current' as const),
+      ...(m.thresholds ? { thresholds: { idleAbove: m.thresholds.idleAbove, runAbove: m.thresholds.runAbove } } : {}),
+    })),
+    zones: config.zones.map((z) => ({ id: z.id, name: z.name, ...(z.nameEn ? { nameEn: z.nameEn } : {}) })),
+    shifts: config.calendar.shifts.map((s) => ({
+      id: s.id,
+      name: s.name,
+      ...(s.nameEn ? { nameEn: s.nameEn } : {}),
+      start: s.start,
+      end: s.end,
+    })),
+  };
+}
+
+const frame = (event: LiveEvent) => `id: ${event.id}\nevent: ${event.body.type}\ndata: ${JSON.stringify(event.body)}\n\n`;
+
+export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
+  const { live } = options;
+  const maxBuffered = options.maxBufferedBytes ?? 256 * 1024;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const info = kitInfo(options.config);
+
+  app.get('/api/kit', { config: { access: 'viewer' }, schema: { response: { 200: KitInfo } } }, async () => info);
+  app.get('/api/live', { config: { access: 'viewer' }, schema: { response: { 200: LiveSnapshot } } }, async () => live.snapshot());
+
+  app.get(
+    '/api/events',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        description:
+          'Server-sent events: machine, zone, node, kit, resync. Send Last-Event-ID to resume. / サーバ送信イベント。Last-Event-ID で途切れなく再開。',
+      },
+    },
+    (request, reply) => {
+      const raw = reply.raw;
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        // nginx and similar proxies would otherwise hold events back in their buffers.
+        'x-accel-buffering': 'no',
+      });
+      raw.write('retry: 2000\n\n');
+
+      let lagging = false;
+      const send = (text: string) => {
+        if (lagging) return;
+        raw.write(text);
+        if (raw.writableLength > maxBuffered) {
+          // Stop feeding a client that does not read; once it has drained, tell it to fetch a fresh snapshot.
+          lagging = true;
+          raw.once('drain', () => {
+            lagging = false;
+            raw.write(`id: ${live.lastEventId}\nevent: resync\ndata: ${JSON.stringify({ type: 'resync', reason: 'slow client' })}\n\n`);
+          });
+        }
+      };
+
+      const header = request.headers['last-event-id'];
+      const resumeFrom = Number(Array.isArray(header) ? header[0] : header);
+      if (Number.isInteger(resumeFrom) && resumeFrom >= 0) {
+        const missed = live.eventsSince(resumeFrom);
+        if (missed) for (const event of missed) send(frame(event));
+        else
+          send(`id: ${live.lastEventId}\nevent: resync\ndata: ${JSON.stringify({ type: 'resync', reason: 'too many events missed' })}\n\n`);
+      }
+
+      const unsubscribe = live.subscribe((event) => send(frame(event)));
+      const heartbeat = setInterval(() => send(': keep-alive\n\n'), heartbeatMs);
+      raw.on('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+      });
+    },
+  );
+}
