@@ -1,11 +1,10 @@
 /** `npm run bench`: throughput, latency, memory and spool replay of the real data path, each with its workload stated. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import pino from 'pino';
 import { stringify } from 'yaml';
 import { loadKitConfig, parseKitConfig } from '../config/load.js';
 import { topics } from '../edge/mqtt/topics.js';
@@ -20,21 +19,12 @@ import { PointBuffer } from '../gateway/storage/pointBuffer.js';
 import { pointTime } from '../gateway/storage/pointTime.js';
 import { ensureSchema } from '../gateway/storage/schema.js';
 import { Spool } from '../gateway/storage/spool.js';
+import { bundleSize, domLatency, historyQuery } from './dashboard.js';
+import { log, percentile, report, sleep } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RETENTION = { raw: '30d', minute: '400d', hour: 'INF', events: 'INF' };
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function report(name: string, value: string, workload: string): void {
-  process.stdout.write(`${name.padEnd(44)} ${value.padEnd(26)} ${workload}\n`);
-}
 
 function fakePoints(count: number, offset = 0): StoredPoint[] {
   const base = Date.now() - 3_600_000;
@@ -205,33 +195,71 @@ async function endToEnd(dir: string, linesPerSecond: number, lines: number, labe
   report(`  process RSS after the run (${label})`, `${rss} MB`, 'gateway + edge + simulator in one bench process');
 }
 
-/** The demo kit as a user runs it (its own process, simulator at 1 Hz): resident memory of the gateway process. */
+/** The demo kit as a user runs it (its own process, simulator at 1 Hz): gateway RSS alone, then with 10 dashboards watching. */
 async function demoRss(dir: string): Promise<void> {
   const demo = loadKitConfig(join(root, 'config', 'kits', 'demo.yaml'));
   const file = join(dir, 'demo.yaml');
-  const config = { ...demo, dataDir: join(dir, 'demo-var'), broker: { ...demo.broker, port: 0 }, http: { ...demo.http, port: 0 } };
+  const httpPort = 18080 + Math.floor(Math.random() * 1000);
+  const config = {
+    ...demo,
+    dataDir: join(dir, 'demo-var'),
+    broker: { ...demo.broker, port: 0 },
+    http: { ...demo.http, host: '127.0.0.1', port: httpPort },
+  };
   config.sources = { ...demo.sources, serial: demo.sources.serial.map((s) => ({ ...s, path: join(dir, 'demo-pty', `${s.id}-edge`) })) };
   writeFileSync(file, stringify(config));
-  const child = spawn(process.execPath, [join(root, 'dist', 'gateway', 'cli.js'), 'run', '--config', file], {
+  const cli = join(root, 'dist', 'gateway', 'cli.js');
+  const admin = spawnSync(process.execPath, [cli, 'admin', 'add', 'bench', '--config', file], { input: 'bench-password-1' });
+  if (admin.status !== 0) throw new Error(`admin add failed: ${admin.stderr}`);
+  const child = spawn(process.execPath, [cli, 'run', '--config', file], {
     stdio: ['ignore', 'ignore', 'ignore'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
   });
-  const seconds = Number(process.env.BENCH_DEMO_SECONDS ?? 60);
-  const samples: number[] = [];
-  for (let i = 0; i < seconds; i++) {
-    await sleep(1000);
-    try {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      samples.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-    } catch {}
+  const seconds = Number(process.env.BENCH_DEMO_SECONDS ?? 30);
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const sample = async () => {
+    const values: number[] = [];
+    for (let i = 0; i < seconds; i++) {
+      await sleep(1000);
+      values.push(rss());
+    }
+    return values;
+  };
+  try {
+    const alone = await sample();
+    const origin = `http://127.0.0.1:${httpPort}`;
+    const login = await fetch(`${origin}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const streams = Array.from({ length: 10 }, () => new AbortController());
+    let received = 0;
+    for (const controller of streams) {
+      void fetch(`${origin}/api/events`, { headers: { cookie }, signal: controller.signal })
+        .then(async (response) => {
+          for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) received += chunk.length;
+        })
+        .catch(() => {});
+    }
+    const watched = await sample();
+    for (const controller of streams) controller.abort();
+    const max = (values: number[]) => Math.max(...values).toFixed(0);
+    report(
+      'demo kit gateway RSS at 1 Hz',
+      `${max(alone)} MB max, ${alone.at(-1)?.toFixed(0)} MB last`,
+      `demo.yaml, ${seconds} s, no dashboard (influxd and simulator are other processes)`,
+    );
+    report(
+      '  … with 10 dashboards on live events',
+      `${max(watched)} MB max, ${watched.at(-1)?.toFixed(0)} MB last`,
+      `10 SSE streams for ${seconds} s, ${received} bytes received`,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
   }
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  report(
-    'demo kit gateway RSS at 1 Hz',
-    `${Math.max(...samples).toFixed(0)} MB max, ${samples.at(-1)?.toFixed(0)} MB last`,
-    `demo.yaml, ${seconds} s, sampled every second (influxd and simulator are other processes)`,
-  );
 }
 
 async function main(): Promise<void> {
@@ -244,6 +272,9 @@ async function main(): Promise<void> {
     await spoolReplay(dir);
     await endToEnd(dir, 100, 1000, 'steady 100 lines/s');
     await endToEnd(dir, 5000, 40_000, 'flat out');
+    await historyQuery(dir);
+    await bundleSize(root);
+    await domLatency(dir);
     await demoRss(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /** Starts a whole kit from its config: storage, broker, ingest, the in-process edge and the HTTP server; stops it gracefully. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -33,8 +33,8 @@ export interface KitOptions {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SIM_CLI = join(here, '..', 'firmware-sim', 'cli.js');
-/** dist/gateway → the repository's dashboard/dist, built by `npm run build`. */
-const DASHBOARD_DIR = join(here, '..', '..', 'dashboard', 'dist');
+/** The repository's dashboard/dist, built by `npm run build`: two levels up from dist/gateway, one from the sources. */
+const DASHBOARD_DIR = [join(here, '..', '..', 'dashboard', 'dist'), join(here, '..', 'dashboard', 'dist')].find((dir) => existsSync(dir));
 
 export async function startKit(options: KitOptions) {
   const { config, log } = options;

@@ -82,7 +82,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       await kit.register(async (assets) => {
         defaultAccess(assets, 'public');
         if (deps.dashboardDir && existsSync(deps.dashboardDir)) {
-          await assets.register(fastifyStatic, { root: deps.dashboardDir, prefix: '/', index: 'index.html' });
+          await assets.register(fastifyStatic, {
+            root: deps.dashboardDir,
+            prefix: '/',
+            index: 'index.html',
+            cacheControl: false,
+            // Hashed chunks never change; the page that names them must be fetched anew after a kit update.
+            setHeaders: (res, path) =>
+              res.header('cache-control', /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+          });
         } else {
           assets.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(NOT_BUILT));
         }
@@ -90,5 +98,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     { prefix: basePath === '/' ? '' : basePath.slice(0, -1) },
   );
+  if (basePath !== '/') {
+    // Without the trailing slash every relative URL of the dashboard would point one folder too high.
+    app.get(basePath.slice(0, -1), { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+      reply.redirect(basePath, 301),
+    );
+  }
   return app;
 }

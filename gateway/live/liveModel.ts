@@ -141,7 +141,9 @@ export function createLiveModel(config: KitConfig, options: LiveModelOptions = {
 
     /** Events after `id`, or undefined when some were already dropped from the buffer (the client must resync). */
     eventsSince(id: number): LiveEvent[] | undefined {
-      if (id >= lastId) return [];
+      // An id beyond ours comes from before a gateway restart (ids start again at 1): the client's picture is stale.
+      if (id > lastId) return undefined;
+      if (id === lastId) return [];
       const oldest = buffer[0]?.id ?? lastId + 1;
       if (id < oldest - 1) return undefined;
       return buffer.filter((e) => e.id > id);

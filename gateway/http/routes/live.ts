@@ -92,7 +92,8 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
       }
 
       const unsubscribe = live.subscribe((event) => send(frame(event)));
-      const heartbeat = setInterval(() => send(': keep-alive\n\n'), heartbeatMs);
+      // A named event (not a comment) so the page can tell a quiet kit from a dead stream; no id, so resuming is unaffected.
+      const heartbeat = setInterval(() => send(`event: ping\ndata: ${JSON.stringify({ ts: Date.now() })}\n\n`), heartbeatMs);
       raw.on('close', () => {
         clearInterval(heartbeat);
         unsubscribe();

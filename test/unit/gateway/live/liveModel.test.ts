@@ -66,6 +66,7 @@ describe('live model', () => {
     expect(live.eventsSince(8)).toEqual([]);
     expect(live.eventsSince(3)?.map((e) => e.id)).toEqual([4, 5, 6, 7, 8]);
     expect(live.eventsSince(2)).toBeUndefined();
+    expect(live.eventsSince(50)).toBeUndefined(); // an id from before a restart
   });
 
   it('tracks zone climate, node and kit status', () => {

@@ -1,0 +1,14 @@
+/** Shared bits of the benchmarks: one line per measurement, with its workload. */
+import pino from 'pino';
+
+export const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+export function report(name: string, value: string, workload: string): void {
+  process.stdout.write(`${name.padEnd(48)} ${value.padEnd(28)} ${workload}\n`);
+}

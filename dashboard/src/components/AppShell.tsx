@@ -1,0 +1,70 @@
+/** The frame of every signed-in page: alarm slot, connection banner, header with menu and language, then the page. */
+import type { ComponentChildren } from 'preact';
+import { useI18n } from '../i18n';
+import { mayOpen } from '../roles';
+import { href, type Page } from '../router';
+import { logout } from '../session';
+import type { KitInfo, Me } from '../types';
+import { AlarmBanner } from './AlarmBanner';
+import { ConnectionBanner } from './ConnectionBanner';
+import { KitStatus } from './KitStatus';
+import { LanguageSwitch } from './LanguageSwitch';
+
+interface Props {
+  me: Me;
+  kit: KitInfo;
+  page: Page;
+  children: ComponentChildren;
+}
+
+export function AppShell({ me, kit, page, children }: Props) {
+  const { t } = useI18n();
+  const items: { page: Page; href: string; label: string; testId: string }[] = [
+    { page: 'overview', href: href.overview, label: t('nav.overview'), testId: 'nav-overview' },
+    ...(kit.zones.length > 0
+      ? [{ page: 'environment' as const, href: href.environment(), label: t('nav.environment'), testId: 'nav-environment' }]
+      : []),
+    { page: 'export', href: href.export, label: t('nav.export'), testId: 'nav-export' },
+    { page: 'admin', href: href.admin, label: t('nav.admin'), testId: 'nav-admin' },
+  ];
+  return (
+    <>
+      <AlarmBanner />
+      <ConnectionBanner />
+      <header class="topbar">
+        <p class="site">
+          <span class="site-name">{kit.site}</span>
+          {me.kiosk && <span class="kiosk-tag">{t('nav.kiosk')}</span>}
+        </p>
+        <nav class="menu" aria-label={t('nav.label')}>
+          <ul>
+            {items
+              .filter((item) => mayOpen(me, item.page))
+              .map((item) => (
+                <li key={item.page}>
+                  <a href={item.href} data-testid={item.testId} aria-current={item.page === page ? 'page' : undefined}>
+                    {item.label}
+                  </a>
+                </li>
+              ))}
+          </ul>
+        </nav>
+        <div class="session">
+          <LanguageSwitch />
+          {!me.kiosk && (
+            <>
+              <span class="user">{t('nav.user', { user: me.username, role: t(`role.${me.role}`) })}</span>
+              <button type="button" class="button secondary" onClick={() => void logout()}>
+                {t('nav.logout')}
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      <KitStatus />
+      <main id="main" class={`page page-${page}`}>
+        {children}
+      </main>
+    </>
+  );
+}

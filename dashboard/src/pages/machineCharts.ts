@@ -1,0 +1,61 @@
+/** What the machine page draws: current chart options with the idle/run thresholds, and 稼働率 rows as bars. */
+import type { Bar } from '../components/BarChart';
+import { type ChartOptions, limitLines, timeAxis, yAxis } from '../components/chartSetup';
+import { formatDuration, formatPct, formatTime, type TimeStyle } from '../format';
+import type { Lang, Translate } from '../i18n';
+import { STATE_COLOR } from '../palette';
+import type { KitMachine, UtilizationRow } from '../types';
+
+export function currentChartOptions(machine: KitMachine, timeZone: string, lang: Lang, t: Translate): ChartOptions {
+  const axis = timeAxis(timeZone, lang, t('chart.time'));
+  const th = machine.thresholds;
+  const lines = th
+    ? [
+        { value: th.idleAbove, color: STATE_COLOR.IDLE, label: t('machinePage.idleAbove', { value: th.idleAbove }) },
+        { value: th.runAbove, color: STATE_COLOR.RUN, label: t('machinePage.runAbove', { value: th.runAbove }) },
+      ]
+    : [];
+  const top = Math.max(0, ...lines.map((l) => l.value));
+  return {
+    ms: axis.ms,
+    tzDate: axis.tzDate,
+    // Room on the right for the last time label.
+    padding: [12, 28, 0, 0],
+    series: [
+      axis.xSeries,
+      { label: t('machinePage.maxA'), stroke: '#93c5fd', width: 1, value: (_u, v) => (v === null ? '—' : v.toFixed(2)) },
+      { label: t('machinePage.meanA'), stroke: '#1d4ed8', width: 2, value: (_u, v) => (v === null ? '—' : v.toFixed(2)) },
+    ],
+    axes: [axis.xAxis, yAxis(' A')],
+    // Amps start at zero, and the run threshold stays on the chart even on a quiet day.
+    scales: { y: { range: (_u, _min, max) => [0, Math.ceil(Math.max(max ?? 0, top) * 1.15 + 0.5)] } },
+    plugins: [limitLines(lines)],
+    cursor: { drag: { x: true, y: false } },
+  };
+}
+
+/** Utilization rows as bars, labelled by their start in the kit's zone. */
+export function utilizationBars(rows: UtilizationRow[], timeZone: string, lang: Lang, t: Translate, style: TimeStyle): Bar[] {
+  return rows.map((row) => {
+    const label = formatTime(row.from, timeZone, lang, style);
+    return {
+      key: String(row.from),
+      label,
+      value: row.utilization,
+      detail: t('util.row', {
+        label: style === 'time' ? `${label}–${formatTime(row.to, timeZone, lang, 'time')}` : label,
+        pct: row.utilization === null ? t('util.notPlanned') : formatPct(row.utilization),
+        run: formatDuration(row.runMs, t),
+        idle: formatDuration(row.idleMs, t),
+        off: formatDuration(row.offMs, t),
+        unknown: formatDuration(row.unknownMs, t),
+      }),
+    };
+  });
+}
+
+/** RUN time over planned time across the rows. */
+export function averageUtilization(rows: UtilizationRow[]): number | null {
+  const planned = rows.reduce((sum, r) => sum + r.plannedMs, 0);
+  return planned > 0 ? rows.reduce((sum, r) => sum + r.runMs, 0) / planned : null;
+}

@@ -1,0 +1,37 @@
+/** Hash routes (#/machine/lathe-1): the gateway serves one index.html and needs no routes of its own for the dashboard's pages. */
+import { createStore } from './store';
+
+export type Route =
+  | { page: 'overview' }
+  | { page: 'machine'; id: string }
+  | { page: 'environment'; id: string | null }
+  | { page: 'export' }
+  | { page: 'admin' };
+
+export type Page = Route['page'];
+
+export function parseHash(hash: string): Route {
+  const [, page = '', rawId] = hash.replace(/^#/, '').split('/');
+  let id: string | null = null;
+  try {
+    id = rawId ? decodeURIComponent(rawId) : null;
+  } catch {}
+  if (page === 'machine' && id) return { page, id };
+  if (page === 'environment') return { page, id };
+  if (page === 'export' || page === 'admin') return { page };
+  return { page: 'overview' };
+}
+
+export const routeStore = createStore<Route>(parseHash(location.hash));
+window.addEventListener('hashchange', () => {
+  routeStore.set(parseHash(location.hash));
+  window.scrollTo(0, 0);
+});
+
+export const href = {
+  overview: '#/',
+  machine: (id: string) => `#/machine/${encodeURIComponent(id)}`,
+  environment: (id?: string) => (id ? `#/environment/${encodeURIComponent(id)}` : '#/environment'),
+  export: '#/export',
+  admin: '#/admin',
+};
