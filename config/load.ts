@@ -162,11 +162,50 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     }
   });
 
+  problems.push(...alarmProblems(config));
   try {
     new Intl.DateTimeFormat('en', { timeZone: config.kit.timeZone });
   } catch {
     problems.push({ path: 'kit.timeZone', en: 'unknown IANA time zone', ja: '不明なタイムゾーンです（例: Asia/Tokyo）' });
   }
+  return problems;
+}
+
+/** Alarm rules must name real targets and channels, and a limit needs a metric and a threshold. */
+function alarmProblems(config: KitConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const channels = new Set(config.notifications.channels.map((c) => c.id));
+  duplicates(config.notifications.channels, (c) => c.id, 'notifications.channels', problems);
+  duplicates(config.alarms.rules, (r) => r.id, 'alarms.rules', problems);
+  config.alarms.rules.forEach((rule, i) => {
+    const at = `alarms.rules[${i}]`;
+    const climate = rule.metric === 'temperature' || rule.metric === 'humidity' || rule.metric === 'wbgt';
+    const pool =
+      rule.kind === 'silent'
+        ? config.sources.serial.map((n) => n.id)
+        : climate
+          ? config.zones.map((z) => z.id)
+          : config.machines.map((m) => m.id);
+    rule.targets.forEach((target, j) => {
+      if (!pool.includes(target))
+        problems.push({
+          path: `${at}.targets[${j}]`,
+          en: `no such ${rule.kind === 'silent' ? 'sensor node' : climate ? 'zone' : 'machine'} "${target}"`,
+          ja: `「${target}」は設定にありません`,
+        });
+    });
+    if (rule.kind === 'limit') {
+      if (!rule.metric) problems.push({ path: `${at}.metric`, en: 'is required for a limit rule', ja: 'limit ルールには必須です' });
+      if (rule.above === undefined && rule.below === undefined)
+        problems.push({ path: at, en: 'a limit rule needs above or below', ja: 'above か below を指定してください' });
+    } else if (rule.afterMinutes === undefined && rule.kind !== 'silent') {
+      problems.push({ path: `${at}.afterMinutes`, en: `is required for a ${rule.kind} rule`, ja: `${rule.kind} ルールには必須です` });
+    }
+    (rule.notify ?? []).forEach((id, j) => {
+      if (!channels.has(id))
+        problems.push({ path: `${at}.notify[${j}]`, en: `no notification channel "${id}"`, ja: `通知先「${id}」がありません` });
+    });
+  });
   return problems;
 }
 
@@ -204,5 +243,7 @@ export function loadKitConfig(file: string): KitConfig {
 
 /** A copy safe to log: every password and hash replaced. */
 export function redactSecrets(config: KitConfig): KitConfig {
-  return JSON.parse(JSON.stringify(config, (key, value) => (/^password(Hash)?$/.test(key) ? '[redacted]' : value)));
+  return JSON.parse(
+    JSON.stringify(config, (key, value) => (/^(password(Hash)?|channelAccessToken|headers)$/.test(key) ? '[redacted]' : value)),
+  );
 }

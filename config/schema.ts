@@ -190,6 +190,103 @@ const Http = T.Object(
   { ...strict, default: {} },
 );
 
+const Severity = T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')]);
+
+/** One alarm rule. `limit` watches a value against a threshold; the other kinds watch time. */
+const AlarmRule = T.Object(
+  {
+    id: Id,
+    name: Name,
+    nameEn: T.Optional(Name),
+    kind: T.Union([T.Literal('limit'), T.Literal('silent'), T.Literal('stoppedTooLong'), T.Literal('runningOffShift')]),
+    /** limit: which value. */
+    metric: T.Optional(T.Union([T.Literal('temperature'), T.Literal('humidity'), T.Literal('wbgt'), T.Literal('current')])),
+    /** limit: zones for climate metrics, machines for current; silent: nodes; machine kinds: machines. Empty = all of that kind. */
+    targets: T.Array(Id, { default: [] }),
+    above: T.Optional(T.Number()),
+    below: T.Optional(T.Number()),
+    /** The value must come back this far inside the limit before the alarm clears, so a value hovering at the limit does not flap. */
+    deadband: T.Number({ minimum: 0, default: 0 }),
+    onDelaySeconds: T.Number({ minimum: 0, default: 0 }),
+    offDelaySeconds: T.Number({ minimum: 0, default: 0 }),
+    /** silent: no data this long; stoppedTooLong: stopped (OFF/IDLE) this long in a shift; runningOffShift: running this long outside shifts. */
+    afterMinutes: T.Optional(T.Number({ exclusiveMinimum: 0 })),
+    severity: Severity,
+    /** Notification channel ids; empty = every channel whose minSeverity the alarm reaches. */
+    notify: T.Optional(T.Array(Id)),
+  },
+  strict,
+);
+
+const QuietHours = T.Object({ start: ClockTime, end: ClockTime, exceptCritical: T.Boolean({ default: true }) }, strict);
+const ChannelBase = {
+  id: Id,
+  minSeverity: T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')], { default: 'warning' }),
+  quietHours: T.Optional(QuietHours),
+  locale: T.Optional(T.Union([T.Literal('ja'), T.Literal('en')])),
+};
+const NotificationChannel = T.Union([
+  T.Object(
+    {
+      ...ChannelBase,
+      kind: T.Literal('webhook'),
+      url: T.String({ pattern: '^https?://' }),
+      headers: T.Optional(T.Record(T.String(), T.String())),
+    },
+    strict,
+  ),
+  T.Object({ ...ChannelBase, kind: T.Literal('slack'), url: T.String({ pattern: '^https?://' }) }, strict),
+  T.Object({ ...ChannelBase, kind: T.Literal('teams'), url: T.String({ pattern: '^https?://' }) }, strict),
+  T.Object(
+    {
+      ...ChannelBase,
+      kind: T.Literal('email'),
+      host: T.String({ minLength: 1 }),
+      port: T.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+      secure: T.Boolean({ default: false }),
+      username: T.Optional(T.String()),
+      password: T.Optional(T.String()),
+      from: T.String({ minLength: 3 }),
+      to: T.Array(T.String({ minLength: 3 }), { minItems: 1 }),
+    },
+    strict,
+  ),
+  /** LINE Messaging API push (LINE Notify ended on 2025-03-31). */
+  T.Object(
+    {
+      ...ChannelBase,
+      kind: T.Literal('line'),
+      channelAccessToken: T.String({ minLength: 1 }),
+      to: T.Array(T.String({ minLength: 1 }), { minItems: 1 }),
+      /** For tests and proxies; the real API by default. */
+      apiUrl: T.String({ pattern: '^https?://', default: 'https://api.line.me/v2/bot/message/push' }),
+    },
+    strict,
+  ),
+]);
+
+const Alarms = T.Object(
+  {
+    /** The out-of-the-box rules: WBGT 25 / 28 / 31, air temperature 31 °C, sensor silent, stopped too long, left running. */
+    builtin: T.Boolean({ default: true }),
+    stoppedTooLongMinutes: T.Number({ exclusiveMinimum: 0, default: 30 }),
+    runningOffShiftMinutes: T.Number({ exclusiveMinimum: 0, default: 15 }),
+    rules: T.Array(AlarmRule, { default: [] }),
+    /** Remind about an active alarm nobody acknowledged, every this many minutes (0 = never). */
+    reminderMinutes: T.Number({ minimum: 0, default: 30 }),
+  },
+  { ...strict, default: {} },
+);
+
+const Notifications = T.Object(
+  {
+    channels: T.Array(NotificationChannel, { default: [] }),
+    /** How the kit's dashboard is reached from where the messages are read (links in messages). */
+    dashboardUrl: T.Optional(T.String({ pattern: '^https?://' })),
+  },
+  { ...strict, default: {} },
+);
+
 export const KitConfigSchema = T.Object(
   {
     kit: Kit,
@@ -204,6 +301,8 @@ export const KitConfigSchema = T.Object(
     broker: T.Object(Broker.properties, { ...strict, default: {} }),
     edge: T.Optional(EdgeLink),
     calendar: Calendar,
+    alarms: Alarms,
+    notifications: Notifications,
     http: Http,
   },
   strict,
@@ -218,3 +317,7 @@ export type AccountConfig = KitConfig['broker']['accounts'][number];
 export type Thresholds = Static<typeof Thresholds>;
 export type CalendarConfig = KitConfig['calendar'];
 export type ShiftConfig = CalendarConfig['shifts'][number];
+export type AlarmsConfig = KitConfig['alarms'];
+export type AlarmRuleConfig = AlarmsConfig['rules'][number];
+export type NotificationChannelConfig = KitConfig['notifications']['channels'][number];
+export type Severity = AlarmRuleConfig['severity'];

@@ -193,6 +193,11 @@ export function applyEvent(snapshot: LiveSnapshot, event: LiveEvent, id: number)
       return { ...snapshot, eventId, nodes: upsert(snapshot.nodes, event.node) };
     case 'kit':
       return { ...snapshot, eventId, kitOnline: event.online };
+    case 'alarm': {
+      // Fully cleared alarms leave the list; active ones and cleared-but-unacknowledged ones stay.
+      const rest = snapshot.alarms.filter((a) => a.id !== event.alarm.id);
+      return { ...snapshot, eventId, alarms: event.alarm.state === 'cleared' ? rest : [...rest, event.alarm] };
+    }
     case 'resync':
       return snapshot;
   }

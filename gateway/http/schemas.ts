@@ -62,6 +62,29 @@ export const ZoneLive = T.Object({
   legalThreshold: T.Boolean(),
   lastReadingAt: T.Union([Ms, T.Null()]),
 });
+export const AlarmState = T.Union(
+  [T.Literal('active-unacknowledged'), T.Literal('active-acknowledged'), T.Literal('cleared-unacknowledged'), T.Literal('cleared')],
+  { description: 'active → acknowledged → cleared; an alarm that clears before anyone acknowledged it stays cleared-unacknowledged' },
+);
+export const Alarm = T.Object({
+  /** One occurrence: the rule, the target and when it was raised. */
+  id: T.String(),
+  ruleId: T.String(),
+  target: T.Object({ kind: T.Union([T.Literal('zone'), T.Literal('machine'), T.Literal('node')]), id: T.String() }),
+  severity: T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')]),
+  state: AlarmState,
+  /** What a person reads, in both languages: "第1工場 WBGT 28.4 ≥ 28 (厳重警戒)". */
+  message: T.Object({ ja: T.String(), en: T.String() }),
+  /** The value that raised it, where there is one. */
+  value: T.Union([T.Number(), T.Null()]),
+  raisedAt: Ms,
+  clearedAt: T.Union([Ms, T.Null()]),
+  acknowledgedAt: T.Union([Ms, T.Null()]),
+  acknowledgedBy: T.Union([T.String(), T.Null()]),
+  comment: T.Union([T.String(), T.Null()]),
+});
+export const AckBody = T.Object({ comment: T.Optional(T.String({ maxLength: 500 })) });
+
 export const NodeLive = T.Object({ id: T.String(), online: T.Boolean(), since: T.Union([Ms, T.Null()]) });
 export const LiveSnapshot = T.Object({
   ts: Ms,
@@ -71,6 +94,8 @@ export const LiveSnapshot = T.Object({
   machines: T.Array(MachineLive),
   zones: T.Array(ZoneLive),
   nodes: T.Array(NodeLive),
+  /** Active alarms and cleared ones nobody acknowledged yet. */
+  alarms: T.Array(Alarm),
 });
 
 /**
@@ -82,6 +107,7 @@ export const LiveEvent = T.Union([
   T.Object({ type: T.Literal('zone'), zone: ZoneLive }),
   T.Object({ type: T.Literal('node'), node: NodeLive }),
   T.Object({ type: T.Literal('kit'), online: T.Boolean() }),
+  T.Object({ type: T.Literal('alarm'), alarm: Alarm }),
   T.Object({ type: T.Literal('resync'), reason: T.String() }),
 ]);
 
@@ -130,6 +156,7 @@ export const Utilization = T.Object({
 });
 
 export type MeBody = Static<typeof Me>;
+export type AlarmBody = Static<typeof Alarm>;
 export type KitInfoBody = Static<typeof KitInfo>;
 export type MachineLiveBody = Static<typeof MachineLive>;
 export type ZoneLiveBody = Static<typeof ZoneLive>;

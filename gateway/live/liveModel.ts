@@ -1,7 +1,7 @@
 /** The kit's live state for dashboards: current machine states, climate and node status, and a numbered event stream. */
 import type { KitConfig } from '../../config/schema.js';
 import { decodePayload, parseTopic } from '../../edge/mqtt/topics.js';
-import type { LiveEventBody, LiveSnapshotBody, MachineLiveBody, NodeLiveBody, ZoneLiveBody } from '../http/schemas.js';
+import type { AlarmBody, LiveEventBody, LiveSnapshotBody, MachineLiveBody, NodeLiveBody, ZoneLiveBody } from '../http/schemas.js';
 
 export interface LiveEvent {
   id: number;
@@ -40,6 +40,7 @@ export function createLiveModel(config: KitConfig, options: LiveModelOptions = {
   );
   const machineOfInput = new Map(config.machines.flatMap((m) => ('gpio' in m.source ? [[m.source.gpio, m.id]] : [])));
   let kitOnline = false;
+  const alarms = new Map<string, AlarmBody>();
 
   const buffer: LiveEvent[] = [];
   let lastId = 0;
@@ -122,6 +123,13 @@ export function createLiveModel(config: KitConfig, options: LiveModelOptions = {
       }
     },
 
+    /** An alarm raised, acknowledged or cleared: pushed to every dashboard at once. */
+    setAlarm(alarm: AlarmBody): void {
+      if (alarm.state === 'cleared') alarms.delete(alarm.id);
+      else alarms.set(alarm.id, { ...alarm });
+      emit({ type: 'alarm', alarm: { ...alarm } });
+    },
+
     /** Today's 稼働率 per machine, refreshed by the kit from the history store. */
     setUtilizationToday(machineId: string, value: number | null): void {
       const machine = machines.get(machineId);
@@ -136,6 +144,7 @@ export function createLiveModel(config: KitConfig, options: LiveModelOptions = {
         machines: [...machines.values()].map((m) => ({ ...m })),
         zones: [...zones.values()].map((z) => ({ ...z })),
         nodes: [...nodes.values()].map((n) => ({ ...n })),
+        alarms: [...alarms.values()].filter((a) => a.state !== 'cleared').map((a) => ({ ...a })),
       };
     },
 
