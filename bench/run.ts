@@ -172,7 +172,6 @@ async function endToEnd(dir: string, linesPerSecond: number, lines: number, labe
   const seconds = (performance.now() - started) / 1000;
   polling = false;
   await poller;
-  const rss = kit.health().rssMb;
   await watcher.endAsync();
   await kit.stop();
   await pair.close();
@@ -192,7 +191,6 @@ async function endToEnd(dir: string, linesPerSecond: number, lines: number, labe
     `p50 ${percentile(storedLatency, 50).toFixed(0)} ms, p99 ${percentile(storedLatency, 99).toFixed(0)} ms`,
     `${storedLatency.length} lines, 20 ms polling; batches flush every 1 s or 5000 points`,
   );
-  report(`  process RSS after the run (${label})`, `${rss} MB`, 'gateway + edge + simulator in one bench process');
 }
 
 /** The demo kit as a user runs it (its own process, simulator at 1 Hz): gateway RSS alone, then with 10 dashboards watching. */
