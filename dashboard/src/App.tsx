@@ -18,6 +18,7 @@ import type { KitInfo, Me } from './types';
 // Charts (uPlot) and QR codes load with the pages that use them; the tablet's overview needs neither.
 const MachinePage = lazyPage(() => import('./pages/MachinePage').then((m) => m.default));
 const EnvironmentPage = lazyPage(() => import('./pages/EnvironmentPage').then((m) => m.default));
+const AlarmsPage = lazyPage(() => import('./pages/AlarmsPage').then((m) => m.default));
 const AdminPage = lazyPage(() => import('./pages/AdminPage').then((m) => m.default));
 
 export function App() {
@@ -92,6 +93,8 @@ function PageFor({ route, me, kit }: { route: Route; me: Me; kit: KitInfo }) {
       return <MachinePage kit={kit} id={route.id} />;
     case 'environment':
       return <EnvironmentPage kit={kit} id={route.id} />;
+    case 'alarms':
+      return <AlarmsPage kit={kit} id={route.id} />;
     case 'export':
       return <ExportPage kit={kit} />;
     case 'admin':

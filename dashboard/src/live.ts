@@ -2,7 +2,7 @@
 import { ApiError, api, apiUrl } from './api';
 import { setServerTime } from './clock';
 import { createStore } from './store';
-import type { LiveEvent, LiveSnapshot } from './types';
+import type { Alarm, LiveEvent, LiveSnapshot } from './types';
 
 export interface LiveState {
   snapshot: LiveSnapshot | null;
@@ -15,7 +15,7 @@ export interface LiveState {
 const initial: LiveState = { snapshot: null, connected: true, loadError: null };
 export const liveStore = createStore<LiveState>(initial);
 
-const EVENT_TYPES = ['machine', 'zone', 'node', 'kit', 'resync'] as const;
+const EVENT_TYPES = ['machine', 'zone', 'node', 'kit', 'alarm', 'resync'] as const;
 /**
  * A half-open Wi-Fi connection looks alive forever, and the gateway's keep-alive comments are invisible to script. Readings
  * arrive every second or so, so a minute without any event means a dead stream: it is then quietly replaced.
@@ -171,6 +171,17 @@ function onMessage(es: EventSource, message: MessageEvent<string>): void {
     return;
   }
   patch({ snapshot: applyEvent(snapshot, event, id) });
+}
+
+/**
+ * An alarm as the acknowledge request answered it, shown at once instead of waiting for its event. Only over a state still
+ * unacknowledged: an event that arrived first (cleared meanwhile, or someone else's acknowledgement) is at least as new.
+ */
+export function applyAlarmAnswer(alarm: Alarm): void {
+  const snapshot = liveStore.get().snapshot;
+  const shown = snapshot?.alarms.find((a) => a.id === alarm.id);
+  if (!snapshot || !shown || (shown.state !== 'active-unacknowledged' && shown.state !== 'cleared-unacknowledged')) return;
+  patch({ snapshot: applyEvent(snapshot, { type: 'alarm', alarm }, Number.NaN) });
 }
 
 function upsert<T extends { id: string }>(list: T[], item: T): T[] {

@@ -13,12 +13,18 @@ export const PAGE_ROLE: Record<Page, Role> = {
   overview: 'viewer',
   machine: 'viewer',
   environment: 'viewer',
+  alarms: 'viewer',
   export: 'manager',
   admin: 'admin',
 };
 
 /** A wall-mounted kiosk tablet shows the shop floor only, whatever role its link carries. */
 const KIOSK_PAGES: readonly Page[] = ['overview', 'machine', 'environment'];
+
+/** Acknowledging an alarm: operators and above, a kiosk link included when its role allows (the gateway checks again). */
+export function mayAcknowledge(me: Me): boolean {
+  return atLeast(me.role, 'operator');
+}
 
 export function mayOpen(me: Me, page: Page): boolean {
   return (!me.kiosk || KIOSK_PAGES.includes(page)) && atLeast(me.role, PAGE_ROLE[page]);

@@ -5,17 +5,21 @@ export type Route =
   | { page: 'overview' }
   | { page: 'machine'; id: string }
   | { page: 'environment'; id: string | null }
+  | { page: 'alarms'; id: string | null }
   | { page: 'export' }
   | { page: 'admin' };
 
 export type Page = Route['page'];
 
 export function parseHash(hash: string): Route {
-  const [, page = '', rawId] = hash.replace(/^#/, '').split('/');
+  // `#/alarms?id=<id>`: notification messages link to one alarm in the history.
+  const [path = '', search = ''] = hash.replace(/^#/, '').split('?');
+  const [, page = '', rawId] = path.split('/');
   let id: string | null = null;
   try {
     id = rawId ? decodeURIComponent(rawId) : null;
   } catch {}
+  if (page === 'alarms') return { page, id: new URLSearchParams(search).get('id') || null };
   if (page === 'machine' && id) return { page, id };
   if (page === 'environment') return { page, id };
   if (page === 'export' || page === 'admin') return { page };
@@ -32,6 +36,7 @@ export const href = {
   overview: '#/',
   machine: (id: string) => `#/machine/${encodeURIComponent(id)}`,
   environment: (id?: string) => (id ? `#/environment/${encodeURIComponent(id)}` : '#/environment'),
+  alarms: (id?: string) => (id ? `#/alarms?id=${encodeURIComponent(id)}` : '#/alarms'),
   export: '#/export',
   admin: '#/admin',
 };

@@ -1,5 +1,6 @@
 /** The API's shapes as the dashboard sees them: types only from the gateway's contract, so no gateway code reaches the bundle. */
 import type {
+  AlarmBody,
   CurrentSeriesBody,
   EnvironmentSeriesBody,
   KitInfoBody,
@@ -14,6 +15,9 @@ import type {
 } from '../../gateway/http/schemas';
 
 export type Me = MeBody;
+export type Alarm = AlarmBody;
+export type AlarmSeverity = AlarmBody['severity'];
+export type AlarmState = AlarmBody['state'];
 export type Role = MeBody['role'];
 export type KitInfo = KitInfoBody;
 export type KitMachine = KitInfoBody['machines'][number];

@@ -5,6 +5,7 @@ import { mayOpen } from '../roles';
 import { href, type Page } from '../router';
 import { logout } from '../session';
 import type { KitInfo, Me } from '../types';
+import { AlarmAlertSwitch } from './AlarmAlertSwitch';
 import { AlarmBanner } from './AlarmBanner';
 import { ConnectionBanner } from './ConnectionBanner';
 import { KitStatus } from './KitStatus';
@@ -24,12 +25,13 @@ export function AppShell({ me, kit, page, children }: Props) {
     ...(kit.zones.length > 0
       ? [{ page: 'environment' as const, href: href.environment(), label: t('nav.environment'), testId: 'nav-environment' }]
       : []),
+    { page: 'alarms', href: href.alarms(), label: t('nav.alarms'), testId: 'nav-alarms' },
     { page: 'export', href: href.export, label: t('nav.export'), testId: 'nav-export' },
     { page: 'admin', href: href.admin, label: t('nav.admin'), testId: 'nav-admin' },
   ];
   return (
     <>
-      <AlarmBanner />
+      <AlarmBanner me={me} kit={kit} />
       <ConnectionBanner />
       <header class="topbar">
         <p class="site">
@@ -50,6 +52,7 @@ export function AppShell({ me, kit, page, children }: Props) {
           </ul>
         </nav>
         <div class="session">
+          <AlarmAlertSwitch />
           <LanguageSwitch />
           {!me.kiosk && (
             <>

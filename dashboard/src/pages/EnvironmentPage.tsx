@@ -35,7 +35,9 @@ export default function EnvironmentPage({ kit, id }: { kit: KitInfo; id: string 
   const zone = id === null ? kit.zones[0] : kit.zones.find((z) => z.id === id);
   const choice = useStore(rangeStore);
   const minute = useNow(MINUTE);
-  const range = zone ? resolveRange(choice, minute, tz) : null;
+  const range = zone
+    ? resolveRange(choice, minute + MINUTE, tz) /* the clock ticks by the minute: end at its next tick so the newest data is in */
+    : null;
   const series = useFetched<EnvironmentSeries>(
     zone && range ? 'api/history/environment' : null,
     zone && range ? { zone: zone.id, from: range.from, to: range.to } : undefined,

@@ -29,7 +29,9 @@ export default function MachinePage({ kit, id }: { kit: KitInfo; id: string }) {
   const choice = useStore(rangeStore);
   // Relative ranges move on every minute, which also refreshes the charts.
   const minute = useNow(MINUTE);
-  const range = machine ? resolveRange(choice, minute, tz) : null;
+  const range = machine
+    ? resolveRange(choice, minute + MINUTE, tz) /* the clock ticks by the minute: end at its next tick so the newest data is in */
+    : null;
   const query = range ? { machine: id, from: range.from, to: range.to } : undefined;
   const current = useFetched<CurrentSeries>(range && machine?.kind === 'current' ? 'api/history/current' : null, query);
   const timeline = useFetched<Timeline>(range ? 'api/timeline' : null, query);
