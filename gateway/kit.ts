@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { KitConfig } from '../config/schema.js';
 import { createEdge, type Edge } from '../edge/edge.js';
+import { createAlarmEngine } from './alarms/engine.js';
+import { createAlarmHistory } from './alarms/history.js';
 import { Sessions } from './auth/sessions.js';
 import { AuthStore } from './auth/store.js';
 import { type Broker, startBroker } from './broker/broker.js';
@@ -14,6 +16,7 @@ import { createHistoryStore } from './history/historyStore.js';
 import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
 import { createLiveModel } from './live/liveModel.js';
+import { createNotifier } from './notify/notifier.js';
 import { connectInflux, InfluxSink } from './storage/influxSink.js';
 import { type ManagedInfluxd, startInfluxd } from './storage/managedInfluxd.js';
 import { PointBuffer } from './storage/pointBuffer.js';
@@ -89,11 +92,28 @@ export async function startKit(options: KitOptions) {
     log: log.child({ part: 'broker' }),
   });
   const live = createLiveModel(config);
+  const notifier = createNotifier({ config, log: log.child({ part: 'notify' }) });
+  // After the live model: open alarms restored from disk are pushed into it at start.
+  const alarms = createAlarmEngine({
+    config,
+    dataDir,
+    log: log.child({ part: 'alarms' }),
+    publish: (topic, payload, retain) =>
+      broker.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (error) => {
+        if (error) log.warn({ topic, err: error.message }, 'alarm not published');
+      }),
+    store: (points) => buffer.addMany(points),
+    onAlarm: (alarm) => live.setAlarm(alarm),
+    onNotify: (event) => notifier.notify(event),
+    history: createAlarmHistory(influx, config.storage.database, config.kit.id),
+  });
   broker.onPublish((packet, client) => {
     if (!client) return;
     ingest.handle(packet.topic, packet.payload as Buffer);
     live.handle(packet.topic, packet.payload as Buffer);
+    alarms.handle(packet.topic, packet.payload as Buffer);
   });
+  const alarmTimer = setInterval(() => alarms.tick(), 5000);
 
   const simulators: ChildProcess[] = [];
   if (options.runSimulators) {
@@ -150,6 +170,7 @@ export async function startKit(options: KitOptions) {
       ingest: ingestStats,
       storage,
       lagMs: ingestStats.lastReadingAt ? Date.now() - ingestStats.lastReadingAt : null,
+      notifications: notifier.stats(),
       failures,
     };
   };
@@ -184,6 +205,8 @@ export async function startKit(options: KitOptions) {
     sessions,
     live,
     history,
+    alarms,
+    notifier,
     dashboardDir: options.dashboardDir ?? DASHBOARD_DIR,
     log: log.child({ part: 'http' }),
   });
@@ -199,6 +222,7 @@ export async function startKit(options: KitOptions) {
     health,
     auth,
     live,
+    alarms,
     /** Shown once on the console when the kit has no user yet. */
     setupCode,
     /** Graceful: sources stop, queued messages drain, the buffer flushes to InfluxDB or the spool, influxd stops last. */
@@ -209,6 +233,9 @@ export async function startKit(options: KitOptions) {
       clearInterval(utilizationTimer);
       for (const child of simulators) child.kill('SIGTERM');
       await edge?.stop();
+      clearInterval(alarmTimer);
+      alarms.stop();
+      await notifier.stop();
       await app.close();
       sessions.flush();
       await broker.stop();

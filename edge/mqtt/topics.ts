@@ -58,6 +58,26 @@ export const Payloads = {
   }),
   /** Retained; the edge's counters, every 10 s. */
   edgeHealth: T.Object({ ts: Ts }, { additionalProperties: true }),
+  /** Retained; one rule on one target: its open alarm (the HTTP API's Alarm); an empty payload once fully cleared deletes it. */
+  alarm: T.Object({
+    id: T.String(),
+    ruleId: T.String(),
+    target: T.Object({ kind: T.Union([T.Literal('zone'), T.Literal('machine'), T.Literal('node')]), id: T.String() }),
+    severity: T.Union([T.Literal('info'), T.Literal('warning'), T.Literal('critical')]),
+    state: T.Union([
+      T.Literal('active-unacknowledged'),
+      T.Literal('active-acknowledged'),
+      T.Literal('cleared-unacknowledged'),
+      T.Literal('cleared'),
+    ]),
+    message: T.Object({ ja: T.String(), en: T.String() }),
+    value: T.Union([T.Number(), T.Null()]),
+    raisedAt: Ts,
+    clearedAt: T.Union([Ts, T.Null()]),
+    acknowledgedAt: T.Union([Ts, T.Null()]),
+    acknowledgedBy: T.Union([T.String(), T.Null()]),
+    comment: T.Union([T.String(), T.Null()]),
+  }),
   /** What the broker did with a publish it refused: the original topic, why, and the first 1 KB of the payload. */
   rejectedPublish: T.Object({ ts: Ts, topic: T.String(), clientId: T.String(), reason: T.String(), payload: T.String() }),
 } satisfies Record<string, TSchema>;
@@ -77,15 +97,25 @@ export const topics = {
   machineState: (kit: string, machine: string) => `${TOPIC_ROOT}/${kit}/machine/${machine}/state`,
   zoneEnvironment: (kit: string, zone: string) => `${TOPIC_ROOT}/${kit}/zone/${zone}/environment`,
   rejectedPublish: (kit: string) => `${TOPIC_ROOT}/${kit}/rejected`,
+  alarm: (kit: string, rule: string, target: string) => `${TOPIC_ROOT}/${kit}/alarm/${rule}/${target}`,
 } satisfies Record<PayloadKind, (...ids: string[]) => string>;
 
-export const RETAINED: ReadonlySet<PayloadKind> = new Set(['kitStatus', 'nodeStatus', 'machineState', 'zoneEnvironment', 'edgeHealth']);
+export const RETAINED: ReadonlySet<PayloadKind> = new Set([
+  'kitStatus',
+  'nodeStatus',
+  'machineState',
+  'zoneEnvironment',
+  'edgeHealth',
+  'alarm',
+]);
 
 export interface ParsedTopic {
   kind: PayloadKind;
   kit: string;
-  /** node, input, machine or zone id, where the topic has one. */
+  /** node, input, machine or zone id, where the topic has one (an alarm's target). */
   id?: string;
+  /** An alarm topic's rule id. */
+  rule?: string;
 }
 
 /** The inverse of `topics`: which payload a topic carries, or undefined for a topic outside the tree. */
@@ -98,6 +128,7 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (a === 'status' && b === undefined) return { kind: 'kitStatus', kit };
   if (a === 'edge' && b === 'health' && c === undefined) return { kind: 'edgeHealth', kit };
   if (a === 'rejected' && b === undefined) return { kind: 'rejectedPublish', kit };
+  if (a === 'alarm' && b !== undefined && c !== undefined) return { kind: 'alarm', kit, rule: b, id: c };
   if (b === undefined) return undefined;
   if (a === 'node') {
     const kind = ({ status: 'nodeStatus', current: 'nodeCurrent', climate: 'nodeClimate', error: 'nodeError' } as const)[c as 'status'];

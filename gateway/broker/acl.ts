@@ -13,7 +13,8 @@ export interface Principal {
 export function mayPublish(who: Principal, kitId: string, topic: string): boolean {
   const parsed = parseTopic(topic);
   if (!parsed || parsed.kit !== kitId) return false;
-  if (who.role === 'edge') return parsed.kind !== 'rejectedPublish';
+  // Alarms and the rejected-publish echo come from the gateway itself, never from a client.
+  if (who.role === 'edge') return parsed.kind !== 'rejectedPublish' && parsed.kind !== 'alarm';
   if (who.role === 'node') return parsed.id === who.node && ['nodeStatus', 'nodeCurrent', 'nodeClimate', 'nodeError'].includes(parsed.kind);
   return false;
 }

@@ -4,12 +4,15 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { KitConfig } from '../../config/schema.js';
+import type { AlarmEngine } from '../alarms/engine.js';
 import type { Sessions } from '../auth/sessions.js';
 import type { AuthStore } from '../auth/store.js';
 import type { HistoryStore } from '../history/historyStore.js';
 import type { LiveModel } from '../live/liveModel.js';
+import type { Notifier } from '../notify/notifier.js';
 import { authPlugin, defaultAccess } from './plugins/auth.js';
 import { adminRoutes } from './routes/admin.js';
+import { alarmRoutes } from './routes/alarms.js';
 import { authRoutes } from './routes/auth.js';
 import { exportRoutes } from './routes/export.js';
 import { historyRoutes } from './routes/history.js';
@@ -23,6 +26,8 @@ export interface AppDeps {
   sessions: Sessions;
   live: LiveModel;
   history: HistoryStore;
+  alarms: AlarmEngine;
+  notifier: Notifier;
   /** The built dashboard (dashboard/dist); without it the kit says how to build it. */
   dashboardDir?: string;
   log?: FastifyBaseLogger;
@@ -79,6 +84,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       await kit.register(liveRoutes, { config, live: deps.live });
       await kit.register(historyRoutes, { history: deps.history, config });
       await kit.register(exportRoutes, { history: deps.history, config });
+      await kit.register(alarmRoutes, { engine: deps.alarms });
+      // Failed and suppressed notifications must be visible, not only logged.
+      kit.get(
+        '/api/notifications',
+        {
+          config: { access: 'operator' },
+          schema: { description: 'Recent notification attempts and counters per channel. / 通知の送信状況。' },
+        },
+        async () => ({ stats: deps.notifier.stats(), recent: deps.notifier.recent() }),
+      );
       await kit.register(async (assets) => {
         defaultAccess(assets, 'public');
         if (deps.dashboardDir && existsSync(deps.dashboardDir)) {

@@ -23,7 +23,7 @@ export function connectInflux(target: InfluxTarget): InfluxDB {
 }
 
 /** Sparse events (state changes, sensor errors) are kept as long as the trial reports need them, not 30 days. */
-const EVENT_MEASUREMENTS = new Set(['machine_state', 'digital_input', 'sensor_error', 'node_status']);
+const EVENT_MEASUREMENTS = new Set(['machine_state', 'digital_input', 'sensor_error', 'node_status', 'alarm']);
 
 export class InfluxSink implements PointSink {
   constructor(private readonly influx: InfluxDB) {}

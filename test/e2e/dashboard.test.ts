@@ -6,9 +6,10 @@ import { startKit } from '../../gateway/kit.js';
 import { launchChromium, openPage, type WatchedPage } from '../helpers/browser.js';
 import { startTestKit } from '../helpers/kit.js';
 import { testLog } from '../helpers/log.js';
+import { waitFor } from '../helpers/services.js';
 
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-const USERS = { admin: 'admin-password-1', viewer: 'viewer-password-1' };
+const USERS = { admin: 'admin-password-1', viewer: 'viewer-password-1', operator: 'operator-password-1' };
 
 let t: Awaited<ReturnType<typeof startTestKit>>;
 let kit: Awaited<ReturnType<typeof startKit>>;
@@ -36,6 +37,7 @@ beforeAll(async () => {
   kit = t.kit;
   kit.auth.addUser('admin', USERS.admin, 'admin');
   kit.auth.addUser('viewer', USERS.viewer, 'viewer');
+  kit.auth.addUser('operator', USERS.operator, 'operator');
   origin = `http://127.0.0.1:${kit.httpPort}`;
   t.node.start({ linesPerSecond: 5 });
   browser = await launchChromium();
@@ -91,6 +93,28 @@ describe('the dashboard in headless Chromium against a running kit', () => {
     expect(csv).toBe(403);
   });
 
+  it('shows an alarm on the banner; an operator acknowledges it with a comment, a viewer cannot', async () => {
+    // node-b never speaks in the test kit, so its sensor-silent alarm is raised a few seconds after start.
+    const alarm = await waitFor('the node-b silent alarm', () => kit.live.snapshot().alarms.find((a) => a.target.id === 'node-b'), 30_000);
+
+    const viewer = (await open()).page;
+    await signIn(viewer, 'viewer');
+    await viewer.getByTestId(`alarm-${alarm.id}`).waitFor();
+    expect(await viewer.getByTestId(`alarm-ack-${alarm.id}`).count()).toBe(0);
+
+    const { page } = await open();
+    await signIn(page, 'operator');
+    await page.getByTestId(`alarm-${alarm.id}`).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'alarm-banner-tablet-1280x800.png') });
+    await page.getByTestId(`alarm-ack-${alarm.id}`).click();
+    await page.getByTestId('alarm-ack-comment').fill('配線を確認中');
+    await page.getByTestId('alarm-ack-submit').click();
+    await waitFor('the acknowledgement recorded', () => kit.alarms.get(alarm.id)?.acknowledgedBy === 'operator');
+    expect(kit.alarms.get(alarm.id)?.comment).toBe('配線を確認中');
+    // Every other dashboard hears of it live: the viewer's button-less entry turns acknowledged.
+    await waitFor('the viewer sees it acknowledged', async () => (await viewer.getByTestId(`alarm-ack-${alarm.id}`).count()) === 0);
+  });
+
   it('takes a screenshot per layout for review', async () => {
     for (const [name, viewport] of Object.entries({
       'tablet-1024x768': { width: 1024, height: 768 },
@@ -102,9 +126,15 @@ describe('the dashboard in headless Chromium against a running kit', () => {
       await page.getByTestId('zone-floor').waitFor();
       await page.waitForTimeout(500);
       await page.screenshot({ path: join(SHOTS, `overview-${name}.png`), fullPage: true });
-      await page.goto(`${origin}/#/machine/m1`);
-      await page.waitForTimeout(1500);
-      await page.screenshot({ path: join(SHOTS, `machine-${name}.png`), fullPage: true });
+      for (const [shot, hash] of [
+        ['machine', '#/machine/m1'],
+        ['environment', '#/environment/floor'],
+      ]) {
+        await page.goto(`${origin}/${hash}`);
+        await page.waitForLoadState('networkidle');
+        await page.waitForTimeout(1000);
+        await page.screenshot({ path: join(SHOTS, `${shot}-${name}.png`), fullPage: true });
+      }
     }
   });
 

@@ -22,7 +22,7 @@ export function testConfig(dir: string, nodePath: string, influxUrl: string, ext
     sources: {
       serial: [
         { id: 'node-a', path: nodePath, silentAfterSeconds: 5 },
-        { id: 'node-b', path: join(dir, 'no-such-port') },
+        { id: 'node-b', path: join(dir, 'no-such-port'), silentAfterSeconds: 5 },
       ],
     },
     machines: ['ct1', 'ct2', 'ct3', 'ct4'].map((channel, i) => ({
@@ -121,11 +121,11 @@ export async function storedReadings(influxUrl: string): Promise<string[]> {
   ].sort();
 }
 
-export async function startTestKit(name: string) {
+export async function startTestKit(name: string, extra: Record<string, unknown> = {}) {
   const dir = tempDir(name);
   const influxd: { current: ManagedInfluxd } = { current: await startTestInfluxd(join(dir.path, 'influxdb')) };
   const node = await startSimulatedNode(dir.path);
-  const config = testConfig(dir.path, node.links.edgeLink, influxd.current.url);
+  const config = testConfig(dir.path, node.links.edgeLink, influxd.current.url, extra);
   const kit = await startKit({ config, log: testLog, baseDir: dir.path });
   return {
     dir: dir.path,

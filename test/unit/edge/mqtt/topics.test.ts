@@ -4,7 +4,7 @@ import { decodePayload, parseTopic, RETAINED, topics } from '../../../../edge/mq
 describe('MQTT topic tree', () => {
   it('parses every topic it builds back to its kind and id', () => {
     for (const [kind, build] of Object.entries(topics)) {
-      const parsed = parseTopic(build('kit-1', 'x-1'));
+      const parsed = parseTopic(build('kit-1', 'x-1', 'y-1'));
       expect(parsed?.kind).toBe(kind);
       expect(parsed?.kit).toBe('kit-1');
     }

@@ -15,6 +15,7 @@ describe('broker ACL', () => {
     expect(mayPublish(edge, 'k1', 'minotake/v1/k1/made/up/topic')).toBe(false);
     expect(mayPublish(edge, 'k1', '$SYS/broker/x')).toBe(false);
     expect(mayPublish(edge, 'k1', topics.rejectedPublish('k1'))).toBe(false);
+    expect(mayPublish(edge, 'k1', topics.alarm('k1', 'wbgt-severe', 'floor'))).toBe(false); // only the gateway raises alarms
   });
 
   it('lets a sensor node publish readings only under its own node', () => {

@@ -1,12 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKitConfig } from '../../../../config/load.js';
-import { Sessions } from '../../../../gateway/auth/sessions.js';
-import { AuthStore } from '../../../../gateway/auth/store.js';
-import { createHistoryStore } from '../../../../gateway/history/historyStore.js';
-import { buildApp } from '../../../../gateway/http/app.js';
-import { createLiveModel } from '../../../../gateway/live/liveModel.js';
-import { connectInflux } from '../../../../gateway/storage/influxSink.js';
+import { buildTestApp } from '../../../helpers/app.js';
 import { tempDir } from '../../../helpers/services.js';
 
 /** What may be reached without signing in: login, health, static assets and the doors that lead to a session. */
@@ -32,16 +27,7 @@ const seen: { method: string | string[]; url: string; config?: { access?: string
 const dir = tempDir('sweep');
 
 beforeAll(async () => {
-  app = buildApp({
-    config,
-    health: () => ({ ok: true }),
-    auth: new AuthStore(`${dir.path}/auth`),
-    sessions: new Sessions(),
-    live: createLiveModel(config),
-    // Never reached: every request here is refused before a handler runs.
-    history: createHistoryStore(connectInflux({ url: 'http://127.0.0.1:9', database: 'x' }), config),
-    dashboardDir: `${dir.path}/no-dashboard`,
-  });
+  app = buildTestApp(config, dir.path).app;
   // Kept as objects and read after ready(): a child scope's own onRoute hook may set access after this one ran.
   app.addHook('onRoute', (route) => {
     seen.push(route as (typeof seen)[number]);

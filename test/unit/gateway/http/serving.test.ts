@@ -5,12 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseKitConfig } from '../../../../config/load.js';
-import { Sessions } from '../../../../gateway/auth/sessions.js';
-import { AuthStore } from '../../../../gateway/auth/store.js';
-import { createHistoryStore } from '../../../../gateway/history/historyStore.js';
-import { buildApp } from '../../../../gateway/http/app.js';
-import { createLiveModel } from '../../../../gateway/live/liveModel.js';
-import { connectInflux } from '../../../../gateway/storage/influxSink.js';
+import { buildTestApp } from '../../../helpers/app.js';
 import { requireCommand, tempDir } from '../../../helpers/services.js';
 
 const apps: FastifyInstance[] = [];
@@ -33,17 +28,8 @@ function appWith(http: Record<string, unknown>) {
   mkdirSync(join(dashboard, 'assets'), { recursive: true });
   writeFileSync(join(dashboard, 'index.html'), '<!doctype html><title>Minotake</title>');
   writeFileSync(join(dashboard, 'assets', 'index-abc123.js'), 'console.log(1)');
-  const auth = new AuthStore(join(dir.path, 'auth'));
+  const { app, auth } = buildTestApp(config, dir.path, dashboard);
   auth.addUser('admin', 'admin-password-1', 'admin');
-  const app = buildApp({
-    config,
-    health: () => ({ ok: true }),
-    auth,
-    sessions: new Sessions(),
-    live: createLiveModel(config),
-    history: createHistoryStore(connectInflux({ url: 'http://127.0.0.1:9', database: 'x' }), config),
-    dashboardDir: dashboard,
-  });
   apps.push(app);
   return { app, dir: dir.path };
 }

@@ -1,0 +1,40 @@
+/** The whole HTTP app for tests that need no InfluxDB answer: every part real, storage pointed at a closed port. */
+import { join } from 'node:path';
+import type { KitConfig } from '../../config/schema.js';
+import { createAlarmEngine } from '../../gateway/alarms/engine.js';
+import { Sessions } from '../../gateway/auth/sessions.js';
+import { AuthStore } from '../../gateway/auth/store.js';
+import { createHistoryStore } from '../../gateway/history/historyStore.js';
+import { buildApp } from '../../gateway/http/app.js';
+import { createLiveModel } from '../../gateway/live/liveModel.js';
+import { createNotifier } from '../../gateway/notify/notifier.js';
+import { connectInflux } from '../../gateway/storage/influxSink.js';
+import { testLog } from './log.js';
+
+export function buildTestApp(config: KitConfig, dir: string, dashboardDir = join(dir, 'no-dashboard')) {
+  const auth = new AuthStore(join(dir, 'auth'));
+  const live = createLiveModel(config);
+  const alarms = createAlarmEngine({
+    config,
+    dataDir: dir,
+    log: testLog,
+    publish: () => {},
+    store: () => {},
+    onAlarm: (alarm) => live.setAlarm(alarm),
+    onNotify: () => {},
+  });
+  const app = buildApp({
+    config,
+    health: () => ({ ok: true }),
+    auth,
+    sessions: new Sessions(),
+    live,
+    // Never reached in these tests: requests are answered before any query runs.
+    history: createHistoryStore(connectInflux({ url: 'http://127.0.0.1:9', database: 'x' }), config),
+    alarms,
+    notifier: createNotifier({ config, log: testLog }),
+    dashboardDir,
+  });
+  app.addHook('onClose', async () => alarms.stop());
+  return { app, auth, live, alarms };
+}
