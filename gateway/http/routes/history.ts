@@ -1,5 +1,4 @@
 /** What a manager looks back at over the VPN: current and climate history, state timelines (Gantt) and 稼働率. */
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KitConfig } from '../../../config/schema.js';
@@ -64,7 +63,6 @@ async function answer<T>(reply: FastifyReply, log: FastifyBaseLogger, work: () =
 
 export async function historyRoutes(app: FastifyInstance, options: HistoryRoutesOptions): Promise<void> {
   const { history, config } = options;
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const machines = new Set(config.machines.map((m) => m.id));
   const zones = new Set(config.zones.map((z) => z.id));
   const unknown = (kind: 'machine' | 'zone', id: string): ErrorBodyType | undefined => {
@@ -74,24 +72,37 @@ export async function historyRoutes(app: FastifyInstance, options: HistoryRoutes
       : { code: 'NOT_FOUND', message: `unknown zone "${id}"`, messageJa: `ゾーン「${id}」は登録されていません` };
   };
 
-  r.get(
+  /** The steps every history route takes: a valid query and range, a configured machine or zone, then the store. */
+  const ranged =
+    <Q extends { from: number; to: number }>(kind: 'machine' | 'zone', idOf: (query: Q) => string, run: (query: Q) => Promise<unknown>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      // The route's schema has already checked (and typed) the query when there is no validation error.
+      const query = request.query as Q;
+      const bad = invalidQuery(request) ?? badRange(query.from, query.to);
+      if (bad) return reply.code(400).send(bad);
+      const missing = unknown(kind, idOf(query));
+      if (missing) return reply.code(404).send(missing);
+      return answer(reply, request.log, () => run(query));
+    };
+  type MachineQuery = Static<typeof MachineRangeQuery>;
+  type ZoneQuery = Static<typeof ZoneRangeQuery>;
+  type UtilizationQueryType = Static<typeof UtilizationQuery>;
+
+  app.get(
     '/api/history/current',
     {
       config: { access: 'viewer' },
       attachValidation: true,
       schema: { querystring: MachineRangeQuery, response: { 200: CurrentSeries, ...errorResponses } },
     },
-    async (request, reply) => {
-      const bad = invalidQuery(request) ?? badRange(request.query.from, request.query.to);
-      if (bad) return reply.code(400).send(bad);
-      const { machine, from, to } = request.query;
-      const missing = unknown('machine', machine);
-      if (missing) return reply.code(404).send(missing);
-      return answer(reply, request.log, () => history.currentSeries(machine, from, to));
-    },
+    ranged<MachineQuery>(
+      'machine',
+      (q) => q.machine,
+      (q) => history.currentSeries(q.machine, q.from, q.to),
+    ),
   );
 
-  r.get(
+  app.get(
     '/api/history/environment',
     {
       config: { access: 'viewer' },
@@ -102,47 +113,38 @@ export async function historyRoutes(app: FastifyInstance, options: HistoryRoutes
       // serialises with JSON.stringify; the store builds exactly the contract's shape, so nothing extra leaks out.
       serializerCompiler: () => (data) => JSON.stringify(data),
     },
-    async (request, reply) => {
-      const bad = invalidQuery(request) ?? badRange(request.query.from, request.query.to);
-      if (bad) return reply.code(400).send(bad);
-      const { zone, from, to } = request.query;
-      const missing = unknown('zone', zone);
-      if (missing) return reply.code(404).send(missing);
-      return answer(reply, request.log, () => history.environmentSeries(zone, from, to));
-    },
+    ranged<ZoneQuery>(
+      'zone',
+      (q) => q.zone,
+      (q) => history.environmentSeries(q.zone, q.from, q.to),
+    ),
   );
 
-  r.get(
+  app.get(
     '/api/timeline',
     {
       config: { access: 'viewer' },
       attachValidation: true,
       schema: { querystring: MachineRangeQuery, response: { 200: Timeline, ...errorResponses } },
     },
-    async (request, reply) => {
-      const bad = invalidQuery(request) ?? badRange(request.query.from, request.query.to);
-      if (bad) return reply.code(400).send(bad);
-      const { machine, from, to } = request.query;
-      const missing = unknown('machine', machine);
-      if (missing) return reply.code(404).send(missing);
-      return answer(reply, request.log, () => history.timeline(machine, from, to));
-    },
+    ranged<MachineQuery>(
+      'machine',
+      (q) => q.machine,
+      (q) => history.timeline(q.machine, q.from, q.to),
+    ),
   );
 
-  r.get(
+  app.get(
     '/api/utilization',
     {
       config: { access: 'viewer' },
       attachValidation: true,
       schema: { querystring: UtilizationQuery, response: { 200: Utilization, ...errorResponses } },
     },
-    async (request, reply) => {
-      const bad = invalidQuery(request) ?? badRange(request.query.from, request.query.to);
-      if (bad) return reply.code(400).send(bad);
-      const { machine, from, to, by } = request.query;
-      const missing = unknown('machine', machine);
-      if (missing) return reply.code(404).send(missing);
-      return answer(reply, request.log, () => history.utilization(machine, from, to, by));
-    },
+    ranged<UtilizationQueryType>(
+      'machine',
+      (q) => q.machine,
+      (q) => history.utilization(q.machine, q.from, q.to, q.by),
+    ),
   );
 }
