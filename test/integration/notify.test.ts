@@ -8,28 +8,14 @@ import type { AlarmBody } from '../../gateway/http/schemas.js';
 import { createNotifier, type Notifier } from '../../gateway/notify/notifier.js';
 import type { NotifierConfig } from '../../gateway/notify/types.js';
 import { testLog } from '../helpers/log.js';
+import { alarm } from '../unit/gateway/notify/fixtures.js';
 
-/** 2025-07-01 14:05 in Tokyo. */
-const RAISED_AT = Date.UTC(2025, 6, 1, 5, 5, 0);
 const LINE_TOKEN = 'line-channel-access-token-1';
 const SMTP_USER = 'kit-a01';
 const SMTP_PASSWORD = 'smtp-password-1';
 const fast = { backoff: { baseMs: 50, maxMs: 200 }, timeoutMs: 2_000, stopGraceMs: 500 };
 
-const ALARM: AlarmBody = {
-  id: 'wbgt-28-floor-1751346300000',
-  ruleId: 'wbgt-28',
-  target: { kind: 'zone', id: 'floor' },
-  severity: 'critical',
-  state: 'active-unacknowledged',
-  message: { ja: '第1工場 WBGT 28.4 ≥ 28 (厳重警戒)', en: 'Plant 1 WBGT 28.4 ≥ 28 (severe warning)' },
-  value: 28.4,
-  raisedAt: RAISED_AT,
-  clearedAt: null,
-  acknowledgedAt: null,
-  acknowledgedBy: null,
-  comment: null,
-};
+const ALARM: AlarmBody = alarm({ id: 'wbgt-28-floor-1751346300000', severity: 'critical' });
 const LINK = 'http://pi.local:8080/#/alarms?id=wbgt-28-floor-1751346300000';
 const TITLE_JA = '【重大】発生：第1工場 WBGT 28.4 ≥ 28 (厳重警戒)';
 const LINES_JA = ['第1工場 WBGT 28.4 ≥ 28 (厳重警戒)', '発生時刻：2025-07-01 14:05', '拠点：テスト工場'];
