@@ -48,203 +48,226 @@ export async function startKit(options: KitOptions) {
   const startedAt = Date.now();
   const failures: Record<string, string> = {};
 
-  // Storage first, so that nothing the broker accepts has nowhere to go.
-  const influxd: ManagedInfluxd | undefined = config.storage.influx
-    ? undefined
-    : await startInfluxd({ dir: join(dataDir, 'influxdb'), log: log.child({ part: 'influxd' }) });
-  const url = config.storage.influx?.url ?? (influxd as ManagedInfluxd).url;
-  const influx = connectInflux({ url, database: config.storage.database, ...config.storage.influx });
-  const spool = await Spool.open({
-    dir: join(dataDir, 'spool'),
-    maxBytes: config.storage.spool.maxMegabytes * 1024 * 1024,
-    segmentBytes: config.storage.spool.segmentMegabytes * 1024 * 1024,
-    fsyncIntervalMs: config.storage.spool.fsyncIntervalMs,
-    log: log.child({ part: 'spool' }),
-  });
-  const buffer = new PointBuffer({
-    sink: new InfluxSink(influx),
-    spool,
-    batchSize: config.storage.batchSize,
-    flushIntervalMs: config.storage.flushIntervalMs,
-    log: log.child({ part: 'buffer' }),
-  });
-  // An external InfluxDB may be down at start: keep trying to create the schema while the spool holds the points.
-  let schemaReady = false;
-  const ensure = async (): Promise<void> => {
-    try {
-      await ensureSchema(influx, config.storage.database, config.storage.retention);
-      schemaReady = true;
-    } catch (error) {
-      failures.schema = (error as Error).message;
-      log.warn({ err: (error as Error).message }, 'InfluxDB schema not ready, retrying in 5 s');
-      schemaTimer = setTimeout(() => void ensure(), 5000);
-    }
-  };
+  // What has been started so far, so that a part failing to start (a port in use, say) leaves nothing running behind it.
+  const undo: (() => unknown)[] = [unlock, () => clearTimeout(schemaTimer)];
   let schemaTimer: NodeJS.Timeout | undefined;
-  await ensure();
-
-  const ingest = createIngest(config, (points) => buffer.addMany(points), log.child({ part: 'ingest' }));
-  const broker: Broker = await startBroker({
-    kitId: config.kit.id,
-    host: config.broker.host,
-    port: config.broker.port,
-    accounts: config.broker.accounts,
-    log: log.child({ part: 'broker' }),
-  });
-  const live = createLiveModel(config);
-  const notifier = createNotifier({ config, log: log.child({ part: 'notify' }) });
-  // After the live model: open alarms restored from disk are pushed into it at start.
-  const alarms = createAlarmEngine({
-    config,
-    dataDir,
-    log: log.child({ part: 'alarms' }),
-    publish: (topic, payload, retain) =>
-      broker.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (error) => {
-        if (error) log.warn({ topic, err: error.message }, 'alarm not published');
-      }),
-    store: (points) => buffer.addMany(points),
-    onAlarm: (alarm) => live.setAlarm(alarm),
-    onNotify: (event) => notifier.notify(event),
-    history: createAlarmHistory(influx, config.storage.database, config.kit.id),
-  });
-  broker.onPublish((packet, client) => {
-    if (!client) return;
-    ingest.handle(packet.topic, packet.payload as Buffer);
-    live.handle(packet.topic, packet.payload as Buffer);
-    alarms.handle(packet.topic, packet.payload as Buffer);
-  });
-  const alarmTimer = setInterval(() => alarms.tick(), 5000);
-
-  const simulators: ChildProcess[] = [];
-  if (options.runSimulators) {
-    for (const node of config.sources.serial) {
-      if (!node.simulator) continue;
-      const edgeLink = resolve(baseDir, node.path);
-      mkdirSync(dirname(edgeLink), { recursive: true });
-      const args = [
-        SIM_CLI,
-        '--scenario',
-        node.simulator.scenario,
-        '--node',
-        node.id,
-        '--edge-link',
-        edgeLink,
-        '--rate',
-        String(node.simulator.linesPerSecond),
-      ];
-      if (node.simulator.startAt) args.push('--start-at', node.simulator.startAt);
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-      child.on('exit', (code, signal) => {
-        if (!stopping) log.error({ node: node.id, code, signal }, 'simulated sensor node exited');
-      });
-      simulators.push(child);
-      log.info({ node: node.id, scenario: node.simulator.scenario, path: edgeLink }, 'simulated sensor node started');
-    }
-  }
-
-  let edge: Edge | undefined;
-  if (!config.edge) {
-    const credentials = broker.internalAccount({ username: `edge-${config.kit.id}`, role: 'edge' });
-    const localConfig = {
-      ...config,
-      sources: { ...config.sources, serial: config.sources.serial.map((s) => ({ ...s, path: resolve(baseDir, s.path) })) },
-    };
-    edge = createEdge({
-      config: localConfig,
-      broker: { url: `mqtt://127.0.0.1:${broker.port}`, ...credentials },
-      log: log.child({ part: 'edge' }),
+  try {
+    // Storage first, so that nothing the broker accepts has nowhere to go.
+    const influxd: ManagedInfluxd | undefined = config.storage.influx
+      ? undefined
+      : await startInfluxd({ dir: join(dataDir, 'influxdb'), log: log.child({ part: 'influxd' }) });
+    if (influxd) undo.push(() => influxd.stop());
+    const url = config.storage.influx?.url ?? (influxd as ManagedInfluxd).url;
+    const influx = connectInflux({ url, database: config.storage.database, ...config.storage.influx });
+    const spool = await Spool.open({
+      dir: join(dataDir, 'spool'),
+      maxBytes: config.storage.spool.maxMegabytes * 1024 * 1024,
+      segmentBytes: config.storage.spool.segmentMegabytes * 1024 * 1024,
+      fsyncIntervalMs: config.storage.spool.fsyncIntervalMs,
+      log: log.child({ part: 'spool' }),
     });
-    await edge.start();
-  }
-
-  const health = () => {
-    const storage = buffer.stats();
-    const ingestStats = ingest.stats();
-    return {
-      ok: schemaReady && storage.state === 'direct' && Object.keys(failures).length === 0,
-      kit: config.kit.id,
-      uptimeS: Math.round((Date.now() - startedAt) / 1000),
-      rssMb: Math.round(process.memoryUsage().rss / 1048576),
-      edge: edge?.health() ?? null,
-      broker: broker.stats(),
-      ingest: ingestStats,
-      storage,
-      lagMs: ingestStats.lastReadingAt ? Date.now() - ingestStats.lastReadingAt : null,
-      notifications: notifier.stats(),
-      failures,
-    };
-  };
-  const auth = new AuthStore(join(dataDir, 'auth'));
-  const sessions = new Sessions({ file: join(dataDir, 'auth', 'sessions.json') });
-  // No default password: until an admin exists, a one-time code printed on the console (never logged) creates one.
-  const setupCode = auth.hasUsers() ? undefined : auth.createSetupCode();
-  const history = createHistoryStore(influx, config);
-
-  // Today's 稼働率 for the tablet tiles, from the stored timeline; once a minute is plenty for a number that moves slowly.
-  const refreshUtilization = async () => {
-    const now = Date.now();
-    const dayStart = startOfLocalDay(now, config.kit.timeZone);
-    for (const machine of config.machines) {
+    const buffer = new PointBuffer({
+      sink: new InfluxSink(influx),
+      spool,
+      batchSize: config.storage.batchSize,
+      flushIntervalMs: config.storage.flushIntervalMs,
+      log: log.child({ part: 'buffer' }),
+    });
+    undo.push(() => buffer.stop());
+    // An external InfluxDB may be down at start: keep trying to create the schema while the spool holds the points.
+    let schemaReady = false;
+    const ensure = async (): Promise<void> => {
       try {
-        const { rows } = await history.utilization(machine.id, dayStart, now, 'day');
-        const planned = rows.reduce((sum, r) => sum + r.plannedMs, 0);
-        const run = rows.reduce((sum, r) => sum + r.runMs, 0);
-        live.setUtilizationToday(machine.id, planned > 0 ? run / planned : null);
+        await ensureSchema(influx, config.storage.database, config.storage.retention);
+        schemaReady = true;
       } catch (error) {
-        log.debug({ machine: machine.id, err: (error as Error).message }, 'utilization not available yet');
+        failures.schema = (error as Error).message;
+        log.warn({ err: (error as Error).message }, 'InfluxDB schema not ready, retrying in 5 s');
+        schemaTimer = setTimeout(() => void ensure(), 5000);
       }
-    }
-  };
-  void refreshUtilization();
-  const utilizationTimer = setInterval(() => void refreshUtilization(), 60_000);
+    };
+    await ensure();
 
-  const app = buildApp({
-    config,
-    health,
-    auth,
-    sessions,
-    live,
-    history,
-    alarms,
-    notifier,
-    dashboardDir: options.dashboardDir ?? DASHBOARD_DIR,
-    log: log.child({ part: 'http' }),
-  });
-  await app.listen({ host: config.http.host, port: config.http.port });
-  const address = app.server.address();
-  const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
-
-  let stopping = false;
-  return {
-    brokerPort: broker.port,
-    httpPort,
-    influxUrl: url,
-    health,
-    auth,
-    live,
-    alarms,
-    /** Shown once on the console when the kit has no user yet. */
-    setupCode,
-    /** Graceful: sources stop, queued messages drain, the buffer flushes to InfluxDB or the spool, influxd stops last. */
-    async stop(): Promise<void> {
-      if (stopping) return;
-      stopping = true;
-      clearTimeout(schemaTimer);
-      clearInterval(utilizationTimer);
-      for (const child of simulators) child.kill('SIGTERM');
-      await edge?.stop();
+    const ingest = createIngest(config, (points) => buffer.addMany(points), log.child({ part: 'ingest' }));
+    const broker: Broker = await startBroker({
+      kitId: config.kit.id,
+      host: config.broker.host,
+      port: config.broker.port,
+      accounts: config.broker.accounts,
+      log: log.child({ part: 'broker' }),
+    });
+    undo.push(() => broker.stop());
+    const live = createLiveModel(config);
+    const notifier = createNotifier({ config, log: log.child({ part: 'notify' }) });
+    // After the live model: open alarms restored from disk are pushed into it at start.
+    const alarms = createAlarmEngine({
+      config,
+      dataDir,
+      log: log.child({ part: 'alarms' }),
+      publish: (topic, payload, retain) =>
+        broker.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (error) => {
+          if (error) log.warn({ topic, err: error.message }, 'alarm not published');
+        }),
+      store: (points) => buffer.addMany(points),
+      onAlarm: (alarm) => live.setAlarm(alarm),
+      onNotify: (event) => notifier.notify(event),
+      history: createAlarmHistory(influx, config.storage.database, config.kit.id),
+    });
+    broker.onPublish((packet, client) => {
+      if (!client) return;
+      ingest.handle(packet.topic, packet.payload as Buffer);
+      live.handle(packet.topic, packet.payload as Buffer);
+      alarms.handle(packet.topic, packet.payload as Buffer);
+    });
+    const alarmTimer = setInterval(() => alarms.tick(), 5000);
+    undo.push(() => {
       clearInterval(alarmTimer);
       alarms.stop();
-      await notifier.stop();
-      await app.close();
-      sessions.flush();
-      await broker.stop();
-      await buffer.stop();
-      await influxd?.stop();
-      unlock();
-      log.info('kit stopped');
-    },
-  };
+      return notifier.stop();
+    });
+
+    const simulators: ChildProcess[] = [];
+    if (options.runSimulators) {
+      for (const node of config.sources.serial) {
+        if (!node.simulator) continue;
+        const edgeLink = resolve(baseDir, node.path);
+        mkdirSync(dirname(edgeLink), { recursive: true });
+        const args = [
+          SIM_CLI,
+          '--scenario',
+          node.simulator.scenario,
+          '--node',
+          node.id,
+          '--edge-link',
+          edgeLink,
+          '--rate',
+          String(node.simulator.linesPerSecond),
+        ];
+        if (node.simulator.startAt) args.push('--start-at', node.simulator.startAt);
+        const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+        child.on('exit', (code, signal) => {
+          if (!stopping) log.error({ node: node.id, code, signal }, 'simulated sensor node exited');
+        });
+        simulators.push(child);
+        undo.push(() => child.kill('SIGTERM'));
+        log.info({ node: node.id, scenario: node.simulator.scenario, path: edgeLink }, 'simulated sensor node started');
+      }
+    }
+
+    let edge: Edge | undefined;
+    if (!config.edge) {
+      const credentials = broker.internalAccount({ username: `edge-${config.kit.id}`, role: 'edge' });
+      const localConfig = {
+        ...config,
+        sources: { ...config.sources, serial: config.sources.serial.map((s) => ({ ...s, path: resolve(baseDir, s.path) })) },
+      };
+      edge = createEdge({
+        config: localConfig,
+        broker: { url: `mqtt://127.0.0.1:${broker.port}`, ...credentials },
+        log: log.child({ part: 'edge' }),
+      });
+      undo.push(() => edge?.stop());
+      await edge.start();
+    }
+
+    const health = () => {
+      const storage = buffer.stats();
+      const ingestStats = ingest.stats();
+      return {
+        ok: schemaReady && storage.state === 'direct' && Object.keys(failures).length === 0,
+        kit: config.kit.id,
+        uptimeS: Math.round((Date.now() - startedAt) / 1000),
+        rssMb: Math.round(process.memoryUsage().rss / 1048576),
+        edge: edge?.health() ?? null,
+        broker: broker.stats(),
+        ingest: ingestStats,
+        storage,
+        lagMs: ingestStats.lastReadingAt ? Date.now() - ingestStats.lastReadingAt : null,
+        notifications: notifier.stats(),
+        failures,
+      };
+    };
+    const auth = new AuthStore(join(dataDir, 'auth'));
+    const sessions = new Sessions({ file: join(dataDir, 'auth', 'sessions.json') });
+    // No default password: until an admin exists, a one-time code printed on the console (never logged) creates one.
+    const setupCode = auth.hasUsers() ? undefined : auth.createSetupCode();
+    const history = createHistoryStore(influx, config);
+
+    // Today's 稼働率 for the tablet tiles, from the stored timeline; once a minute is plenty for a number that moves slowly.
+    const refreshUtilization = async () => {
+      const now = Date.now();
+      const dayStart = startOfLocalDay(now, config.kit.timeZone);
+      for (const machine of config.machines) {
+        try {
+          const { rows } = await history.utilization(machine.id, dayStart, now, 'day');
+          const planned = rows.reduce((sum, r) => sum + r.plannedMs, 0);
+          const run = rows.reduce((sum, r) => sum + r.runMs, 0);
+          live.setUtilizationToday(machine.id, planned > 0 ? run / planned : null);
+        } catch (error) {
+          log.debug({ machine: machine.id, err: (error as Error).message }, 'utilization not available yet');
+        }
+      }
+    };
+    void refreshUtilization();
+    const utilizationTimer = setInterval(() => void refreshUtilization(), 60_000);
+    undo.push(() => clearInterval(utilizationTimer));
+
+    const app = buildApp({
+      config,
+      health,
+      auth,
+      sessions,
+      live,
+      history,
+      alarms,
+      notifier,
+      dashboardDir: options.dashboardDir ?? DASHBOARD_DIR,
+      log: log.child({ part: 'http' }),
+    });
+    undo.push(() => app.close());
+    await app.listen({ host: config.http.host, port: config.http.port });
+    const address = app.server.address();
+    const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+
+    let stopping = false;
+    return {
+      brokerPort: broker.port,
+      httpPort,
+      influxUrl: url,
+      health,
+      auth,
+      live,
+      alarms,
+      /** Shown once on the console when the kit has no user yet. */
+      setupCode,
+      /** Graceful: sources stop, queued messages drain, the buffer flushes to InfluxDB or the spool, influxd stops last. */
+      async stop(): Promise<void> {
+        if (stopping) return;
+        stopping = true;
+        clearTimeout(schemaTimer);
+        clearInterval(utilizationTimer);
+        for (const child of simulators) child.kill('SIGTERM');
+        await edge?.stop();
+        clearInterval(alarmTimer);
+        alarms.stop();
+        await notifier.stop();
+        await app.close();
+        sessions.flush();
+        await broker.stop();
+        await buffer.stop();
+        await influxd?.stop();
+        unlock();
+        log.info('kit stopped');
+      },
+    };
+  } catch (error) {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch {} // cleaning up after a failed start: the original error is what matters
+    }
+    throw error;
+  }
 }
 
 export type Kit = Awaited<ReturnType<typeof startKit>>;
