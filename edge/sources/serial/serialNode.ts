@@ -22,6 +22,8 @@ export function createSerialNode(cfg: SerialNodeConfig, ctx: SourceContext, opti
   let online = false;
   let lastSeq: number | undefined;
   let lastOpenError = '';
+  let lastDataAt = 0;
+  let watchdog: NodeJS.Timeout | undefined;
 
   const setOnline = (value: boolean, detail?: string) => {
     if (online === value) return;
@@ -43,6 +45,7 @@ export function createSerialNode(cfg: SerialNodeConfig, ctx: SourceContext, opti
 
   const onLine = (line: string) => {
     const ts = ctx.now();
+    lastDataAt = ts;
     const result = parseLine(line);
     if (!result.ok) {
       ctx.emit({ kind: 'rejected', sourceId: cfg.id, ts, reason: result.reason, detail: result.detail });
@@ -77,6 +80,7 @@ export function createSerialNode(cfg: SerialNodeConfig, ctx: SourceContext, opti
     lastOpenError = '';
     backoff.reset();
     port = candidate;
+    lastDataAt = ctx.now();
     ctx.log.info({ node: cfg.id, path: cfg.path }, 'serial port open');
     const guard = new LineGuard(MAX_LINE_LENGTH + 1, (bytes) =>
       ctx.emit({ kind: 'rejected', sourceId: cfg.id, ts: ctx.now(), reason: 'too_long', detail: `${bytes} bytes without a line end` }),
@@ -91,14 +95,25 @@ export function createSerialNode(cfg: SerialNodeConfig, ctx: SourceContext, opti
     });
   };
 
+  // A port can stay "open" on a device that is gone (a pty whose other end vanished, a USB adapter that hung) without
+  // ever reporting an error; a silent port is closed and opened afresh, which also resets many ESP32 boards via DTR.
+  const checkSilence = () => {
+    const silentFor = ctx.now() - lastDataAt;
+    if (!port?.isOpen || silentFor < cfg.silentAfterSeconds * 1000) return;
+    ctx.log.warn({ node: cfg.id, path: cfg.path, silentForMs: silentFor }, 'no data on an open serial port, reopening it');
+    port.close();
+  };
+
   return {
     id: cfg.id,
     async start() {
       stopped = false;
+      watchdog = setInterval(checkSilence, 1000);
       await open();
     },
     async stop() {
       stopped = true;
+      clearInterval(watchdog);
       clearTimeout(retryTimer);
       retryTimer = undefined;
       const closing = port;

@@ -155,7 +155,7 @@ describe('admin: tokens', () => {
 });
 
 describe('the store files', () => {
-  it('survive a restart: users log in and tokens work again, sessions do not', async () => {
+  it('survive a restart: users log in and tokens work again; sessions kept only in memory do not (the kit keeps them in a file)', async () => {
     kit = await makeKit();
     const admin = await asAdmin();
     await call(admin, 'POST', '/api/admin/users', { username: 'kato', password: 'kato-pass-0001', role: 'operator' });
