@@ -7,6 +7,8 @@ import { influxQuery, mosquitto, waitFor } from '../helpers/services.js';
 type TestKit = Awaited<ReturnType<typeof startTestKit>>;
 let t: TestKit;
 let port: string;
+/** The broker address and one account's credentials, as the mosquitto clients take them. */
+const as = (username: string, password: string) => ['-h', '127.0.0.1', '-p', port, '-u', username, '-P', password];
 
 beforeAll(async () => {
   t = await startTestKit('datapath');
@@ -18,21 +20,7 @@ afterAll(async () => {
 
 describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
   it('stores every reading the simulator sent exactly once, with its values, and mosquitto_sub sees the documented topics', async () => {
-    const sub = mosquitto('mosquitto_sub', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      port,
-      '-u',
-      'reader',
-      '-P',
-      PASSWORDS.reader,
-      '-t',
-      `minotake/v1/${KIT}/#`,
-      '-v',
-      '-W',
-      '8',
-    ]);
+    const sub = mosquitto('mosquitto_sub', [...as('reader', PASSWORDS.reader), '-t', `minotake/v1/${KIT}/#`, '-v', '-W', '8']);
     await new Promise((r) => setTimeout(r, 300));
     t.node.start({ linesPerSecond: 40, maxLines: 200 });
     await t.node.node.finished;
@@ -73,20 +61,7 @@ describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
     const anonymous = await mosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-t', `minotake/v1/${KIT}/#`, '-W', '3']);
     expect(anonymous.code).not.toBe(0);
     expect(anonymous.stderr).toMatch(/not authori[sz]ed|bad user name or password|Connection Refused/i);
-    const wrong = await mosquitto('mosquitto_sub', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      port,
-      '-u',
-      'reader',
-      '-P',
-      'wrong-password',
-      '-t',
-      '#',
-      '-W',
-      '3',
-    ]);
+    const wrong = await mosquitto('mosquitto_sub', [...as('reader', 'wrong-password'), '-t', '#', '-W', '3']);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/not authori[sz]ed|bad user name or password|Connection Refused/i);
     expect(t.kit.health().broker.refusedConnections).toBeGreaterThanOrEqual(2);
@@ -94,22 +69,7 @@ describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
 
   it('accepts readings from a node account under its own node, and refuses one posing as another node', async () => {
     const pub = (topic: string, message: string) =>
-      mosquitto('mosquitto_pub', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        port,
-        '-u',
-        'node-b',
-        '-P',
-        PASSWORDS.nodeB,
-        '-q',
-        '1',
-        '-t',
-        topic,
-        '-m',
-        message,
-      ]);
+      mosquitto('mosquitto_pub', [...as('node-b', PASSWORDS.nodeB), '-q', '1', '-t', topic, '-m', message]);
     const own = await pub(topics.nodeCurrent(KIT, 'node-b'), JSON.stringify({ ts: Date.now(), seq: 7, amps: { ct1: 12.5 } }));
     expect(own.code).toBe(0);
     await waitFor(
@@ -127,22 +87,7 @@ describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
 
   it('refuses a read-only account that tries to publish', async () => {
     const denied = t.kit.health().broker.deniedPublishes;
-    await mosquitto('mosquitto_pub', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      port,
-      '-u',
-      'reader',
-      '-P',
-      PASSWORDS.reader,
-      '-q',
-      '1',
-      '-t',
-      topics.machineState(KIT, 'm1'),
-      '-m',
-      '{}',
-    ]);
+    await mosquitto('mosquitto_pub', [...as('reader', PASSWORDS.reader), '-q', '1', '-t', topics.machineState(KIT, 'm1'), '-m', '{}']);
     await waitFor('the read-only breach counted', () => t.kit.health().broker.deniedPublishes === denied + 1);
   });
 
