@@ -146,14 +146,14 @@ int main(void) {
   char input[1024];
   while (fgets(input, sizeof input, stdin)) {
     input[strcspn(input, "\r\n")] = 0;
-    if (!strncmp(input, "crc ", 4)) {
+    if (!strncmp(input, "crc\t", 4)) {
       printf("%04X\n", mt_crc16(input + 4, strlen(input + 4)));
       fflush(stdout);
       continue;
     }
     char *words[MAX_WORDS];
     int count = 0;
-    for (char *p = strtok(input, " "); p && count < MAX_WORDS; p = strtok(NULL, " ")) words[count++] = p;
+    for (char *p = strtok(input, "\t"); p && count < MAX_WORDS; p = strtok(NULL, "\t")) words[count++] = p;
     if (count == 0) continue;
     const char *cmd = words[0];
     mt_line line;
@@ -161,10 +161,14 @@ int main(void) {
     if (!strcmp(cmd, "hello") && count == 5) {
       mt_channel channels[16];
       uint8_t n = 0;
-      for (char *p = strtok(words[4], ";"); p && n < 16; p = strtok(NULL, ";")) {
+      /* Split by hand: strtok is busy with the words. */
+      for (char *p = words[4]; p && *p && n < 16;) {
+        char *next = strchr(p, ';');
+        if (next) *next++ = 0;
         char *colon = strchr(p, ':');
-        *colon = 0;
-        channels[n++] = (mt_channel){p, (mt_kind)colon[1]};
+        if (colon) *colon = 0;
+        channels[n++] = (mt_channel){p, (mt_kind)(colon ? colon[1] : '?')};
+        p = next;
       }
       print_line(mt_encode_hello(&line, seq, words[2], words[3], channels, n), &line);
     } else if (!strcmp(cmd, "current")) {
@@ -173,9 +177,9 @@ int main(void) {
       uint8_t n = 0;
       for (int i = 2; i < count; i++, n++) {
         char *eq = strchr(words[i], '=');
-        *eq = 0;
+        if (eq) *eq = 0;
         ids[n] = words[i];
-        centi[n] = fixed(eq + 1, 100);
+        centi[n] = eq ? fixed(eq + 1, 100) : 0;
       }
       print_line(mt_encode_current(&line, seq, ids, centi, n), &line);
     } else if (!strcmp(cmd, "climate") && count == 5) {
