@@ -198,16 +198,23 @@ const AlarmRule = T.Object(
     id: Id,
     name: Name,
     nameEn: T.Optional(Name),
-    kind: T.Union([T.Literal('limit'), T.Literal('silent'), T.Literal('stoppedTooLong'), T.Literal('runningOffShift')]),
+    kind: T.Union([
+      T.Literal('limit'),
+      T.Literal('silent'),
+      T.Literal('stoppedTooLong'),
+      T.Literal('runningOffShift'),
+      T.Literal('sensorError'),
+    ]),
     /** limit: which value. */
     metric: T.Optional(T.Union([T.Literal('temperature'), T.Literal('humidity'), T.Literal('wbgt'), T.Literal('current')])),
-    /** limit: zones for climate metrics, machines for current; silent: nodes; machine kinds: machines. Empty = all of that kind. */
+    /** limit: zones for climate metrics, machines for current; silent: nodes; machine kinds: machines; sensorError: zones and CT machines. Empty = all of that kind. */
     targets: T.Array(Id, { default: [] }),
     above: T.Optional(T.Number()),
     below: T.Optional(T.Number()),
     /** The value must come back this far inside the limit before the alarm clears, so a value hovering at the limit does not flap. */
     deadband: T.Number({ minimum: 0, default: 0 }),
     onDelaySeconds: T.Number({ minimum: 0, default: 0 }),
+    /** sensorError: readings must have come back without an error this long before the alarm clears. */
     offDelaySeconds: T.Number({ minimum: 0, default: 0 }),
     /** silent: no data this long; stoppedTooLong: stopped (OFF/IDLE) this long in a shift; runningOffShift: running this long outside shifts. */
     afterMinutes: T.Optional(T.Number({ exclusiveMinimum: 0 })),

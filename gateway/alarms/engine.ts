@@ -43,6 +43,7 @@ export function createAlarmEngine(options: AlarmEngineOptions) {
   const core = createAlarmCore(config, saved);
   const machineOf = new Map(config.machines.flatMap((m) => ('node' in m.source ? [[`${m.source.node}/${m.source.channel}`, m.id]] : [])));
   const zones = new Set(config.zones.map((z) => z.id));
+  const zoneOf = new Map(config.zones.map((z) => [`${z.source.node}/${z.source.channel}`, z.id]));
   const nodes = new Set(config.sources.serial.map((n) => n.id));
   let seq = 0;
   let savedAt = now();
@@ -156,8 +157,14 @@ export function createAlarmEngine(options: AlarmEngineOptions) {
         return inputs;
       }
       case 'nodeClimate':
-      case 'nodeError':
         return nodes.has(id) ? [{ kind: 'seen', node: id }] : [];
+      case 'nodeError': {
+        if (!nodes.has(id)) return [];
+        const d = decodePayload('nodeError', payload);
+        const key = d.ok ? `${id}/${d.payload.channel}` : '';
+        const target = zoneOf.get(key) ?? machineOf.get(key);
+        return target ? [{ kind: 'seen', node: id }, { kind: 'sensorError', target }] : [{ kind: 'seen', node: id }];
+      }
       case 'nodeStatus': {
         // The edge itself publishes "offline" when a node falls silent: that is not the node speaking.
         const d = decodePayload('nodeStatus', payload);

@@ -1,7 +1,7 @@
 /** Alarm evaluation as a pure stage: `(memory, input, now) => { memory, transitions }`; no clock, no I/O, so a golden test replays a day in ms. */
 import type { CalendarConfig } from '../../config/schema.js';
 import { plannedIntervals } from '../utilization/calendar.js';
-import type { LimitRule, Metric, RuleInstance, TimeRule } from './rules.js';
+import type { FaultRule, LimitRule, Metric, RuleInstance, TimeRule } from './rules.js';
 
 export type MachineStateName = 'OFF' | 'IDLE' | 'RUN' | 'UNKNOWN';
 
@@ -16,7 +16,9 @@ export type AlarmInput =
   /** A machine's new state and when it began (the edge back-dates a dwell-confirmed change to its first sample). */
   | { kind: 'state'; machine: string; state: MachineStateName; since: number }
   /** A sensor node spoke. */
-  | { kind: 'seen'; node: string };
+  | { kind: 'seen'; node: string }
+  /** A sensor node reported an error on the channel of this zone or machine. */
+  | { kind: 'sensorError'; target: string };
 
 export interface RuleMemory {
   active: boolean;
@@ -26,6 +28,8 @@ export interface RuleMemory {
   clearSince?: number;
   /** The last value seen (limit rules), so a tick can finish a delay when readings are sparse. */
   last?: number;
+  /** The last error reported for the target (sensor-fault rules). */
+  faultAt?: number;
 }
 
 export interface EvalMemory {
@@ -168,6 +172,19 @@ function stepTime(rule: TimeRule, memory: EvalMemory, now: number, plan: () => P
   return before;
 }
 
+/** An error raises at once; a reading clears only once the errors have stopped for clearAfterMs. */
+function stepFault(rule: FaultRule, before: RuleMemory, input: AlarmInput, now: number, out: Transition[]): RuleMemory {
+  if (input.kind === 'sensorError') {
+    if (!before.active) out.push({ type: 'raised', key: rule.key, ts: now, value: null });
+    return { active: true, faultAt: now };
+  }
+  if (before.active && now - (before.faultAt ?? now) >= rule.clearAfterMs) {
+    out.push({ type: 'cleared', key: rule.key, ts: now, value: null });
+    return { active: false };
+  }
+  return before;
+}
+
 /** One step: the memory after `input` at `now`, and the alarms it raised or cleared. */
 export function evaluate(
   setup: EvalSetup,
@@ -204,7 +221,7 @@ export function evaluate(
           const m = rules[rule.key];
           if (m?.last !== undefined && (m.pendingSince !== undefined || m.clearSince !== undefined))
             rules[rule.key] = stepLimit(rule, m, m.last, now, out);
-        } else {
+        } else if (rule.kind !== 'sensorError') {
           rules[rule.key] = stepTime(rule, next, now, plan, out);
         }
       }
@@ -214,7 +231,9 @@ export function evaluate(
     case 'current': {
       const target = input.kind === 'climate' ? input.zone : input.machine;
       for (const rule of setup.rules) {
-        if (rule.kind !== 'limit' || rule.target.id !== target) continue;
+        if (rule.target.id !== target) continue;
+        if (rule.kind === 'sensorError') rules[rule.key] = stepFault(rule, rules[rule.key] ?? { active: false }, input, now, out);
+        if (rule.kind !== 'limit') continue;
         const value = metricOf(input, rule.metric);
         if (value === undefined) continue;
         rules[rule.key] = stepLimit(rule, rules[rule.key] ?? { active: false }, value, now, out);
@@ -227,8 +246,15 @@ export function evaluate(
       if (known && known.state === input.state) break;
       next = { ...next, machines: { ...memory.machines, [input.machine]: { state: input.state, since: Math.min(input.since, now) } } };
       for (const rule of setup.rules) {
-        if (rule.kind !== 'limit' && rule.kind !== 'silent' && rule.target.id === input.machine)
+        if ((rule.kind === 'stoppedTooLong' || rule.kind === 'runningOffShift') && rule.target.id === input.machine)
           rules[rule.key] = stepTime(rule, next, now, plan, out);
+      }
+      break;
+    }
+    case 'sensorError': {
+      for (const rule of setup.rules) {
+        if (rule.kind === 'sensorError' && rule.target.id === input.target)
+          rules[rule.key] = stepFault(rule, rules[rule.key] ?? { active: false }, input, now, out);
       }
       break;
     }

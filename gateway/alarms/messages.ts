@@ -9,6 +9,7 @@ const METRIC: Record<string, { ja: string; en: string; unit: string; unitEn: str
   silent: { ja: 'データなし', en: 'no data for', unit: '秒', unitEn: 's' },
   stoppedTooLong: { ja: '停止', en: 'stopped for', unit: '分', unitEn: 'min' },
   runningOffShift: { ja: '時間外稼働', en: 'running off shift for', unit: '分', unitEn: 'min' },
+  sensorError: { ja: 'センサー異常', en: 'sensor fault', unit: '', unitEn: '' },
 };
 
 /** One decimal at most: 28.4, 28, 0.5. */
@@ -20,6 +21,11 @@ export const formatNumber = (v: number) => String(Math.round(v * 10) / 10);
  */
 export function alarmMessage(rule: RuleInstance, value: number | null): Bilingual {
   const m = METRIC[rule.kind === 'limit' ? rule.metric : rule.kind] as (typeof METRIC)[string];
+  // No value and no limit: the sensor's readings cannot be trusted. "第1工場 センサー異常（センサー異常）" would say it twice.
+  if (rule.kind === 'sensorError')
+    return rule.label.ja === m.ja
+      ? { ja: `${rule.targetName.ja} ${m.ja}`, en: `${rule.targetName.en} ${m.en}` }
+      : { ja: `${rule.targetName.ja} ${m.ja}（${rule.label.ja}）`, en: `${rule.targetName.en} ${m.en} (${rule.label.en})` };
   let limit: string;
   if (rule.kind === 'limit') {
     limit = rule.above !== undefined ? `≥ ${formatNumber(rule.above)}` : `≤ ${formatNumber(rule.below as number)}`;

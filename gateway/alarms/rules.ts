@@ -39,7 +39,14 @@ export interface TimeRule extends RuleBase {
   afterMs: number;
 }
 
-export type RuleInstance = LimitRule | TimeRule;
+/** A sensor node reported an error (an `X` line) on the channel of a zone or a machine. */
+export interface FaultRule extends RuleBase {
+  kind: 'sensorError';
+  /** Readings without an error for this long clear it: a sensor that fails every other reading stays raised. */
+  clearAfterMs: number;
+}
+
+export type RuleInstance = LimitRule | TimeRule | FaultRule;
 
 /** The built-in rules' ids; a configured rule with the same id replaces the built-in one. */
 export const BUILTIN_IDS = {
@@ -48,6 +55,7 @@ export const BUILTIN_IDS = {
   wbgtDanger: 'wbgt-danger',
   airLegal: 'air-temperature-legal',
   silent: 'sensor-silent',
+  sensorError: 'sensor-fault',
   stopped: 'stopped-too-long',
   offShift: 'running-off-shift',
 } as const;
@@ -68,6 +76,17 @@ function builtinRules(config: KitConfig): AlarmRuleConfig[] {
     // 労働安全衛生規則 第612条の2: air temperature ≥ 31 °C obliges the employer to act whatever the WBGT says.
     limit(BUILTIN_IDS.airLegal, '法定基準', 'legal threshold', 'temperature', 31, 'critical'),
     { id: BUILTIN_IDS.silent, name: 'センサー無応答', nameEn: 'sensor silent', kind: 'silent', targets: [], severity: 'critical', ...zero },
+    // A node that still talks but whose climate sensor is dead leaves the heat alarms blind: say so.
+    {
+      id: BUILTIN_IDS.sensorError,
+      name: 'センサー異常',
+      nameEn: 'sensor fault',
+      kind: 'sensorError',
+      targets: [],
+      severity: 'critical',
+      ...zero,
+      offDelaySeconds: 30,
+    },
     {
       id: BUILTIN_IDS.stopped,
       name: '長時間停止',
@@ -137,6 +156,11 @@ function instancesOf(config: KitConfig, rule: AlarmRuleConfig): RuleInstance[] {
       kind: 'silent' as const,
       afterMs: rule.afterMinutes !== undefined ? rule.afterMinutes * MINUTE : node.silentAfterSeconds * 1000,
     }));
+  }
+  if (rule.kind === 'sensorError') {
+    const zones = pick(config.zones).map((z) => base('zone', z));
+    const machines = pick(config.machines.filter((m) => 'node' in m.source)).map((m) => base('machine', m));
+    return [...zones, ...machines].map((b) => ({ ...b, kind: 'sensorError' as const, clearAfterMs: rule.offDelaySeconds * 1000 }));
   }
   if (rule.afterMinutes === undefined) return [];
   const afterMs = rule.afterMinutes * MINUTE;

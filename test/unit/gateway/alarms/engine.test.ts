@@ -175,6 +175,43 @@ describe('alarm engine', () => {
     ]);
   });
 
+  it('raises a sensor fault on the zone or machine whose channel a node reports an error on, and clears it after 30 s of good readings', () => {
+    const h = harness(alarmConfig({ builtin: true, reminderMinutes: 0 }));
+    const node = (topic: string, body: object) => h.engine.handle(topic, Buffer.from(JSON.stringify(body)));
+    const error = (channel: string, code: string) => node(topics.nodeError('k1', 'node-a'), { ts: h.clock.now, seq: 1, channel, code });
+    const reading = () =>
+      node(topics.nodeClimate('k1', 'node-a'), { ts: h.clock.now, seq: 2, channel: 'env1', temperatureC: 25, humidityPct: 50 });
+    const environment = () => h.climate(20, 25);
+    const faults = () => h.notified.filter((e) => e.alarm.ruleId === 'sensor-fault').map((e) => [e.kind, e.alarm.target.id]);
+
+    error('env9', 'I2C_NACK'); // a channel no zone or machine uses
+    error('env1', 'I2C_NACK');
+    expect(faults()).toEqual([['raised', 'floor']]);
+    expect(h.notified[0]?.alarm.message).toEqual({ ja: '第1工場 センサー異常', en: 'Plant 1 sensor fault' });
+    // The sensor fails on every other attempt: the alarm stays up, no flapping.
+    for (let i = 0; i < 6; i++) {
+      h.clock.now += 2000;
+      environment();
+      reading();
+      h.clock.now += 2000;
+      error('env1', 'I2C_NACK');
+    }
+    expect(faults()).toEqual([['raised', 'floor']]);
+    // Back for good: cleared by the first reading 30 s after the last error.
+    for (let i = 0; i < 16; i++) {
+      h.clock.now += 2000;
+      environment();
+    }
+    expect(faults()).toEqual([
+      ['raised', 'floor'],
+      ['cleared', 'floor'],
+    ]);
+    // A CT that keeps clipping (ADC_RANGE) is the machine's alarm.
+    error('ct1', 'ADC_RANGE');
+    expect(faults().at(-1)).toEqual(['raised', 'm1']);
+    expect(h.notified.at(-1)?.alarm.message.en).toBe('Lathe 1 sensor fault');
+  });
+
   it('maps CT channels to machines for current limits, and ignores other kits and bad payloads', () => {
     const config = alarmConfig({
       builtin: false,

@@ -11,6 +11,8 @@ describe('expandRules', () => {
       'wbgt-danger/floor',
       'air-temperature-legal/floor',
       'sensor-silent/node-a',
+      'sensor-fault/floor',
+      'sensor-fault/m1', // a machine on a GPIO input has no sensor that can report an error
       'stopped-too-long/m1',
       'stopped-too-long/press',
       'running-off-shift/m1',
@@ -24,7 +26,12 @@ describe('expandRules', () => {
       ['temperature', 31, 'critical', '法定基準'],
     ]);
     for (const r of limits) expect([r.deadband, r.onDelayMs, r.offDelayMs]).toEqual([0.5, 60_000, 300_000]);
-    const time = rules.filter((r): r is TimeRule => r.kind !== 'limit');
+    const faults = rules.filter((r) => r.kind === 'sensorError');
+    expect(faults.map((r) => [r.target, r.clearAfterMs, r.severity])).toEqual([
+      [{ kind: 'zone', id: 'floor' }, 30_000, 'critical'],
+      [{ kind: 'machine', id: 'm1' }, 30_000, 'critical'],
+    ]);
+    const time = rules.filter((r): r is TimeRule => r.kind !== 'limit' && r.kind !== 'sensorError');
     expect(time.map((r) => [r.key, r.afterMs, r.severity])).toEqual([
       ['sensor-silent/node-a', 45_000, 'critical'],
       ['stopped-too-long/m1', 30 * 60_000, 'warning'],
