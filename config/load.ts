@@ -198,7 +198,7 @@ function alarmProblems(config: KitConfig): ConfigProblem[] {
       if (!rule.metric) problems.push({ path: `${at}.metric`, en: 'is required for a limit rule', ja: 'limit ルールには必須です' });
       if (rule.above === undefined && rule.below === undefined)
         problems.push({ path: at, en: 'a limit rule needs above or below', ja: 'above か below を指定してください' });
-    } else if (rule.afterMinutes === undefined && rule.kind !== 'silent') {
+    } else if (rule.afterMinutes === undefined && rule.kind !== 'silent' && rule.kind !== 'sensorError') {
       problems.push({ path: `${at}.afterMinutes`, en: `is required for a ${rule.kind} rule`, ja: `${rule.kind} ルールには必須です` });
     }
     (rule.notify ?? []).forEach((id, j) => {
