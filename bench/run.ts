@@ -20,6 +20,7 @@ import { pointTime } from '../gateway/storage/pointTime.js';
 import { ensureSchema } from '../gateway/storage/schema.js';
 import { Spool } from '../gateway/storage/spool.js';
 import { bundleSize, domLatency, historyQuery } from './dashboard.js';
+import { firmwareInTheLoop } from './firmware.js';
 import { log, percentile, report, sleep } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -274,6 +275,7 @@ async function main(): Promise<void> {
     await bundleSize(root);
     await domLatency(dir);
     await demoRss(dir);
+    await firmwareInTheLoop(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireCommand } from './services.js';
 
-export const FIRMWARE_DIR = join(import.meta.dirname, '../../firmware');
+// Two levels up from test/helpers/, three from dist/test/helpers/ when the benchmark runs compiled.
+export const FIRMWARE_DIR = ['../../firmware', '../../../firmware']
+  .map((up) => join(import.meta.dirname, up))
+  .find((dir) => existsSync(join(dir, 'Makefile'))) as string;
 
 const TOOLS = {
   host: [['gcc', 'apt-get install gcc make']],
