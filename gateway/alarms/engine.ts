@@ -163,7 +163,9 @@ export function createAlarmEngine(options: AlarmEngineOptions) {
         const d = decodePayload('nodeError', payload);
         const key = d.ok ? `${id}/${d.payload.channel}` : '';
         const target = zoneOf.get(key) ?? machineOf.get(key);
-        return target ? [{ kind: 'seen', node: id }, { kind: 'sensorError', target }] : [{ kind: 'seen', node: id }];
+        const inputs: AlarmInput[] = [{ kind: 'seen', node: id }];
+        if (target) inputs.push({ kind: 'sensorError', target });
+        return inputs;
       }
       case 'nodeStatus': {
         // The edge itself publishes "offline" when a node falls silent: that is not the node speaking.
