@@ -1,7 +1,8 @@
 /** Signed-in browsers and kiosk tablets; optionally kept on disk so that a gateway restart does not sign the wall tablets out. */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Role } from '../http/schemas.js';
+import { writePrivateFile } from '../privateFiles.js';
 
 /** Whom a session stands for. */
 export interface SessionSubject {
@@ -27,7 +28,10 @@ export interface Session extends SessionSubject {
 export interface SessionsOptions {
   /** The clock, for tests. */
   now?: () => number;
-  maxSessions?: number;
+  /** Sessions one person may hold at once (phone, office PC, tablet...); a login past it ends that person's session idle longest. */
+  maxPerUser?: number;
+  /** Sessions one kiosk link may hold at once (the tablets that opened it); past it, that link's tablet idle longest is signed out. */
+  maxPerKioskLink?: number;
   /** A person's session ends this long after login, however busy. */
   absoluteMs?: number;
   /** ... or this long after its last use. */
@@ -42,13 +46,24 @@ export interface SessionsOptions {
 }
 
 const keyOf = (id: string) => createHash('sha256').update(id).digest('base64url');
+/** Sessions are bounded per principal: whoever floods the kit with logins or kiosk visits only ever pushes out their own. */
+const principalOf = (subject: SessionSubject) => (subject.kiosk ? `kiosk:${subject.tokenId}` : `user:${subject.username}`);
 
 const HOUR = 60 * 60 * 1000;
-export const SESSION_DEFAULTS = { maxSessions: 1000, absoluteMs: 12 * HOUR, idleMs: 2 * HOUR, kioskMs: 30 * 24 * HOUR } as const;
+export const SESSION_DEFAULTS = {
+  maxPerUser: 20,
+  maxPerKioskLink: 50,
+  absoluteMs: 12 * HOUR,
+  idleMs: 2 * HOUR,
+  kioskMs: 30 * 24 * HOUR,
+} as const;
+
+type StoredSession = Omit<Session, 'id'> & { key: string };
 
 export class Sessions {
-  /** In least-recently-used order: a use moves a session to the end, so eviction takes the one idle longest. */
-  private readonly byId = new Map<string, Session>();
+  private readonly byKey = new Map<string, Session>();
+  /** Each principal's sessions in least-recently-used order: a use moves a session to the end, so eviction takes the one idle longest. */
+  private readonly byPrincipal = new Map<string, Map<string, Session>>();
   private readonly now: () => number;
   private readonly limits: Required<Omit<SessionsOptions, 'now' | 'file'>>;
   private readonly file: string | undefined;
@@ -58,7 +73,8 @@ export class Sessions {
   constructor(options: SessionsOptions = {}) {
     this.now = options.now ?? Date.now;
     this.limits = {
-      maxSessions: options.maxSessions ?? SESSION_DEFAULTS.maxSessions,
+      maxPerUser: options.maxPerUser ?? SESSION_DEFAULTS.maxPerUser,
+      maxPerKioskLink: options.maxPerKioskLink ?? SESSION_DEFAULTS.maxPerKioskLink,
       absoluteMs: options.absoluteMs ?? SESSION_DEFAULTS.absoluteMs,
       idleMs: options.idleMs ?? SESSION_DEFAULTS.idleMs,
       kioskMs: options.kioskMs ?? SESSION_DEFAULTS.kioskMs,
@@ -68,16 +84,18 @@ export class Sessions {
   }
 
   private load(file: string): void {
-    let stored: (Omit<Session, 'id'> & { key: string })[];
+    let stored: StoredSession[];
     try {
       stored = JSON.parse(readFileSync(file, 'utf8'));
+      if (!Array.isArray(stored)) return;
     } catch {
       return; // no file yet, or a torn one: everyone logs in again, nothing worse
     }
     const now = this.now();
-    for (const { key, ...rest } of stored) {
+    // Oldest use first, so that the bounds keep the most recently used when the file holds more than they allow.
+    for (const { key, ...rest } of stored.sort((a, b) => a.lastSeenAt - b.lastSeenAt)) {
       // The id is learnt again from the cookie on the session's first use after the restart.
-      if (now < rest.expiresAt) this.byId.set(key, { ...rest, id: '' });
+      if (now < rest.expiresAt) this.add(key, { ...rest, id: '' });
     }
   }
 
@@ -93,23 +111,21 @@ export class Sessions {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     if (!this.file) return;
-    const rows = [...this.byId].map(([key, { id: _id, ...rest }]) => ({ key, ...rest }));
-    writeFileSync(`${this.file}.tmp`, JSON.stringify(rows), { mode: 0o600 });
-    renameSync(`${this.file}.tmp`, this.file);
+    const rows = [...this.byKey].map(([key, { id: _id, ...rest }]) => ({ key, ...rest }));
+    writePrivateFile(this.file, JSON.stringify(rows));
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.byKey.size;
   }
 
   /** For the health report. */
   stats(): { active: number; evicted: number } {
-    return { active: this.byId.size, evicted: this.evicted };
+    return { active: this.byKey.size, evicted: this.evicted };
   }
 
   create(subject: SessionSubject): Session {
     const now = this.now();
-    this.makeRoom(now);
     const session: Session = {
       ...subject,
       id: randomBytes(32).toString('base64url'),
@@ -119,7 +135,7 @@ export class Sessions {
       expiresAt: 0,
     };
     session.expiresAt = this.expiry(session);
-    this.byId.set(keyOf(session.id), session);
+    this.add(keyOf(session.id), session);
     this.changed();
     return session;
   }
@@ -128,53 +144,55 @@ export class Sessions {
   get(id: string | undefined): Session | undefined {
     if (typeof id !== 'string' || id.length === 0) return undefined;
     const key = keyOf(id);
-    const session = this.byId.get(key);
+    const session = this.byKey.get(key);
     if (!session) return undefined;
     const now = this.now();
     if (now >= session.expiresAt) {
-      this.byId.delete(key);
+      this.remove(key, session);
       this.changed();
       return undefined;
     }
     if (session.id === '') (session as { id: string }).id = id; // restored from disk: learnt from the cookie
     session.lastSeenAt = now;
     session.expiresAt = this.expiry(session);
-    this.byId.delete(key);
-    this.byId.set(key, session);
+    const own = this.byPrincipal.get(principalOf(session));
+    own?.delete(key);
+    own?.set(key, session);
     return session;
   }
 
   delete(id: string): boolean {
-    const deleted = this.byId.delete(keyOf(id));
-    if (deleted) this.changed();
-    return deleted;
+    const key = keyOf(id);
+    const session = this.byKey.get(key);
+    if (!session) return false;
+    this.remove(key, session);
+    this.changed();
+    return true;
   }
 
   /** Ends every session of a user (password or role changed, user removed); returns how many. */
   endUser(username: string): number {
-    return this.endWhere((s) => !s.kiosk && s.username === username);
+    return this.endPrincipal(principalOf({ username, role: 'viewer', kiosk: false }));
   }
 
   /** Ends every session made from a kiosk token (the token was revoked); returns how many. */
   endToken(tokenId: string): number {
-    return this.endWhere((s) => s.tokenId === tokenId);
+    return this.endPrincipal(principalOf({ username: '', role: 'viewer', kiosk: true, tokenId }));
   }
 
   clear(): void {
-    this.byId.clear();
+    this.byKey.clear();
+    this.byPrincipal.clear();
     this.changed();
   }
 
-  private endWhere(match: (session: Session) => boolean): number {
-    let ended = 0;
-    for (const [id, session] of this.byId) {
-      if (match(session)) {
-        this.byId.delete(id);
-        ended++;
-      }
-    }
-    if (ended > 0) this.changed();
-    return ended;
+  private endPrincipal(principal: string): number {
+    const own = this.byPrincipal.get(principal);
+    if (!own) return 0;
+    for (const key of own.keys()) this.byKey.delete(key);
+    this.byPrincipal.delete(principal);
+    this.changed();
+    return own.size;
   }
 
   private expiry(session: Session): number {
@@ -182,16 +200,40 @@ export class Sessions {
     return Math.min(session.createdAt + this.limits.absoluteMs, session.lastSeenAt + this.limits.idleMs);
   }
 
-  /** Bounded: a script logging in in a loop must not grow the gateway's memory on a 512 MB Pi. Expired ones go first. */
-  private makeRoom(now: number): void {
-    if (this.byId.size < this.limits.maxSessions) return;
-    for (const [id, session] of this.byId) if (now >= session.expiresAt) this.byId.delete(id);
-    for (const id of this.byId.keys()) {
-      if (this.byId.size < this.limits.maxSessions) break;
-      this.byId.delete(id);
-      this.evicted++;
-      this.changed();
+  /**
+   * Adds a session within its principal's bound: expired ones go first, then the unused, then the one idle longest. Bounded per principal, a
+   * script logging in or opening a kiosk link in a loop neither grows the gateway's memory nor signs anybody else out.
+   */
+  private add(key: string, session: Session): void {
+    const principal = principalOf(session);
+    const own = this.byPrincipal.get(principal) ?? new Map<string, Session>();
+    const max = session.kiosk ? this.limits.maxPerKioskLink : this.limits.maxPerUser;
+    if (own.size >= max) {
+      const now = this.now();
+      for (const [oldKey, old] of own) if (now >= old.expiresAt) this.remove(oldKey, old);
+      // Sessions never used since they were made go before used ones: a script opening the kiosk link without keeping the
+      // cookie makes nothing but those, so the wall tablets that really use the link keep theirs.
+      for (const unusedFirst of [true, false]) {
+        for (const [oldKey, old] of own) {
+          if (own.size < max) break;
+          if (unusedFirst && old.lastSeenAt !== old.createdAt) continue;
+          this.remove(oldKey, old);
+          this.evicted++;
+        }
+      }
     }
+    own.set(key, session);
+    // Set again: evicting the last of its sessions above takes the principal out of the map.
+    this.byPrincipal.set(principal, own);
+    this.byKey.set(key, session);
+  }
+
+  private remove(key: string, session: Session): void {
+    this.byKey.delete(key);
+    const principal = principalOf(session);
+    const own = this.byPrincipal.get(principal);
+    own?.delete(key);
+    if (own?.size === 0) this.byPrincipal.delete(principal);
   }
 }
 

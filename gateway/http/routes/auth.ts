@@ -16,13 +16,17 @@ export interface AuthRoutesOptions {
   sessions: Sessions;
   basePath: string;
   secureCookies: boolean;
-  /** Login and setup attempts allowed per IP address and per user name in each window; 10 per 5 minutes unless set. */
-  loginLimit?: { max: number; timeWindowMs: number };
 }
 
 const FIVE_MINUTES = 5 * 60 * 1000;
+/**
+ * Sign-in attempts allowed in each 5 minutes. Per user name *and* address, never per name alone: a name's limit shared by
+ * every address would let anyone lock the real admin out by guessing wrong on purpose. Per address as well, for all names
+ * together, so that one client cannot go through a list of names; a few people behind one NAT address still fit in it.
+ */
+export const LOGIN_LIMITS = { perUserAndAddress: 10, perAddress: 30, setupPerAddress: 10 } as const;
 /** Kiosk secrets are 256-bit and cannot be guessed; the limit only keeps a misbehaving client from spinning the CPU. */
-const KIOSK_LIMIT = { max: 30, timeWindow: FIVE_MINUTES };
+const KIOSK_LIMIT_PER_ADDRESS = 30;
 
 function meOf(principal: Principal, session: Session | undefined): MeBody {
   // A Bearer-token client needs no CSRF token: it sends its credential on purpose, never ambiently.
@@ -48,8 +52,8 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
 
   // Registered here (encapsulated, not global) so that only these routes are limited; the app may have its own limits elsewhere.
   if (!app.hasDecorator('createRateLimit')) await app.register(fastifyRateLimit, { global: false });
-  const limit = { max: opts.loginLimit?.max ?? 10, timeWindow: opts.loginLimit?.timeWindowMs ?? FIVE_MINUTES };
-  const limiter = (check: (request: FastifyRequest) => ReturnType<ReturnType<FastifyInstance['createRateLimit']>>) => {
+  const limiter = (max: number, keyGenerator?: (request: FastifyRequest) => string) => {
+    const check = app.createRateLimit({ max, timeWindow: FIVE_MINUTES, ...(keyGenerator ? { keyGenerator } : {}) });
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const result = await check(request);
       if (result.isAllowed || !result.isExceeded) return;
@@ -58,18 +62,14 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
       throw authErrors.rateLimited(result.ttlInSeconds);
     };
   };
-  // Per IP before the body is even parsed, and per user name after: spreading guesses over many addresses still hits the second.
-  const perIp = limiter(app.createRateLimit(limit));
-  const perUsername = limiter(
-    app.createRateLimit({
-      ...limit,
-      keyGenerator: (request) =>
-        `user:${String((request.body as { username?: unknown } | undefined)?.username ?? '')
-          .normalize('NFC')
-          .toLowerCase()}`,
-    }),
-  );
-  const perIpKiosk = limiter(app.createRateLimit(KIOSK_LIMIT));
+  // Per address before the body is even parsed (and scrypt run), per name and address after.
+  const perAddress = limiter(LOGIN_LIMITS.perAddress);
+  const perUserAndAddress = limiter(LOGIN_LIMITS.perUserAndAddress, (request) => {
+    const username = String((request.body as { username?: unknown } | undefined)?.username ?? '');
+    return `user:${username.normalize('NFC').toLowerCase()}\0${request.ip}`;
+  });
+  const setupPerAddress = limiter(LOGIN_LIMITS.setupPerAddress);
+  const perAddressKiosk = limiter(KIOSK_LIMIT_PER_ADDRESS);
 
   const startSession = (request: FastifyRequest, reply: FastifyReply, user: LoginUser): Session => {
     // A login replaces the session this browser had, if any.
@@ -85,8 +85,8 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
     '/api/auth/login',
     {
       config: { access: 'public' },
-      onRequest: perIp,
-      preHandler: perUsername,
+      onRequest: perAddress,
+      preHandler: perUserAndAddress,
       schema: {
         description: 'Sign in: sets the session cookie. / ログイン（セッション Cookie を設定）',
         tags: ['auth'],
@@ -158,7 +158,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
     '/api/auth/setup',
     {
       config: { access: 'public' },
-      onRequest: perIp,
+      onRequest: setupPerAddress,
       schema: {
         description:
           'Creates the first admin with the one-time code printed on the kit console, and signs them in; 409 once any user exists. / ' +
@@ -181,7 +181,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
     '/api/auth/kiosk/:secret',
     {
       config: { access: 'public' },
-      onRequest: perIpKiosk,
+      onRequest: perAddressKiosk,
       schema: {
         description:
           'The kiosk link: the secret is the credential. Makes a viewer session for a wall tablet and redirects to the dashboard. / ' +

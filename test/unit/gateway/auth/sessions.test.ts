@@ -4,7 +4,7 @@ import { liveSession, type SessionAuthority, Sessions } from '../../../../gatewa
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 
-function clocked(options: { maxSessions?: number } = {}) {
+function clocked(options: { maxPerUser?: number; maxPerKioskLink?: number } = {}) {
   const clock = { now: Date.UTC(2025, 5, 2) };
   return { clock, sessions: new Sessions({ now: () => clock.now, ...options }) };
 }
@@ -58,8 +58,8 @@ describe('Sessions', () => {
     expect(sessions.get(id)).toBeUndefined();
   });
 
-  it('stays bounded, evicting the session idle longest', () => {
-    const { clock, sessions } = clocked({ maxSessions: 3 });
+  it("stays bounded per person, evicting that person's session idle longest", () => {
+    const { clock, sessions } = clocked({ maxPerUser: 3 });
     const first = sessions.create(person);
     const second = sessions.create(person);
     const third = sessions.create(person);
@@ -70,6 +70,47 @@ describe('Sessions', () => {
     expect(sessions.get(second.id)).toBeUndefined();
     for (const kept of [first, third, fourth]) expect(sessions.get(kept.id)).toBeDefined();
     expect(sessions.stats()).toEqual({ active: 3, evicted: 1 });
+  });
+
+  it('lets a flood of kiosk sessions push out only that kiosk link\'s own sessions', () => {
+    const { clock, sessions } = clocked({ maxPerUser: 3, maxPerKioskLink: 5 });
+    const admin = sessions.create({ ...person, username: 'admin', role: 'admin' });
+    const manager = sessions.create(person);
+    const otherTablet = sessions.create({ ...kiosk, tokenId: 'k2' });
+    const wallTablet = sessions.create(kiosk);
+    clock.now += 1000;
+    sessions.get(wallTablet.id);
+    const flood = Array.from({ length: 1010 }, () => sessions.create(kiosk));
+    expect(sessions.size).toBe(3 + 5);
+    for (const kept of [admin, manager, otherTablet, wallTablet]) expect(sessions.get(kept.id)).toBeDefined();
+    // Unused sessions go first, so the link keeps the tablet that uses it and the newest four of the flood.
+    expect(flood.filter((s) => sessions.get(s.id)).map((s) => s.id)).toEqual(flood.slice(-4).map((s) => s.id));
+    expect(sessions.stats().evicted).toBe(1006);
+  });
+
+  it('signs out the idle longest of a link once all its sessions are in use', () => {
+    const { clock, sessions } = clocked({ maxPerKioskLink: 2 });
+    const first = sessions.create(kiosk);
+    const second = sessions.create(kiosk);
+    clock.now += 1000;
+    sessions.get(second.id);
+    clock.now += 1000;
+    sessions.get(first.id);
+    sessions.create(kiosk);
+    expect(sessions.get(second.id)).toBeUndefined();
+    expect(sessions.get(first.id)).toBeDefined();
+  });
+
+  it('makes room with expired sessions before live ones', () => {
+    const { clock, sessions } = clocked({ maxPerUser: 2 });
+    const stale = sessions.create(person);
+    clock.now += HOUR;
+    const live = sessions.create(person);
+    clock.now += HOUR + 1; // `stale` is now 2 h idle: expired, `live` is not
+    sessions.create(person);
+    expect(sessions.get(live.id)).toBeDefined();
+    expect(sessions.get(stale.id)).toBeUndefined();
+    expect(sessions.stats().evicted).toBe(0);
   });
 
   it("ends a user's sessions, or a kiosk token's, and nothing else", () => {

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SESSION_DEFAULTS } from '../../../../gateway/auth/sessions.js';
 import { defaultAccess } from '../../../../gateway/http/plugins/auth.js';
+import { LOGIN_LIMITS } from '../../../../gateway/http/routes/auth.js';
 import { ROLE_ORDER } from '../../../../gateway/http/schemas.js';
 import { ACCESS_LEVELS, addRoleUsers, type Kit, login, makeKit, PASSWORDS, ROLES, withSession } from '../auth/harness.js';
 
@@ -53,11 +55,11 @@ describe('login and logout', () => {
     expect(kit.sessions.size).toBe(0);
   });
 
-  it('rate-limits login attempts per address, even with the right password', async () => {
+  it('rate-limits login attempts per address over all names, even with the right password', async () => {
     kit = await makeKit();
     addRoleUsers(kit.store);
-    for (let attempt = 1; attempt <= 10; attempt++) {
-      const { response } = await login(kit.app, attempt % 2 ? 'admin' : `guess${attempt}`, 'not-the-password', '192.0.2.7');
+    for (let attempt = 1; attempt <= LOGIN_LIMITS.perAddress; attempt++) {
+      const { response } = await login(kit.app, `guess${attempt}`, 'not-the-password', '192.0.2.7');
       expect(response.statusCode, `attempt ${attempt}`).toBe(401);
     }
     const blocked = await login(kit.app, 'admin', PASSWORDS.admin, '192.0.2.7');
@@ -70,15 +72,24 @@ describe('login and logout', () => {
     expect((await login(kit.app, 'admin', PASSWORDS.admin, '192.0.2.8')).response.statusCode).toBe(200);
   });
 
-  it('rate-limits login attempts per user name, across addresses', async () => {
+  it("rate-limits a user name per address: an attacker's wrong guesses cannot lock the real admin out", async () => {
     kit = await makeKit();
     addRoleUsers(kit.store);
-    for (let attempt = 1; attempt <= 10; attempt++) {
-      const { response } = await login(kit.app, 'manager', 'not-the-password', `198.51.100.${attempt}`);
-      expect(response.statusCode).toBe(401);
+    for (let attempt = 1; attempt <= LOGIN_LIMITS.perUserAndAddress; attempt++) {
+      const { response } = await login(kit.app, 'admin', 'not-the-password', '198.51.100.66');
+      expect(response.statusCode, `attempt ${attempt}`).toBe(401);
     }
-    expect((await login(kit.app, 'manager', PASSWORDS.manager, '198.51.100.99')).response.statusCode).toBe(429);
-    expect((await login(kit.app, 'viewer', PASSWORDS.viewer, '198.51.100.99')).response.statusCode).toBe(200);
+    // The attacker's address is done with that name, even holding the right password (or a name written in other case)...
+    expect((await login(kit.app, 'admin', PASSWORDS.admin, '198.51.100.66')).response.statusCode).toBe(429);
+    expect((await login(kit.app, 'ADMIN', 'not-the-password', '198.51.100.66')).response.statusCode).toBe(429);
+    // ...but the admin at their own desk signs in at once, and so does a colleague behind the attacker's address.
+    expect((await login(kit.app, 'admin', PASSWORDS.admin, '198.51.100.10')).response.statusCode).toBe(200);
+    expect((await login(kit.app, 'viewer', PASSWORDS.viewer, '198.51.100.66')).response.statusCode).toBe(200);
+    // Still so after ten more wrong guesses from each of ten other addresses.
+    for (let host = 1; host <= 10; host++) {
+      for (let attempt = 1; attempt <= LOGIN_LIMITS.perUserAndAddress; attempt++) await login(kit.app, 'admin', 'wrong-again', `203.0.113.${host}`);
+    }
+    expect((await login(kit.app, 'admin', PASSWORDS.admin, '198.51.100.10')).response.statusCode).toBe(200);
   });
 
   it('ends the session on logout', async () => {
@@ -275,6 +286,31 @@ describe('kiosk link', () => {
     expect(kit.sessions.size).toBe(1);
     expect((await kit.app.inject({ method: 'GET', url: '/api/auth/me', cookies })).statusCode).toBe(401);
     expect((await kit.app.inject({ method: 'GET', url: `/api/auth/kiosk/${secret}` })).statusCode).toBe(401);
+  });
+
+  it('survives 1,010 cookie-less visits to the kiosk link: the admin and the manager stay signed in', async () => {
+    kit = await makeKit();
+    addRoleUsers(kit.store);
+    const admin = await login(kit.app, 'admin', PASSWORDS.admin);
+    const manager = await login(kit.app, 'manager', PASSWORDS.manager);
+    const { secret } = kit.store.createToken('kiosk', 'line 1');
+    const wallTablet = { minotake_session: (await kit.app.inject({ method: 'GET', url: `/api/auth/kiosk/${secret}` })).cookies[0]!.value };
+    const tabletSignedIn = async () => (await kit.app.inject({ method: 'GET', url: '/api/auth/me', cookies: wallTablet })).statusCode === 200;
+    kit.clock.now += 1000;
+    expect(await tabletSignedIn()).toBe(true);
+    kit.clock.now += 60_000;
+    // Each from its own address, as when every client could claim one: the per-address limit is not what saves the day here.
+    for (let visit = 0; visit < 1010; visit++) {
+      const address = `10.${visit >> 8}.${visit & 255}.1`;
+      const response = await kit.app.inject({ method: 'GET', url: `/api/auth/kiosk/${secret}`, remoteAddress: address });
+      expect(response.statusCode).toBe(303);
+    }
+    for (const person of [admin, manager]) {
+      expect((await kit.app.inject({ method: 'GET', url: '/api/auth/me', ...withSession(person, false) })).statusCode).toBe(200);
+    }
+    // The flood only ever pushed out its own link's sessions, and those it made itself first: the tablet that uses the link stays.
+    expect(await tabletSignedIn()).toBe(true);
+    expect(kit.sessions.size).toBe(2 + SESSION_DEFAULTS.maxPerKioskLink);
   });
 
   it('refuses an invalid link with JSON, or a bilingual page for a browser', async () => {
