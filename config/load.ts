@@ -1,6 +1,7 @@
 /** Loads a kit's YAML file, validates it against the schema and cross-checks it; every problem names its path. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { type KitConfig, KitConfigSchema } from './schema.js';
@@ -163,12 +164,29 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
   });
 
   problems.push(...alarmProblems(config));
+  config.http.trustProxy.forEach((entry, i) => {
+    if (!isProxyAddress(entry))
+      problems.push({
+        path: `http.trustProxy[${i}]`,
+        en: 'must be an IP address or a CIDR range (e.g. 192.168.1.10, 10.8.0.0/24) or loopback',
+        ja: 'IP アドレスか CIDR 範囲（例: 192.168.1.10、10.8.0.0/24）または loopback を指定してください',
+      });
+  });
   try {
     new Intl.DateTimeFormat('en', { timeZone: config.kit.timeZone });
   } catch {
     problems.push({ path: 'kit.timeZone', en: 'unknown IANA time zone', ja: '不明なタイムゾーンです（例: Asia/Tokyo）' });
   }
   return problems;
+}
+
+/** What fastify's trustProxy (proxy-addr) understands: an address, an address/prefix, or one of its named ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
 /** Alarm rules must name real targets and channels, and a limit needs a metric and a threshold. */

@@ -186,6 +186,11 @@ const Http = T.Object(
     basePath: T.String({ pattern: '^/([A-Za-z0-9_.-]+/)*$', default: '/' }),
     /** PEM files for HTTPS; without them the kit serves plain HTTP (fine on a VPN or behind a proxy). */
     tls: T.Optional(T.Object({ cert: T.String({ minLength: 1 }), key: T.String({ minLength: 1 }) }, strict)),
+    /**
+     * The reverse proxy or VPN gateway in front of the kit, as IP addresses or CIDR ranges (or `loopback`): only requests
+     * from these may name the client's address in X-Forwarded-For. Empty: nobody may, every client is its socket's address.
+     */
+    trustProxy: T.Array(T.String({ minLength: 1 }), { default: [] }),
   },
   { ...strict, default: {} },
 );

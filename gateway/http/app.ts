@@ -1,5 +1,6 @@
 /** The kit's HTTP server as a fastify app factory (no listen inside): API, live events, auth and the built dashboard. */
 import { existsSync, readFileSync } from 'node:fs';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -11,10 +12,12 @@ import type { HistoryStore } from '../history/historyStore.js';
 import type { LiveModel } from '../live/liveModel.js';
 import type { Notifier } from '../notify/notifier.js';
 import { authPlugin, defaultAccess } from './plugins/auth.js';
+import { securityHeaders } from './plugins/securityHeaders.js';
 import { adminRoutes } from './routes/admin.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { authRoutes } from './routes/auth.js';
 import { exportRoutes } from './routes/export.js';
+import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { liveRoutes } from './routes/live.js';
 
@@ -47,8 +50,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // Open event streams would otherwise keep a stopping gateway waiting for ever.
     forceCloseConnections: true,
-    // Behind a reverse proxy or VPN gateway the client address and scheme come from X-Forwarded-*.
-    trustProxy: true,
+    // Only the proxies the kit file names may speak for a client in X-Forwarded-*: believed from anybody, the header would
+    // let every client claim any address, defeating the per-address limits and forging the addresses in the log.
+    trustProxy: config.http.trustProxy.length > 0 ? config.http.trustProxy : false,
   }) as unknown as FastifyInstance;
   const basePath = config.http.basePath;
   const authOptions = { store: deps.auth, sessions: deps.sessions, basePath, secureCookies: Boolean(tls) };
@@ -59,25 +63,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       servers: [{ url: basePath }],
     },
   });
+  app.register(fastifyHelmet, securityHeaders({ tls: Boolean(tls) }));
   app.register(authPlugin, authOptions);
 
   // Everything lives under the base path, so a reverse proxy can put several kits behind one host name.
   app.register(
     async (kit) => {
-      kit.get(
-        '/api/health',
-        {
-          config: { access: 'public' },
-          schema: {
-            description: 'Counters of every part of the kit; 503 while a part is down. / キット各部のカウンタ。停止中の部品があれば 503。',
-            response: { 200: { type: 'object', additionalProperties: true }, 503: { type: 'object', additionalProperties: true } },
-          },
-        },
-        async (_request, reply) => {
-          const report = deps.health();
-          return reply.code(report.ok ? 200 : 503).send(report);
-        },
-      );
+      await kit.register(healthRoutes, { health: deps.health });
       kit.get('/api/openapi.json', { config: { access: 'viewer' }, schema: { hide: true } }, async () => app.swagger());
       await kit.register(authRoutes, authOptions);
       await kit.register(adminRoutes, authOptions);

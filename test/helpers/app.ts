@@ -11,7 +11,12 @@ import { createNotifier } from '../../gateway/notify/notifier.js';
 import { connectInflux } from '../../gateway/storage/influxSink.js';
 import { testLog } from './log.js';
 
-export function buildTestApp(config: KitConfig, dir: string, dashboardDir = join(dir, 'no-dashboard')) {
+export function buildTestApp(
+  config: KitConfig,
+  dir: string,
+  dashboardDir = join(dir, 'no-dashboard'),
+  health: () => Record<string, unknown> & { ok: boolean } = () => ({ ok: true }),
+) {
   const auth = new AuthStore(join(dir, 'auth'));
   const live = createLiveModel(config);
   const alarms = createAlarmEngine({
@@ -25,7 +30,7 @@ export function buildTestApp(config: KitConfig, dir: string, dashboardDir = join
   });
   const app = buildApp({
     config,
-    health: () => ({ ok: true }),
+    health,
     auth,
     sessions: new Sessions(),
     live,

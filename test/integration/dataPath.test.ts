@@ -49,7 +49,10 @@ describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
   it('stores machine state changes and reports counters in the health report', async () => {
     const states = await influxQuery(t.influxd.current.url, 'minotake', 'SELECT state, machine FROM "events"."machine_state"');
     expect(states.length).toBeGreaterThanOrEqual(4); // each machine leaves UNKNOWN at its first reading
-    const health = (await (await fetch(`http://127.0.0.1:${t.kit.httpPort}/api/health`)).json()) as {
+    // The counters tell which machines run: they need a viewer or an API token, as an integrator's monitor would hold.
+    const { secret } = t.kit.auth.createToken('api', 'monitor', 'viewer');
+    const url = `http://127.0.0.1:${t.kit.httpPort}/api/health`;
+    const health = (await (await fetch(url, { headers: { authorization: `Bearer ${secret}` } })).json()) as {
       ingest: { readings: number };
       edge: { nodes: Record<string, { frames: number; online: boolean }> };
     };

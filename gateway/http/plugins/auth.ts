@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route; a route without it is admin-only (secure by default). */
     access?: Access;
+    /** On a public route: still find out who is asking (request.principal), for an answer that tells a signed-in caller more. */
+    identify?: boolean;
   }
 }
 
@@ -150,43 +152,42 @@ export async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions):
     return reply.code(error.status).header('cache-control', 'no-store').send(error.body());
   };
 
-  app.addHook('onRequest', async (request, reply) => {
-    // An unknown URL answers 404, not 401: nothing is behind it, and a typo must not look like a login problem.
-    if (request.is404) return;
-    const access: Access = request.routeOptions.config.access ?? 'admin';
-    if (access === 'public') return;
-
+  /** The principal behind a Bearer token or session cookie (set on the request); an AuthError for a credential that is no good. */
+  const identify = (request: FastifyRequest, reply: FastifyReply): Principal | AuthError => {
     const authorization = request.headers.authorization;
     if (typeof authorization === 'string' && /^bearer\s/i.test(authorization)) {
       // An explicit token wins over any cookie; a bad one is refused rather than quietly falling back to the cookie.
       const token = store.verifyToken(authorization.slice(7).trim(), 'api');
-      if (!token)
-        return deny(
-          request,
-          reply,
-          authErrors.authRequired('The API token is invalid or revoked.', 'API トークンが無効か、取り消されています。'),
-        );
+      if (!token) return authErrors.authRequired('The API token is invalid or revoked.', 'API トークンが無効か、取り消されています。');
       request.principal = { username: `token:${token.name}`, role: token.role, kiosk: false, via: 'token', tokenId: token.tokenId };
-    } else {
-      const id = request.cookies[SESSION_COOKIE];
-      if (!id) return deny(request, reply, authErrors.authRequired());
-      const session = liveSession(sessions, store, id);
-      if (!session) {
-        clearSessionCookie(reply, opts);
-        return deny(
-          request,
-          reply,
-          authErrors.authRequired(
-            'Your session has ended; please sign in again.',
-            'セッションが終了しました。もう一度ログインしてください。',
-          ),
-        );
-      }
-      request.authSession = session;
-      request.principal = principalOfSession(session);
+      return request.principal;
     }
+    const id = request.cookies[SESSION_COOKIE];
+    if (!id) return authErrors.authRequired();
+    const session = liveSession(sessions, store, id);
+    if (!session) {
+      clearSessionCookie(reply, opts);
+      return authErrors.authRequired(
+        'Your session has ended; please sign in again.',
+        'セッションが終了しました。もう一度ログインしてください。',
+      );
+    }
+    request.authSession = session;
+    request.principal = principalOfSession(session);
+    return request.principal;
+  };
 
-    if (!mayAccess(request.principal.role, access)) return deny(request, reply, authErrors.forbidden());
+  app.addHook('onRequest', async (request, reply) => {
+    // An unknown URL answers 404, not 401: nothing is behind it, and a typo must not look like a login problem.
+    if (request.is404) return;
+    const { access = 'admin', identify: identifyOnPublic } = request.routeOptions.config;
+    if (access === 'public') {
+      if (identifyOnPublic) identify(request, reply);
+      return;
+    }
+    const principal = identify(request, reply);
+    if (principal instanceof AuthError) return deny(request, reply, principal);
+    if (!mayAccess(principal.role, access)) return deny(request, reply, authErrors.forbidden());
     // A cookie travels with any request the browser makes, even one a hostile page starts; the CSRF token only with ours.
     if (request.authSession && !SAFE_METHODS.has(request.method)) {
       const given = request.headers['x-csrf-token'];

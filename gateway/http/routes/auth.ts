@@ -1,4 +1,5 @@
 /** Login, logout, who-am-I, first-admin setup and the kiosk link: the HTTP routes that make and end sessions. */
+import { createHash } from 'node:crypto';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
@@ -33,11 +34,15 @@ function meOf(principal: Principal, session: Session | undefined): MeBody {
   return { username: principal.username, role: principal.role, kiosk: principal.kiosk, csrfToken: session?.csrfToken ?? '' };
 }
 
+/** Large type for the person holding the tablet; allowed by its hash, so the page needs no 'unsafe-inline' in its policy. */
+const KIOSK_REFUSED_STYLE = 'body { font-family: sans-serif; font-size: 1.4rem; margin: 2rem }';
+const KIOSK_REFUSED_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(KIOSK_REFUSED_STYLE).digest('base64')}'; frame-ancestors 'none'`;
+
 function kioskRefusedPage(): string {
   return `<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Minotake — キオスク用リンクが無効です / Kiosk link invalid</title></head>
-<body style="font-family: sans-serif; font-size: 1.4rem; margin: 2rem">
+<title>Minotake — キオスク用リンクが無効です / Kiosk link invalid</title><style>${KIOSK_REFUSED_STYLE}</style></head>
+<body>
 <h1>キオスク用リンクが無効です</h1><p>${authErrors.kioskLinkInvalid().messageJa}</p>
 <h2 lang="en">Kiosk link invalid</h2><p lang="en">${authErrors.kioskLinkInvalid().message}</p>
 </body></html>
@@ -199,7 +204,11 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
         request.log.info({ ip: request.ip }, 'kiosk link refused');
         if ((request.headers.accept ?? '').includes('text/html')) {
           // A person holding the tablet reads a page, not JSON; the dashboard's fetch still gets the ErrorBody below.
-          return (reply as FastifyReply).code(401).type('text/html; charset=utf-8').send(kioskRefusedPage());
+          return (reply as FastifyReply)
+            .code(401)
+            .type('text/html; charset=utf-8')
+            .header('content-security-policy', KIOSK_REFUSED_CSP)
+            .send(kioskRefusedPage());
         }
         throw authErrors.kioskLinkInvalid();
       }

@@ -97,6 +97,17 @@ describe('kit configuration', () => {
     ['a duplicate YAML key', `${base}\nkit: { id: k2, site: x }\n`, 'line'],
   ];
 
+  it('trusts no proxy unless told, and takes addresses and CIDR ranges only', () => {
+    expect(parseKitYaml(base).http.trustProxy).toEqual([]);
+    const good = ['192.0.2.10', '10.8.0.0/24', '::1', 'fd00::/8', 'loopback'];
+    expect(parseKitYaml(`${base}\nhttp: { trustProxy: ${JSON.stringify(good)} }\n`).http.trustProxy).toEqual(good);
+    const problems = problemsOf(`${base}\nhttp: { trustProxy: [proxy.example, 10.8.0.0/33, 192.0.2.10] }\n`);
+    expect(problems).toEqual([
+      expect.stringMatching(/^http\.trustProxy\[0\]: must be an IP address or a CIDR range/),
+      expect.stringMatching(/^http\.trustProxy\[1\]: must be an IP address or a CIDR range/),
+    ]);
+  });
+
   for (const [what, text, expected] of bad) {
     it(`rejects ${what} with the path and the reason`, () => {
       const problems = problemsOf(text);

@@ -72,7 +72,7 @@ describe('Sessions', () => {
     expect(sessions.stats()).toEqual({ active: 3, evicted: 1 });
   });
 
-  it('lets a flood of kiosk sessions push out only that kiosk link\'s own sessions', () => {
+  it("lets a flood of kiosk sessions push out only that kiosk link's own sessions", () => {
     const { clock, sessions } = clocked({ maxPerUser: 3, maxPerKioskLink: 5 });
     const admin = sessions.create({ ...person, username: 'admin', role: 'admin' });
     const manager = sessions.create(person);

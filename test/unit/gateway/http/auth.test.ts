@@ -87,7 +87,8 @@ describe('login and logout', () => {
     expect((await login(kit.app, 'viewer', PASSWORDS.viewer, '198.51.100.66')).response.statusCode).toBe(200);
     // Still so after ten more wrong guesses from each of ten other addresses.
     for (let host = 1; host <= 10; host++) {
-      for (let attempt = 1; attempt <= LOGIN_LIMITS.perUserAndAddress; attempt++) await login(kit.app, 'admin', 'wrong-again', `203.0.113.${host}`);
+      for (let attempt = 1; attempt <= LOGIN_LIMITS.perUserAndAddress; attempt++)
+        await login(kit.app, 'admin', 'wrong-again', `203.0.113.${host}`);
     }
     expect((await login(kit.app, 'admin', PASSWORDS.admin, '198.51.100.10')).response.statusCode).toBe(200);
   });
@@ -295,7 +296,8 @@ describe('kiosk link', () => {
     const manager = await login(kit.app, 'manager', PASSWORDS.manager);
     const { secret } = kit.store.createToken('kiosk', 'line 1');
     const wallTablet = { minotake_session: (await kit.app.inject({ method: 'GET', url: `/api/auth/kiosk/${secret}` })).cookies[0]!.value };
-    const tabletSignedIn = async () => (await kit.app.inject({ method: 'GET', url: '/api/auth/me', cookies: wallTablet })).statusCode === 200;
+    const tabletSignedIn = async () =>
+      (await kit.app.inject({ method: 'GET', url: '/api/auth/me', cookies: wallTablet })).statusCode === 200;
     kit.clock.now += 1000;
     expect(await tabletSignedIn()).toBe(true);
     kit.clock.now += 60_000;
