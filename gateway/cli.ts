@@ -84,7 +84,8 @@ async function run(file: string, simulators: boolean): Promise<void> {
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { kit: config.kit.id } });
   log.info({ config: redactSecrets(config) }, 'kit configuration loaded');
   // Relative paths in a kit file (dataDir, pty paths) are relative to the folder the kit is run from.
-  const kit = await startKit({ config, log, runSimulators: simulators });
+  // Under systemd stderr is the journal, which others may read: the setup code is shown only to a person at a terminal.
+  const kit = await startKit({ config, log, runSimulators: simulators, setupCodeOnConsole: process.stderr.isTTY === true });
   process.stderr.write(
     `\nMinotake ${config.kit.site} (${config.kit.id})\n` +
       `  MQTT:   mqtt://<this-host>:${kit.brokerPort}\n` +
@@ -95,6 +96,10 @@ async function run(file: string, simulators: boolean): Promise<void> {
         ? `  利用者がまだいません。ダッシュボードでこの初期設定コードを入力して管理者を作成してください（1 回限り・1 時間有効）:\n` +
           `  No user yet: enter this one-time setup code on the dashboard to create the admin (valid once, for 1 hour):\n\n` +
           `      ${kit.setupCode}\n\n`
+        : '') +
+      (kit.setupCodeFile
+        ? `  利用者がまだいません。初期設定コードはファイル ${kit.setupCodeFile} にあります（キットのユーザーだけが読めます）。\n` +
+          `  No user yet: the one-time setup code is in ${kit.setupCodeFile} (readable by the kit's user only).\n\n`
         : ''),
   );
   stopOn(() => kit.stop(), log);

@@ -9,6 +9,7 @@ import { createEdge, type Edge } from '../edge/edge.js';
 import { createAlarmEngine } from './alarms/engine.js';
 import { createAlarmHistory } from './alarms/history.js';
 import { Sessions } from './auth/sessions.js';
+import { offerSetupCode } from './auth/setupCode.js';
 import { AuthStore } from './auth/store.js';
 import { type Broker, startBroker } from './broker/broker.js';
 import { lockDataDir } from './dataLock.js';
@@ -32,6 +33,8 @@ export interface KitOptions {
   /** Start the simulators that the config declares (the demo); tests start their own. */
   runSimulators?: boolean;
   dashboardDir?: string;
+  /** A person watches the console (a terminal, not the journal): the setup code may be shown there rather than put in a file. */
+  setupCodeOnConsole?: boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -189,8 +192,8 @@ export async function startKit(options: KitOptions) {
     };
     const auth = new AuthStore(join(dataDir, 'auth'));
     const sessions = new Sessions({ file: join(dataDir, 'auth', 'sessions.json') });
-    // No default password: until an admin exists, a one-time code printed on the console (never logged) creates one.
-    const setupCode = auth.hasUsers() ? undefined : auth.createSetupCode();
+    // No default password: until an admin exists, a one-time code on the console (never logged) or in an owner-only file creates one.
+    const setup = offerSetupCode(auth, { dataDir, onConsole: options.setupCodeOnConsole ?? false, log });
     const history = createHistoryStore(influx, config);
 
     // Today's 稼働率 for the tablet tiles, from the stored timeline; once a minute is plenty for a number that moves slowly.
@@ -238,8 +241,9 @@ export async function startKit(options: KitOptions) {
       auth,
       live,
       alarms,
-      /** Shown once on the console when the kit has no user yet. */
-      setupCode,
+      /** Shown once on the console when the kit has no user yet and a person watches it; else the file that holds it. */
+      setupCode: setup.code,
+      setupCodeFile: setup.file,
       /** Graceful: sources stop, queued messages drain, the buffer flushes to InfluxDB or the spool, influxd stops last. */
       async stop(): Promise<void> {
         if (stopping) return;

@@ -1,21 +1,10 @@
 /** The kit's users and its API and kiosk tokens, kept as two small JSON files (mode 0600) in `<dataDir>/auth/`; no default password. */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  type Stats,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword, verifyPassword } from '../broker/password.js';
 import { ROLE_ORDER, type Role } from '../http/schemas.js';
+import { ensurePrivateDir } from '../privateFiles.js';
 import { authErrors, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './errors.js';
 
 export type TokenKind = 'api' | 'kiosk';
@@ -76,7 +65,7 @@ export class AuthStoreCorruptError extends Error {
 
 /** Letters and digits of any script plus . _ @ -: no spaces, and no ':' so that `token:` and `kiosk:` names cannot be forged. */
 const USERNAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
-const SETUP_CODE_TTL_MS = 60 * 60 * 1000;
+export const SETUP_CODE_TTL_MS = 60 * 60 * 1000;
 /** Without a capital I, O, 0 or 1 — a code read off a console is typed by a person. 32 symbols: 5 bits each. */
 const SETUP_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const SETUP_CODE_LENGTH = 12;
@@ -137,17 +126,17 @@ export class AuthStore {
   private tokensByHash = new Map<string, StoredToken>();
   private seen: { users?: FileStamp; tokens?: FileStamp } = {};
   private lastUsedWritten = new Map<string, number>();
-  private setup: { hash: Buffer; expiresAt: number } | undefined;
+  private setup: { hash: Buffer; expiresAt: number; onSpent?: () => void; timer: NodeJS.Timeout } | undefined;
   private dummyHash: string | undefined;
   private readonly listeners = new Set<(change: AuthChange) => void>();
 
-  /** `dir` is the auth folder itself, normally `<dataDir>/auth`; it is created (mode 0700) when missing. */
+  /** `dir` is the auth folder itself, normally `<dataDir>/auth`; it is created owner-only (0700), or narrowed to that. */
   constructor(
     readonly dir: string,
     options: AuthStoreOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dir);
     this.usersFile = join(dir, 'users.json');
     this.tokensFile = join(dir, 'tokens.json');
     this.refresh();
@@ -236,12 +225,19 @@ export class AuthStore {
 
   // ---- first admin
 
-  /** A one-time code for `POST /api/auth/setup`, valid for an hour or until used; a new code replaces the old one. */
-  createSetupCode(): string {
+  /**
+   * A one-time code for `POST /api/auth/setup`, valid for an hour or until used; a new code replaces the old one. `onSpent`
+   * is called once when the code is used, expires or is replaced (the file that holds it is then deleted).
+   */
+  createSetupCode(options: { onSpent?: () => void } = {}): string {
     if (this.hasUsers()) throw authErrors.setupDone();
+    this.spendSetupCode();
     let code = '';
     for (let i = 0; i < SETUP_CODE_LENGTH; i++) code += SETUP_ALPHABET[randomInt(SETUP_ALPHABET.length)];
-    this.setup = { hash: createHash('sha256').update(code).digest(), expiresAt: this.now() + SETUP_CODE_TTL_MS };
+    const expiresAt = this.now() + SETUP_CODE_TTL_MS;
+    // Unref'd: an unused code must not keep a process alive, and the check in consumeSetupCode is what really counts.
+    const timer = setTimeout(() => this.spendSetupCode(), SETUP_CODE_TTL_MS).unref();
+    this.setup = { hash: createHash('sha256').update(code).digest(), expiresAt, onSpent: options.onSpent, timer };
     return code.match(/.{4}/g)!.join('-');
   }
 
@@ -250,13 +246,25 @@ export class AuthStore {
     const setup = this.setup;
     if (!setup || typeof code !== 'string') return false;
     if (this.now() >= setup.expiresAt) {
-      this.setup = undefined;
+      this.spendSetupCode();
       return false;
     }
     const given = createHash('sha256').update(normalizeSetupCode(code)).digest();
     if (!timingSafeEqual(given, setup.hash)) return false;
-    this.setup = undefined;
+    this.spendSetupCode();
     return true;
+  }
+
+  private spendSetupCode(): void {
+    const setup = this.setup;
+    if (!setup) return;
+    this.setup = undefined;
+    clearTimeout(setup.timer);
+    try {
+      setup.onSpent?.();
+    } catch {
+      // Deleting the file is a courtesy: the code is spent in memory either way.
+    }
   }
 
   /** Exchanges the setup code for the first admin. Username and password are checked before the code is spent. */
