@@ -33,13 +33,9 @@ async function open(viewport = { width: 1280, height: 800 }): Promise<Watched> {
   const errors: string[] = [];
   // Bindings and init scripts come through the DevTools protocol, which the page's own policy does not govern.
   await context.exposeBinding('reportCspViolation', (_source, text: string) => violations.push(text));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      (window as unknown as { reportCspViolation(text: string): void }).reportCspViolation(
-        `${e.violatedDirective}: ${e.blockedURI || e.sample} (${e.sourceFile}:${e.lineNumber})`,
-      );
-    });
-  });
+  // A string, as all code here that runs in the page: these tests are type-checked for Node, without the DOM's types.
+  await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) =>
+    window.reportCspViolation(e.violatedDirective + ': ' + (e.blockedURI || e.sample) + ' (' + e.sourceFile + ':' + e.lineNumber + ')'))`);
   const page = await context.newPage();
   page.on('console', (message) => {
     if (/Content.Security.Policy/i.test(message.text())) violations.push(`console: ${message.text()}`);
@@ -91,17 +87,17 @@ describe('the dashboard under its Content-Security-Policy, in Chromium', () => {
   it('refuses what the policy forbids, and the test sees it: an inline script and an inline style attribute', async () => {
     const w = await open();
     await signIn(w.page);
-    const ran = await w.page.evaluate(() => {
+    const ran = await w.page.evaluate(`(() => {
       const script = document.createElement('script');
       script.textContent = 'window.inlineScriptRan = true';
       document.head.append(script);
       document.body.setAttribute('style', 'outline: 5px solid red');
-      return (window as unknown as { inlineScriptRan?: boolean }).inlineScriptRan === true;
-    });
+      return window.inlineScriptRan === true;
+    })()`);
     expect(ran).toBe(false);
     await expect.poll(() => w.violations.some((v) => v.startsWith('script-src'))).toBe(true);
     await expect.poll(() => w.violations.some((v) => v.startsWith('style-src'))).toBe(true);
-    expect(await w.page.evaluate(() => getComputedStyle(document.body).outlineStyle)).toBe('none');
+    expect(await w.page.evaluate('getComputedStyle(document.body).outlineStyle')).toBe('none');
     w.violations.length = 0; // provoked on purpose; the last test must not count them
   });
 
@@ -121,7 +117,7 @@ describe('the dashboard under its Content-Security-Policy, in Chromium', () => {
     // uPlot sizes and places its layers through element.style (the CSSOM), which the policy leaves alone: the chart has a size.
     const over = page.locator('.uplot .u-over').first();
     await over.waitFor();
-    expect(await over.evaluate((el) => (el as HTMLElement).style.width)).toMatch(/px$/);
+    expect(await over.evaluate((el) => (el as unknown as { style: { width: string } }).style.width)).toMatch(/px$/);
     expect((await over.boundingBox())?.width).toBeGreaterThan(100);
     await page.screenshot({ path: join(SHOTS, 'csp-machine.png'), fullPage: true });
 
@@ -162,7 +158,7 @@ describe('the dashboard under its Content-Security-Policy, in Chromium', () => {
     const response = await page.goto(`${origin}/api/auth/kiosk/not-a-real-secret`);
     expect(response?.status()).toBe(401);
     await page.getByRole('heading', { name: 'キオスク用リンクが無効です' }).waitFor();
-    expect(await page.evaluate(() => getComputedStyle(document.body).fontSize)).toBe('22.4px');
+    expect(await page.evaluate('getComputedStyle(document.body).fontSize')).toBe('22.4px');
     await page.screenshot({ path: join(SHOTS, 'csp-kiosk-refused.png') });
   });
 
