@@ -108,7 +108,7 @@ export const authErrors = {
     new AuthError(
       'SETUP_CODE_INVALID',
       401,
-      'The setup code is wrong or has expired (a code lasts 1 hour; restarting the kit prints a new one).',
-      'セットアップコードが違うか、期限切れです（有効期間は 1 時間。キットを再起動すると新しいコードが表示されます）。',
+      'The setup code is wrong or has expired (a code lasts 1 hour; restarting the kit makes a new one).',
+      'セットアップコードが違うか、期限切れです（有効期間は 1 時間。キットを再起動すると新しいコードが作られます）。',
     ),
 };

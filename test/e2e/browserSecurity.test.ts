@@ -2,7 +2,7 @@
  * The dashboard under the kit's own Content-Security-Policy in real Chromium: every page works, and the browser reports no
  * violation. A violation is caught twice: the page's `securitypolicyviolation` event and Chromium's console message.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +63,6 @@ async function visit(page: Page, hash: string): Promise<void> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   t = await startTestKit('e2e-csp');
-  t.kit.auth.addUser(ADMIN.username, ADMIN.password, 'admin');
   origin = `http://127.0.0.1:${t.kit.httpPort}`;
   t.node.start({ linesPerSecond: 5 });
   browser = await launchChromium();
@@ -74,6 +73,20 @@ afterAll(async () => {
 });
 
 describe('the dashboard under its Content-Security-Policy, in Chromium', () => {
+  it('creates the first admin on the setup form, with the code from the owner-only file', async () => {
+    const { page } = await open();
+    const codeFile = t.kit.setupCodeFile as string;
+    const code = /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/m.exec(readFileSync(codeFile, 'utf8'))?.[0] as string;
+    await page.goto(`${origin}/`);
+    await page.locator('input[name="code"]').fill(code);
+    await page.getByTestId('login-username').fill(ADMIN.username);
+    await page.getByTestId('login-password').fill(ADMIN.password);
+    await page.screenshot({ path: join(SHOTS, 'csp-setup.png') });
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('machine-m1').waitFor();
+    expect(existsSync(codeFile)).toBe(false);
+  });
+
   it('is served with the policy and the other security headers', async () => {
     const { page } = await open();
     const response = await page.goto(`${origin}/`);

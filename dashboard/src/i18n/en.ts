@@ -216,7 +216,7 @@ export const en: Record<MessageKey, string> = {
 
   'setup.title': 'First-time setup: the first administrator',
   'setup.intro':
-    'This kit has no users yet. Enter the setup code shown on the kit’s console, and choose the administrator’s user name and a password of at least 10 characters.',
+    'This kit has no users yet. Enter the setup code (on the kit’s console, or in setup-code.txt in its data folder), and choose the administrator’s user name and a password of at least 10 characters.',
   'setup.code': 'Setup code',
   'setup.submit': 'Create the administrator and log in',
 
