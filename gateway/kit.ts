@@ -187,6 +187,8 @@ export async function startKit(options: KitOptions) {
         storage,
         lagMs: ingestStats.lastReadingAt ? Date.now() - ingestStats.lastReadingAt : null,
         notifications: notifier.stats(),
+        // Signed-in browsers and tablets, and how many a bound pushed out (a flood of logins or kiosk visits shows here).
+        sessions: sessions.stats(),
         failures,
       };
     };
