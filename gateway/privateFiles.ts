@@ -1,5 +1,6 @@
 /** Folders and files only the kit's own user may read: password hashes, sessions, the setup code, the data itself. */
 import { chmodSync, closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Creates the folder (and its parents) owner-only, and narrows it to 0700 if it was there already with wider rights. */
 export function ensurePrivateDir(path: string): void {
@@ -9,8 +10,9 @@ export function ensurePrivateDir(path: string): void {
 }
 
 /**
- * Writes the file owner-only (0600) and atomically: a temporary file, fsynced, renamed over the old one, so that a power cut
- * leaves the old content or the new, never half. The mode is set on the open file, so no other user can open it in between.
+ * Writes the file owner-only (0600) and atomically: a temporary file, fsynced, renamed over the old one, the folder fsynced,
+ * so that a power cut leaves the old content or the new, never half. The temporary file's name is the process's own, so that
+ * another process (`minotake admin add` beside the running gateway) writing the same file never shares it.
  */
 export function writePrivateFile(path: string, data: string | Uint8Array): void {
   const temporary = `${path}.${process.pid}.tmp`;
@@ -28,5 +30,15 @@ export function writePrivateFile(path: string, data: string | Uint8Array): void 
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;
+  }
+  try {
+    const folder = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
+  } catch {
+    // Not every file system lets a folder be fsynced; the rename itself is still atomic.
   }
 }

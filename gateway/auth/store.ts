@@ -1,10 +1,10 @@
 /** The kit's users and its API and kiosk tokens, kept as two small JSON files (mode 0600) in `<dataDir>/auth/`; no default password. */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs';
+import { chmodSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword, verifyPassword } from '../broker/password.js';
 import { ROLE_ORDER, type Role } from '../http/schemas.js';
-import { ensurePrivateDir } from '../privateFiles.js';
+import { ensurePrivateDir, writePrivateFile } from '../privateFiles.js';
 import { authErrors, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './errors.js';
 
 export type TokenKind = 'api' | 'kiosk';
@@ -416,32 +416,9 @@ export class AuthStore {
     }
   }
 
-  /** Write a temporary file, fsync it, rename it over the old one: a power cut leaves the old file or the new one, never half. */
+  /** Owner-only and atomic: a power cut leaves the old file or the new one, never half. */
   private writeAtomically(file: string, data: unknown): FileStamp {
-    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const fd = openSync(temporary, 'wx', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(data, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      renameSync(temporary, file);
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw error;
-    }
-    try {
-      const dir = openSync(this.dir, 'r');
-      try {
-        fsyncSync(dir);
-      } finally {
-        closeSync(dir);
-      }
-    } catch {
-      // Not every file system lets a folder be fsynced; the rename itself is still atomic.
-    }
+    writePrivateFile(file, `${JSON.stringify(data, null, 2)}\n`);
     return fileStamp(statSync(file));
   }
 
