@@ -105,10 +105,10 @@ function idOwner(kind: PayloadKind, declared: Declared): { what: string; ids: Re
   }
 }
 
-function describeTime(ts: number, window: TimeWindow): string {
+function describeTime(ts: number, now: number, window: TimeWindow): string {
   const at = new Date(ts).toISOString();
   if (ts > window.newest)
-    return `ts ${at} is ${Math.round((ts - window.newest + MAX_AHEAD_MS) / 1000)} s ahead of the kit's clock (more than 5 min; is the kit's clock set?)`;
+    return `ts ${at} is ${Math.round((ts - now) / 1000)} s ahead of the kit's clock (more than 5 min; is the kit's clock set?)`;
   if (ts < CLOCK_FLOOR_MS) return `ts ${at} is before 2020: the sender's clock is not set`;
   return `ts ${at} is older than the storage retention allows (oldest accepted ${new Date(window.oldest).toISOString()})`;
 }
@@ -134,7 +134,7 @@ export function admitPublish(topic: ParsedTopic, payload: Buffer, context: Admis
     rewritten = true;
   }
   const window = timeWindow(topic.kind, context.now, context.retention);
-  if (value.ts < window.oldest || value.ts > window.newest) return refuse('implausibleTime', describeTime(value.ts, window));
+  if (value.ts < window.oldest || value.ts > window.newest) return refuse('implausibleTime', describeTime(value.ts, context.now, window));
 
   const rejections: Rejection[] = [];
   if (topic.kind === 'nodeClimate' || topic.kind === 'nodeError') {

@@ -23,6 +23,14 @@ export const TEST_MACHINES = ['ct1', 'ct2', 'ct3', 'ct4'].map((channel, i) => ({
   minDwellSeconds: 0,
 }));
 
+/** A machine on node-b's ct1: node-b speaks MQTT itself, and the broker takes its readings only for a declared channel. */
+export const NODE_B_MACHINE = {
+  id: 'm5',
+  name: 'プレス',
+  source: { node: 'node-b', channel: 'ct1' },
+  thresholds: { idleAbove: 0.5, runAbove: 4 },
+};
+
 /** The kit file a test kit runs with: node-a on the pty, node-b speaking MQTT itself. */
 export function testConfig(dir: string, nodePath: string, influxUrl: string, extra: Record<string, unknown> = {}): KitConfig {
   return parseKitConfig({

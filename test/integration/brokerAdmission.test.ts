@@ -2,7 +2,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../edge/mqtt/topics.js';
-import { KIT, PASSWORDS, sentReadings, startTestKit, storedReadings, TEST_MACHINES } from '../helpers/kit.js';
+import { KIT, NODE_B_MACHINE, PASSWORDS, sentReadings, startTestKit, storedReadings, TEST_MACHINES } from '../helpers/kit.js';
 import { influxQuery, mosquitto, waitFor } from '../helpers/services.js';
 
 type TestKit = Awaited<ReturnType<typeof startTestKit>>;
@@ -12,9 +12,7 @@ let watcher: mqtt.MqttClient;
 const rejected: { topic: string; reason: string }[] = [];
 
 beforeAll(async () => {
-  // node-b speaks MQTT itself; its ct1 is declared by a machine, nothing else of it is.
-  const press = { id: 'm5', name: 'プレス', source: { node: 'node-b', channel: 'ct1' }, thresholds: { idleAbove: 0.5, runAbove: 4 } };
-  t = await startTestKit('admission', { machines: [...TEST_MACHINES, press] });
+  t = await startTestKit('admission', { machines: [...TEST_MACHINES, NODE_B_MACHINE] });
   url = `mqtt://127.0.0.1:${t.kit.brokerPort}`;
   watcher = await mqtt.connectAsync(url, { username: 'reader', password: PASSWORDS.reader });
   watcher.on('message', (topic, payload) => {

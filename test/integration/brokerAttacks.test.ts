@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../edge/mqtt/topics.js';
 import { Publisher } from '../../edge/publisher.js';
 import { type Broker, startBroker } from '../../gateway/broker/broker.js';
-import { KIT, PASSWORDS, testConfig } from '../helpers/kit.js';
+import { KIT, NODE_B_MACHINE, PASSWORDS, testConfig } from '../helpers/kit.js';
 import { testLog } from '../helpers/log.js';
 import { connectPacket, firstReply, flood, openSocket, publishHeader } from '../helpers/mqttRaw.js';
 import { mosquitto, requireCommand, tempDir, waitFor } from '../helpers/services.js';
@@ -59,7 +59,7 @@ beforeAll(async () => {
     { stdio: 'ignore' },
   );
   const config = testConfig(dir.path, join(dir.path, 'no-port'), 'http://127.0.0.1:9', {
-    machines: [{ id: 'm5', name: 'プレス', source: { node: 'node-b', channel: 'ct1' }, thresholds: { idleAbove: 0.5, runAbove: 4 } }],
+    machines: [NODE_B_MACHINE],
   });
   config.broker.tls = { cert, key, host: '127.0.0.1', port: 0 };
   broker = await startBroker({ config, log: testLog });
