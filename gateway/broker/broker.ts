@@ -19,7 +19,7 @@ export interface BrokerOptions {
   log: Logger;
   /** Folder that the TLS certificate and key paths are resolved against. */
   baseDir?: string;
-  /** The kit's clock, against which reading timestamps are judged. */
+  /** The kit's clock, against which reading timestamps are judged and failed logins forgiven. */
   now?: () => number;
 }
 
@@ -82,7 +82,7 @@ export async function startBroker(options: BrokerOptions) {
   const now = options.now ?? Date.now;
   const warn = quietLog(log);
   const principals = new WeakMap<Client, Principal>();
-  const credentials = createCredentials(config.broker.accounts);
+  const credentials = createCredentials(config.broker.accounts, now);
   const clientIds = new ClientIds();
   const declared = declaredBy(config);
   const stats: BrokerStats = {

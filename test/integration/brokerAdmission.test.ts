@@ -138,7 +138,7 @@ describe("the kit's own edge", () => {
       attempts++;
     }
     await finished;
-    expect(attempts).toBeGreaterThan(5);
+    expect(attempts).toBeGreaterThanOrEqual(3);
 
     const expected = sentReadings(t.node.sent);
     const stored = await waitFor('every reading stored', async () => {
