@@ -19,6 +19,7 @@ import { PointBuffer } from '../gateway/storage/pointBuffer.js';
 import { pointTime } from '../gateway/storage/pointTime.js';
 import { ensureSchema } from '../gateway/storage/schema.js';
 import { Spool } from '../gateway/storage/spool.js';
+import { brokerAttackRss } from './broker.js';
 import { bundleSize, domLatency, historyQuery } from './dashboard.js';
 import { firmwareInTheLoop } from './firmware.js';
 import { log, percentile, report, sleep } from './report.js';
@@ -276,6 +277,7 @@ async function main(): Promise<void> {
     await domLatency(dir);
     await demoRss(dir);
     await firmwareInTheLoop(dir);
+    await brokerAttackRss(dir, root);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

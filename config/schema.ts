@@ -96,6 +96,20 @@ const Broker = T.Object(
     host: T.String({ default: '0.0.0.0' }),
     port: T.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
     accounts: T.Array(Account, { default: [] }),
+    /** Largest MQTT packet any client may send; a larger one closes its connection as soon as its header announces it. */
+    maxPacketBytes: T.Integer({ minimum: 2048, maximum: 1048576, default: 32768 }),
+    /** MQTT over TLS with the kit's certificate (PEM files); plain `port` stays open too, e.g. on 127.0.0.1 for the in-process edge. */
+    tls: T.Optional(
+      T.Object(
+        {
+          cert: T.String({ minLength: 1 }),
+          key: T.String({ minLength: 1 }),
+          host: T.String({ default: '0.0.0.0' }),
+          port: T.Integer({ minimum: 0, maximum: 65535, default: 8883 }),
+        },
+        strict,
+      ),
+    ),
   },
   strict,
 );

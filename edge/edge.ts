@@ -21,7 +21,8 @@ import { assessHeat } from './stages/wbgt.js';
 
 export interface EdgeOptions {
   config: KitConfig;
-  broker: { url: string; username: string; password: string };
+  /** Without a clientId the edge uses `minotake-edge-<kit>`, which only edge accounts may use. */
+  broker: { url: string; username: string; password: string; clientId?: string };
   log: Logger;
   now?: () => number;
   /** Replaces how a source is built (tests inject a fake GPIO class through this). */
@@ -35,6 +36,8 @@ interface NodeCounters {
   lost: number;
   rejected: Partial<Record<RejectReason, number>>;
   sensorErrors: number;
+  /** Readings of channels that no machine or zone in the kit file listens to: not published, the broker would refuse them. */
+  undeclared: number;
   online: boolean;
   lastFrameAt?: number;
   startError?: string;
@@ -58,8 +61,8 @@ export function createEdge(options: EdgeOptions) {
   const now = options.now ?? Date.now;
   const kit = config.kit.id;
   const publisher = new Publisher({
-    ...options.broker,
     clientId: `minotake-edge-${kit}`,
+    ...options.broker,
     kitId: kit,
     log: log.child({ part: 'publisher' }),
   });
@@ -74,13 +77,14 @@ export function createEdge(options: EdgeOptions) {
     return track;
   });
   const zoneByChannel = new Map(config.zones.map((zone) => [`${zone.source.node}/${zone.source.channel}`, zone]));
+  const declared = (node: string, channel: string) => machineByChannel.has(`${node}/${channel}`) || zoneByChannel.has(`${node}/${channel}`);
   const silentAfterMs = new Map(config.sources.serial.map((node) => [node.id, node.silentAfterSeconds * 1000]));
   const counters = new Map<string, NodeCounters>();
   const lastRejectLog = new Map<string, number>();
   const counterOf = (id: string) => {
     let c = counters.get(id);
     if (!c) {
-      c = { lines: 0, frames: 0, readings: 0, lost: 0, rejected: {}, sensorErrors: 0, online: false };
+      c = { lines: 0, frames: 0, readings: 0, lost: 0, rejected: {}, sensorErrors: 0, undeclared: 0, online: false };
       counters.set(id, c);
     }
     return c;
@@ -157,13 +161,19 @@ export function createEdge(options: EdgeOptions) {
     switch (frame.type) {
       case 'current': {
         c.readings += Object.keys(frame.amps).length;
-        publisher.publish('nodeCurrent', topics.nodeCurrent(kit, node), { ts, seq: frame.seq, amps: frame.amps });
+        const amps = Object.fromEntries(Object.entries(frame.amps).filter(([channel]) => declared(node, channel)));
+        c.undeclared += Object.keys(frame.amps).length - Object.keys(amps).length;
+        if (Object.keys(amps).length > 0) publisher.publish('nodeCurrent', topics.nodeCurrent(kit, node), { ts, seq: frame.seq, amps });
         for (const [channel, amps] of Object.entries(frame.amps)) feedMachine(machineByChannel.get(`${node}/${channel}`), { ts, amps });
         return;
       }
       case 'climate': {
         c.readings++;
         const { channel, temperatureC, humidityPct } = frame;
+        if (!declared(node, channel)) {
+          c.undeclared++;
+          return;
+        }
         publisher.publish('nodeClimate', topics.nodeClimate(kit, node), { ts, seq: frame.seq, channel, temperatureC, humidityPct });
         const zone = zoneByChannel.get(`${node}/${channel}`);
         if (zone) {
@@ -179,7 +189,9 @@ export function createEdge(options: EdgeOptions) {
       case 'sensorError':
         c.sensorErrors++;
         log.warn({ node, channel: frame.channel, code: frame.code }, 'sensor node reports a sensor error');
-        publisher.publish('nodeError', topics.nodeError(kit, node), { ts, seq: frame.seq, channel: frame.channel, code: frame.code });
+        if (declared(node, frame.channel)) {
+          publisher.publish('nodeError', topics.nodeError(kit, node), { ts, seq: frame.seq, channel: frame.channel, code: frame.code });
+        }
         return;
       case 'heartbeat':
         return;

@@ -1,5 +1,6 @@
 /** Starts a whole kit from its config: storage, broker, ingest, the in-process edge and the HTTP server; stops it gracefully. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,13 +93,7 @@ export async function startKit(options: KitOptions) {
     await ensure();
 
     const ingest = createIngest(config, (points) => buffer.addMany(points), log.child({ part: 'ingest' }));
-    const broker: Broker = await startBroker({
-      kitId: config.kit.id,
-      host: config.broker.host,
-      port: config.broker.port,
-      accounts: config.broker.accounts,
-      log: log.child({ part: 'broker' }),
-    });
+    const broker: Broker = await startBroker({ config, baseDir, log: log.child({ part: 'broker' }) });
     undo.push(() => broker.stop());
     const live = createLiveModel(config);
     const notifier = createNotifier({ config, log: log.child({ part: 'notify' }) });
@@ -159,7 +154,9 @@ export async function startKit(options: KitOptions) {
 
     let edge: Edge | undefined;
     if (!config.edge) {
-      const credentials = broker.internalAccount({ username: `edge-${config.kit.id}`, role: 'edge' });
+      // A client id nobody can guess, and that no other account may use, so no one can take the edge's session over.
+      const clientId = `minotake-edge-${config.kit.id}-${randomBytes(6).toString('hex')}`;
+      const credentials = { ...broker.internalAccount({ username: `edge-${config.kit.id}`, role: 'edge' }, clientId), clientId };
       const localConfig = {
         ...config,
         sources: { ...config.sources, serial: config.sources.serial.map((s) => ({ ...s, path: resolve(baseDir, s.path) })) },

@@ -9,6 +9,8 @@ const Seq = T.Integer({ minimum: 0, maximum: 65535 });
 const State = T.Union([T.Literal('OFF'), T.Literal('IDLE'), T.Literal('RUN'), T.Literal('UNKNOWN')]);
 const Level = T.Union([T.Literal('safe'), T.Literal('caution'), T.Literal('warning'), T.Literal('severe'), T.Literal('danger')]);
 const Amps = T.Number({ minimum: 0, maximum: 1000 });
+/** A sensor node's channel id, as in the kit file: never `__proto__` or a 5,000-character name. */
+const Channel = T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$' });
 
 export const Payloads = {
   /** Retained; the edge's last will turns it offline. */
@@ -18,25 +20,25 @@ export const Payloads = {
     online: T.Boolean(),
     ts: Ts,
     firmware: T.Optional(T.String()),
-    channels: T.Optional(T.Array(T.Object({ id: T.String(), kind: T.String() }))),
+    channels: T.Optional(T.Array(T.Object({ id: T.String(), kind: T.String() }), { maxItems: 64 })),
     reason: T.Optional(T.String()),
   }),
   /** One `I` line: RMS amps per CT channel. */
   nodeCurrent: T.Object({
     ts: Ts,
     seq: Seq,
-    amps: T.Record(T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$' }), Amps, { minProperties: 1 }),
+    amps: T.Record(Channel, Amps, { minProperties: 1, maxProperties: 64, additionalProperties: false }),
   }),
   /** One `C` line from a climate channel. */
   nodeClimate: T.Object({
     ts: Ts,
     seq: Seq,
-    channel: T.String(),
+    channel: Channel,
     temperatureC: T.Number({ minimum: -40, maximum: 125 }),
     humidityPct: T.Number({ minimum: 0, maximum: 100 }),
   }),
   /** One `X` line: the node could not read a sensor. */
-  nodeError: T.Object({ ts: Ts, seq: Seq, channel: T.String(), code: T.String() }),
+  nodeError: T.Object({ ts: Ts, seq: Seq, channel: Channel, code: T.String({ maxLength: 64 }) }),
   /** A digital input's level after debounce (1 = active). */
   gpioInput: T.Object({ ts: Ts, value: T.Union([T.Literal(0), T.Literal(1)]) }),
   /** Retained; published on every change of state. */
@@ -84,6 +86,22 @@ export const Payloads = {
 
 export type PayloadKind = keyof typeof Payloads;
 export type Payload<K extends PayloadKind> = Static<(typeof Payloads)[K]>;
+
+/**
+ * The largest payload a client may publish per kind, in bytes: a reading is a few dozen bytes, so 4 KB is
+ * ample and a message with thousands of channels is refused before it is parsed. The edge's health report
+ * grows with the number of nodes and is bounded by the broker's packet size alone.
+ */
+export const MAX_PAYLOAD_BYTES: Partial<Record<PayloadKind, number>> = {
+  kitStatus: 4096,
+  nodeStatus: 4096,
+  nodeCurrent: 4096,
+  nodeClimate: 4096,
+  nodeError: 4096,
+  gpioInput: 4096,
+  machineState: 4096,
+  zoneEnvironment: 4096,
+};
 
 /** Topic builders; `kit` and the ids are config ids, so they never contain `/`, `+` or `#`. */
 export const topics = {

@@ -1,87 +1,190 @@
-/** The kit's MQTT broker (aedes over TCP): authenticated clients, per-client ACL, malformed payloads diverted and counted. */
-import { randomBytes } from 'node:crypto';
+/** The kit's MQTT broker (aedes over TCP, and TLS when configured): authenticated clients, per-client ACL, bounded packets, refused payloads diverted and counted. */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
-import type { AccountConfig } from '../../config/schema.js';
-import { decodePayload, parseTopic, topics } from '../../edge/mqtt/topics.js';
+import type { KitConfig } from '../../config/schema.js';
+import { type ParsedTopic, parseTopic, topics } from '../../edge/mqtt/topics.js';
 import { mayPublish, maySubscribe, type Principal } from './acl.js';
-import { verifyPassword } from './password.js';
+import { admitPublish, declaredBy, type RejectRule } from './admission.js';
+import { ClientIds } from './clientIds.js';
+import { createCredentials } from './credentials.js';
+import { GuardedConnection, PacketSizeReader, type Violation } from './packetGuard.js';
 
 export interface BrokerOptions {
-  kitId: string;
-  host: string;
-  port: number;
-  accounts: AccountConfig[];
+  config: KitConfig;
   log: Logger;
+  /** Folder that the TLS certificate and key paths are resolved against. */
+  baseDir?: string;
+  /** The kit's clock, against which reading timestamps are judged and failed logins forgiven. */
+  now?: () => number;
 }
 
 export interface BrokerStats {
   clients: number;
+  /** Bad or missing credentials. */
   refusedConnections: number;
+  /** Refused without a look at the password: too many failures from that address or for that name. */
+  throttledConnections: number;
+  /** An account asking for a client id that another account holds. */
+  refusedClientIds: number;
   deniedPublishes: number;
   deniedSubscriptions: number;
+  /** Connections closed at a packet header announcing more than `broker.maxPacketBytes` (or a CONNECT over 2 KB). */
+  oversizedPackets: number;
+  /** Connections closed because their bytes were not MQTT (a first packet that is not a CONNECT, a broken length). */
+  malformedPackets: number;
+  /** Publishes diverted to `…/rejected` (or channels cut from one), by reason. */
   malformedPayloads: number;
+  oversizedPayloads: number;
+  undeclaredReadings: number;
+  implausibleTimestamps: number;
 }
 
 const MAX_REJECTED_ECHO = 1024;
+const COUNTER_OF: Record<RejectRule, keyof BrokerStats> = {
+  malformed: 'malformedPayloads',
+  tooLarge: 'oversizedPayloads',
+  undeclared: 'undeclaredReadings',
+  implausibleTime: 'implausibleTimestamps',
+};
+
+/** At most one line a second per kind of event: a flood is counted in the stats, not written to the SD card. */
+function quietLog(log: Logger) {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (event: string, details: Record<string, unknown>) => {
+    const now = Date.now();
+    const entry = last.get(event);
+    if (entry && now - entry.at < 1000) {
+      entry.suppressed++;
+      return;
+    }
+    last.set(event, { at: now, suppressed: 0 });
+    log.warn({ ...details, ...(entry?.suppressed ? { suppressed: entry.suppressed } : {}) }, event);
+  };
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}
 
 export async function startBroker(options: BrokerOptions) {
-  const { kitId, log } = options;
+  const { config, log } = options;
+  const kitId = config.kit.id;
+  const now = options.now ?? Date.now;
+  const warn = quietLog(log);
   const principals = new WeakMap<Client, Principal>();
-  const internal = new Map<string, { principal: Principal; password: string }>();
-  const stats: BrokerStats = { clients: 0, refusedConnections: 0, deniedPublishes: 0, deniedSubscriptions: 0, malformedPayloads: 0 };
-
-  const check = (username: string, password: Buffer): Principal | undefined => {
-    const own = internal.get(username);
-    if (own) return own.password === password.toString('utf8') ? own.principal : undefined;
-    const account = options.accounts.find((a) => a.username === username);
-    if (!account) return undefined;
-    const ok = account.passwordHash ? verifyPassword(password, account.passwordHash) : account.password === password.toString('utf8');
-    return ok ? { username, role: account.role, ...(account.node ? { node: account.node } : {}) } : undefined;
+  const credentials = createCredentials(config.broker.accounts, now);
+  const clientIds = new ClientIds();
+  const declared = declaredBy(config);
+  const stats: BrokerStats = {
+    clients: 0,
+    refusedConnections: 0,
+    throttledConnections: 0,
+    refusedClientIds: 0,
+    deniedPublishes: 0,
+    deniedSubscriptions: 0,
+    oversizedPackets: 0,
+    malformedPackets: 0,
+    malformedPayloads: 0,
+    oversizedPayloads: 0,
+    undeclaredReadings: 0,
+    implausibleTimestamps: 0,
   };
+
+  const refusal = (message: string, returnCode: number) => Object.assign(new Error(message), { returnCode }) as never;
+
+  /** What the broker says on `…/rejected` about a publish it refused. */
+  const notice = (original: string, client: Client, reason: string, payload: Buffer) =>
+    Buffer.from(
+      JSON.stringify({
+        ts: now(),
+        topic: original,
+        clientId: client.id,
+        reason,
+        payload: payload.subarray(0, MAX_REJECTED_ECHO).toString('utf8'),
+      }),
+    );
 
   const aedes = await Aedes.createBroker({
     id: `minotake-${kitId}`,
     authenticate(client, username, password, done) {
-      const principal = username && password ? check(username, password) : undefined;
-      if (!principal) {
+      const address = (client.conn as GuardedConnection).remoteAddress;
+      if (!username) {
         stats.refusedConnections++;
-        log.warn({ clientId: client.id, username: username ?? null }, 'MQTT connection refused: bad or missing credentials');
-        const error = Object.assign(new Error('bad username or password'), { returnCode: 4 });
-        return done(error as never, false);
+        warn('MQTT connection refused: no credentials', { clientId: client.id, address });
+        return done(refusal('bad username or password', 4), false);
       }
-      principals.set(client, principal);
-      done(null, true);
+      void credentials.check(username, password ?? Buffer.alloc(0), address).then((verdict) => {
+        if (!verdict.ok) {
+          const throttled = verdict.why === 'throttled';
+          stats[throttled ? 'throttledConnections' : 'refusedConnections']++;
+          warn(throttled ? 'MQTT connection refused: too many failed logins' : 'MQTT connection refused: bad credentials', {
+            clientId: client.id,
+            username,
+            address,
+          });
+          // 3 (server unavailable) tells a client to come back later; 4 tells it its password is wrong.
+          return done(
+            refusal(throttled ? 'too many failed logins, try again later' : 'bad username or password', throttled ? 3 : 4),
+            false,
+          );
+        }
+        if (client.closed) return done(refusal('connection closed', 3), false);
+        const why = clientIds.claim(client.id, verdict.principal, client.clean);
+        if (why) {
+          stats.refusedClientIds++;
+          warn('MQTT connection refused: client id of another account', { clientId: client.id, username, address, reason: why });
+          return done(refusal(why, 2), false);
+        }
+        client.conn.once('close', () => clientIds.release(client.id));
+        principals.set(client, verdict.principal);
+        done(null, true);
+      });
     },
     authorizePublish(client, packet, done) {
-      if (!client) return done(null); // the broker's own will messages
+      if (!client) return done(null); // the gateway's own messages (alarms)
       const who = principals.get(client);
       if (!who || !mayPublish(who, kitId, packet.topic)) {
         stats.deniedPublishes++;
-        log.warn({ clientId: client.id, username: who?.username, topic: packet.topic }, 'MQTT publish denied by ACL');
+        warn('MQTT publish denied by ACL', { clientId: client.id, username: who?.username, topic: packet.topic });
         return done(new Error(`not allowed to publish to ${packet.topic}`));
       }
-      const parsed = parseTopic(packet.topic);
-      const decoded = parsed ? decodePayload(parsed.kind, packet.payload as Buffer) : { ok: false as const, reason: 'unknown topic' };
-      if (!decoded.ok) {
-        // Divert instead of disconnecting: the sender keeps its session, integrators can see what was wrong.
-        stats.malformedPayloads++;
-        log.warn({ clientId: client.id, topic: packet.topic, reason: decoded.reason }, 'malformed MQTT payload rejected');
-        const original = packet.topic;
+      const original = packet.topic;
+      const payload = packet.payload as Buffer;
+      const admission = admitPublish(parseTopic(original) as ParsedTopic, payload, {
+        declared,
+        retention: config.storage.retention,
+        now: now(),
+        will: packet === (client as Client & { will?: unknown }).will,
+      });
+      for (const { rule, reason } of admission.rejections) {
+        stats[COUNTER_OF[rule]]++;
+        warn('MQTT payload rejected', { clientId: client.id, topic: original, rule, reason });
+      }
+      if (!admission.deliver) {
+        // Divert instead of disconnecting: the sender keeps its session, integrators see what was wrong.
         packet.topic = topics.rejectedPublish(kitId);
         packet.retain = false;
-        packet.payload = Buffer.from(
-          JSON.stringify({
-            ts: Date.now(),
-            topic: original,
-            clientId: client.id,
-            reason: decoded.reason,
-            payload: Buffer.from(packet.payload as Buffer)
-              .subarray(0, MAX_REJECTED_ECHO)
-              .toString('utf8'),
-          }),
-        );
+        packet.payload = notice(original, client, admission.rejections[0]?.reason ?? 'refused', payload);
+      } else {
+        // Some channels of a reading were refused: the rest goes on, the refusal is told beside it.
+        packet.payload = admission.deliver;
+        for (const { reason } of admission.rejections) {
+          const topic = topics.rejectedPublish(kitId);
+          aedes.publish(
+            { cmd: 'publish', topic, payload: notice(original, client, reason, payload), qos: 0, retain: false, dup: false },
+            () => {},
+          );
+        }
       }
       done(null);
     },
@@ -89,7 +192,7 @@ export async function startBroker(options: BrokerOptions) {
       const who = principals.get(client);
       if (!who || !maySubscribe(who, kitId, subscription.topic)) {
         stats.deniedSubscriptions++;
-        log.warn({ clientId: client.id, username: who?.username, filter: subscription.topic }, 'MQTT subscription denied by ACL');
+        warn('MQTT subscription denied by ACL', { clientId: client.id, username: who?.username, filter: subscription.topic });
         return done(new Error(`not allowed to subscribe to ${subscription.topic}`), null);
       }
       done(null, subscription);
@@ -98,31 +201,50 @@ export async function startBroker(options: BrokerOptions) {
   aedes.on('client', () => stats.clients++);
   aedes.on('clientDisconnect', () => stats.clients--);
 
-  const server: Server = createServer(aedes.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  log.info({ host: options.host, port }, 'MQTT broker listening');
+  const onViolation = (socket: Duplex & { remoteAddress?: string }) => (violation: Violation) => {
+    stats[violation.announcedBytes === undefined ? 'malformedPackets' : 'oversizedPackets']++;
+    warn('MQTT connection closed: packet refused', { address: socket.remoteAddress, reason: violation.reason });
+  };
+  // Every connection, signed in or not, reaches aedes through the guard.
+  const accept = (socket: Duplex & { remoteAddress?: string }) => {
+    aedes.handle(new GuardedConnection(socket, new PacketSizeReader(config.broker.maxPacketBytes), onViolation(socket)));
+  };
+
+  const servers: Server[] = [];
+  const server = createServer(accept);
+  servers.push(server);
+  const port = await listen(server, config.broker.port, config.broker.host);
+  log.info({ host: config.broker.host, port }, 'MQTT broker listening');
+
+  let tlsPort: number | undefined;
+  const tls = config.broker.tls;
+  if (tls) {
+    const file = (path: string) => readFileSync(resolve(options.baseDir ?? '.', path));
+    const tlsServer = createTlsServer({ cert: file(tls.cert), key: file(tls.key) }, accept);
+    servers.push(tlsServer);
+    tlsPort = await listen(tlsServer, tls.port, tls.host);
+    log.info({ host: tls.host, port: tlsPort }, 'MQTT over TLS listening');
+  }
 
   return {
     aedes,
     port,
+    tlsPort,
     stats: () => ({ ...stats }),
-    /** A credential for a part of the kit that runs in this process (the in-process edge): random, never written anywhere. */
-    internalAccount(principal: Principal): { username: string; password: string } {
-      const password = randomBytes(24).toString('base64url');
-      internal.set(principal.username, { principal, password });
-      return { username: principal.username, password };
+    /**
+     * A credential and a client id for a part of the kit that runs in this process (the in-process edge):
+     * random for each start, never written anywhere, and the id can be used by that account only.
+     */
+    internalAccount(principal: Principal, clientId: string): { username: string; password: string } {
+      clientIds.reserve(clientId, principal.username);
+      return { username: principal.username, password: credentials.addInternal(principal) };
     },
     onPublish(listener: (packet: PublishPacket, client: Client | null) => void): void {
       aedes.on('publish', listener);
     },
     async stop(): Promise<void> {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
   };
 }

@@ -1,5 +1,5 @@
 /** scrypt password hashes for broker accounts: `scrypt$N$r$p$salt$hash` (base64), never the password itself. */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, type ScryptOptions, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const N = 16384;
 const R = 8;
@@ -12,15 +12,32 @@ export function hashPassword(password: string): string {
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-export function verifyPassword(password: string | Buffer, stored: string): boolean {
+interface Parsed {
+  salt: Buffer;
+  hash: Buffer;
+  options: ScryptOptions;
+}
+
+function parse(stored: string): Parsed | undefined {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 256 * Number(n) * Number(r),
-  });
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return undefined;
+  const options = { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * Number(n) * Number(r) };
+  return { salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64'), options };
+}
+
+const matches = (expected: Buffer, actual: Buffer) => expected.length === actual.length && timingSafeEqual(expected, actual);
+
+export function verifyPassword(password: string | Buffer, stored: string): boolean {
+  const parsed = parse(stored);
+  return parsed ? matches(parsed.hash, scryptSync(password, parsed.salt, parsed.hash.length, parsed.options)) : false;
+}
+
+/** The same check on libuv's thread pool, so that a flood of logins does not stall the event loop. */
+export async function verifyPasswordAsync(password: string | Buffer, stored: string): Promise<boolean> {
+  const parsed = parse(stored);
+  if (!parsed) return false;
+  const actual = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(password, parsed.salt, parsed.hash.length, parsed.options, (error, key) => (error ? reject(error) : resolve(key))),
+  );
+  return matches(parsed.hash, actual);
 }

@@ -14,6 +14,23 @@ import { influxQuery, requireCommand, startTestInfluxd, tempDir } from './servic
 export const KIT = 'test';
 export const PASSWORDS = { reader: 'reader-password-1', nodeB: 'node-b-password-1', edge: 'edge-password-1' };
 
+/** The test kit's machines: the four CT channels of node-a. */
+export const TEST_MACHINES = ['ct1', 'ct2', 'ct3', 'ct4'].map((channel, i) => ({
+  id: `m${i + 1}`,
+  name: `機械${i + 1}`,
+  source: { node: 'node-a', channel },
+  thresholds: { idleAbove: 0.5, runAbove: 4 },
+  minDwellSeconds: 0,
+}));
+
+/** A machine on node-b's ct1: node-b speaks MQTT itself, and the broker takes its readings only for a declared channel. */
+export const NODE_B_MACHINE = {
+  id: 'm5',
+  name: 'プレス',
+  source: { node: 'node-b', channel: 'ct1' },
+  thresholds: { idleAbove: 0.5, runAbove: 4 },
+};
+
 /** The kit file a test kit runs with: node-a on the pty, node-b speaking MQTT itself. */
 export function testConfig(dir: string, nodePath: string, influxUrl: string, extra: Record<string, unknown> = {}): KitConfig {
   return parseKitConfig({
@@ -25,13 +42,7 @@ export function testConfig(dir: string, nodePath: string, influxUrl: string, ext
         { id: 'node-b', path: join(dir, 'no-such-port'), silentAfterSeconds: 5 },
       ],
     },
-    machines: ['ct1', 'ct2', 'ct3', 'ct4'].map((channel, i) => ({
-      id: `m${i + 1}`,
-      name: `機械${i + 1}`,
-      source: { node: 'node-a', channel },
-      thresholds: { idleAbove: 0.5, runAbove: 4 },
-      minDwellSeconds: 0,
-    })),
+    machines: TEST_MACHINES,
     zones: [{ id: 'floor', name: '工場', source: { node: 'node-a', channel: 'env1' } }],
     storage: { influx: { url: influxUrl }, flushIntervalMs: 200 },
     broker: {

@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../edge/mqtt/topics.js';
-import { KIT, PASSWORDS, sentReadings, startTestKit, storedReadings } from '../helpers/kit.js';
+import { KIT, NODE_B_MACHINE, PASSWORDS, sentReadings, startTestKit, storedReadings, TEST_MACHINES } from '../helpers/kit.js';
 import { influxQuery, mosquitto, waitFor } from '../helpers/services.js';
 
 type TestKit = Awaited<ReturnType<typeof startTestKit>>;
@@ -11,7 +11,7 @@ let port: string;
 const as = (username: string, password: string) => ['-h', '127.0.0.1', '-p', port, '-u', username, '-P', password];
 
 beforeAll(async () => {
-  t = await startTestKit('datapath');
+  t = await startTestKit('datapath', { machines: [...TEST_MACHINES, NODE_B_MACHINE] });
   port = String(t.kit.brokerPort);
 });
 afterAll(async () => {

@@ -1,0 +1,129 @@
+/**
+ * Checks broker credentials without handing out timing or guesses: failed CONNECTs are throttled per address
+ * and per account name, every check costs one asynchronous scrypt whether the name exists or not.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AccountConfig } from '../../config/schema.js';
+import type { Principal } from './acl.js';
+import { hashPassword, verifyPasswordAsync } from './password.js';
+
+export type Verdict = { ok: true; principal: Principal } | { ok: false; why: 'badCredentials' | 'throttled' };
+
+/** Failures allowed in a burst, then one more every REFILL_MS: a mistyped password is fine, a guessing loop gets 20 a minute. */
+const BURST = 10;
+const REFILL_MS = 3000;
+/** Bounds the memory an attacker can make the throttle keep; the oldest entries go first. */
+const MAX_TRACKED = 10_000;
+/** scrypt runs on libuv's pool of 4 threads, shared with file I/O (the spool): never let logins take more than 2. */
+const MAX_HASHING = 2;
+
+/** A token bucket of failures per key (an address, a name). */
+export class FailureBudget {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly now: () => number) {}
+
+  private tokens(key: string): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return BURST;
+    const tokens = Math.min(BURST, bucket.tokens + (this.now() - bucket.at) / REFILL_MS);
+    if (tokens >= BURST) this.buckets.delete(key);
+    return tokens;
+  }
+
+  exhausted(key: string): boolean {
+    return this.tokens(key) < 1;
+  }
+
+  fail(key: string): void {
+    const tokens = this.tokens(key) - 1;
+    this.buckets.delete(key); // re-inserted last, so the oldest entry is the first in the map
+    this.buckets.set(key, { tokens, at: this.now() });
+    if (this.buckets.size > MAX_TRACKED) this.buckets.delete(this.buckets.keys().next().value as string);
+  }
+}
+
+/** One IPv4 address, or an IPv6 /64: a single host can take a whole /64 of addresses. */
+export function addressKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (v4) return v4[1] as string;
+  const groups = address.split('::')[0]?.split(':') ?? [];
+  return `${groups.slice(0, 4).join(':')}::/64`;
+}
+
+/** Waits for one of `size` slots. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+const digest = (value: string | Buffer) => createHash('sha256').update(value).digest();
+
+export function createCredentials(accounts: AccountConfig[], now: () => number = Date.now) {
+  const byName = new Map(accounts.map((a) => [a.username, a]));
+  const internal = new Map<string, { principal: Principal; digest: Buffer }>();
+  const byAddress = new FailureBudget(now);
+  const byNameBudget = new FailureBudget(now);
+  // A name that signed in from an address keeps signing in from there while others guess at that name elsewhere.
+  const known = new Set<string>();
+  const hashing = new Slots(MAX_HASHING);
+  // An unknown name (or a bench account with a clear password) is hashed against this, so it costs what a real one does.
+  const dummyHash = hashPassword(randomBytes(16).toString('base64'));
+
+  const principalOf = (account: AccountConfig): Principal => ({
+    username: account.username,
+    role: account.role,
+    ...(account.node ? { node: account.node } : {}),
+  });
+
+  async function verify(username: string, password: Buffer): Promise<Principal | undefined> {
+    const account = byName.get(username);
+    const hashOk = await hashing.run(() => verifyPasswordAsync(password, account?.passwordHash ?? dummyHash));
+    if (!account) return undefined;
+    if (account.passwordHash) return hashOk ? principalOf(account) : undefined;
+    return account.password !== undefined && timingSafeEqual(digest(account.password), digest(password)) ? principalOf(account) : undefined;
+  }
+
+  return {
+    /** A credential for a part of the kit in this process (the in-process edge): random, never written, never throttled. */
+    addInternal(principal: Principal): string {
+      const password = randomBytes(24).toString('base64url');
+      internal.set(principal.username, { principal, digest: digest(password) });
+      return password;
+    },
+
+    async check(username: string, password: Buffer, address: string | undefined): Promise<Verdict> {
+      const from = addressKey(address);
+      const own = internal.get(username);
+      if (own && timingSafeEqual(own.digest, digest(password))) return { ok: true, principal: own.principal };
+      const pair = `${username}\n${from}`;
+      if (byAddress.exhausted(from) || (byNameBudget.exhausted(username) && !known.has(pair))) return { ok: false, why: 'throttled' };
+      const principal = await verify(username, password);
+      if (principal) {
+        known.add(pair);
+        if (known.size > MAX_TRACKED) known.delete(known.values().next().value as string);
+        return { ok: true, principal };
+      }
+      byAddress.fail(from);
+      byNameBudget.fail(username);
+      return { ok: false, why: 'badCredentials' };
+    },
+  };
+}
+
+export type Credentials = ReturnType<typeof createCredentials>;

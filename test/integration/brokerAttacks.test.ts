@@ -1,0 +1,276 @@
+/** The broker under attack from the factory network: raw sockets, hostile accounts, guessed passwords, and MQTT over TLS. */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topics } from '../../edge/mqtt/topics.js';
+import { Publisher } from '../../edge/publisher.js';
+import { type Broker, startBroker } from '../../gateway/broker/broker.js';
+import { KIT, NODE_B_MACHINE, PASSWORDS, testConfig } from '../helpers/kit.js';
+import { testLog } from '../helpers/log.js';
+import { connectPacket, firstReply, flood, openSocket, publishHeader } from '../helpers/mqttRaw.js';
+import { mosquitto, requireCommand, tempDir, waitFor } from '../helpers/services.js';
+
+const MB = 1024 * 1024;
+let broker: Broker;
+let dir: ReturnType<typeof tempDir>;
+const url = () => `mqtt://127.0.0.1:${broker.port}`;
+const rssMb = () => process.memoryUsage.rss() / MB;
+
+/** The highest RSS seen while `work` runs, sampled every 10 ms. */
+async function peakRssDuring(work: () => Promise<unknown>): Promise<number> {
+  let peak = rssMb();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb());
+  }, 10);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(peak, rssMb());
+}
+
+beforeAll(async () => {
+  requireCommand('openssl', 'apt-get install openssl');
+  dir = tempDir('broker-attacks');
+  const key = join(dir.path, 'kit.key');
+  const cert = join(dir.path, 'kit.crt');
+  // The kit's own certificate, as `minotake` would be given one: for its address on the network (here loopback).
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      '/CN=minotake-test',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
+  const config = testConfig(dir.path, join(dir.path, 'no-port'), 'http://127.0.0.1:9', {
+    machines: [NODE_B_MACHINE],
+  });
+  config.broker.tls = { cert, key, host: '127.0.0.1', port: 0 };
+  broker = await startBroker({ config, log: testLog });
+});
+afterAll(async () => {
+  await broker?.stop();
+  dir?.remove();
+});
+
+describe('oversized packets', () => {
+  it('closes three unauthenticated sockets announcing 200 MB CONNECTs at the header; RSS stays put', async () => {
+    const watcher = await mqtt.connectAsync(url(), { username: 'reader', password: PASSWORDS.reader });
+    const before = rssMb();
+    const sockets = await Promise.all([0, 1, 2].map(() => openSocket(broker.port)));
+    const header = Buffer.from([0x10, 0x80, 0x80, 0x80, 0x64]); // CONNECT, remaining length 200 MB (0x64 × 128³)
+    let results: Awaited<ReturnType<typeof flood>>[] = [];
+    const peak = await peakRssDuring(async () => {
+      results = await Promise.all(sockets.map((socket) => flood(socket, header, 200 * MB)));
+    });
+    console.log(
+      `RSS during 3 × 200 MB CONNECT: ${before.toFixed(1)} MB before, ${peak.toFixed(1)} MB peak (+${(peak - before).toFixed(1)} MB)`,
+    );
+    for (const result of results) expect(result.closedByPeer).toBe(true);
+    expect(peak - before).toBeLessThan(16);
+    expect(broker.stats().oversizedPackets).toBe(3);
+    expect(watcher.connected).toBe(true);
+    await watcher.endAsync();
+  });
+
+  it("closes an authenticated node's 50 MB publish at the header, relays none of it, and serves the next client", async () => {
+    const watcher = await mqtt.connectAsync(url(), { username: 'reader', password: PASSWORDS.reader });
+    const received: string[] = [];
+    watcher.on('message', (_topic, payload) => received.push(payload.subarray(0, 200).toString()));
+    await watcher.subscribeAsync(topics.nodeCurrent(KIT, 'node-b'), { qos: 1 });
+
+    const socket = await openSocket(broker.port);
+    const connack = firstReply(socket);
+    socket.write(connectPacket({ clientId: 'node-b-raw', username: 'node-b', password: PASSWORDS.nodeB }));
+    expect([...((await connack) ?? [])]).toEqual([0x20, 0x02, 0x00, 0x00]); // accepted
+    const before = rssMb();
+    const oversized = broker.stats().oversizedPackets;
+    let result: Awaited<ReturnType<typeof flood>> | undefined;
+    const peak = await peakRssDuring(async () => {
+      result = await flood(socket, publishHeader(topics.nodeCurrent(KIT, 'node-b'), 50 * MB), 50 * MB);
+    });
+    console.log(
+      `RSS during a 50 MB publish: ${before.toFixed(1)} MB before, ${peak.toFixed(1)} MB peak (+${(peak - before).toFixed(1)} MB)`,
+    );
+    expect(result?.closedByPeer).toBe(true);
+    expect(peak - before).toBeLessThan(16);
+    expect(broker.stats().oversizedPackets).toBe(oversized + 1);
+
+    const good = await mqtt.connectAsync(url(), { username: 'node-b', password: PASSWORDS.nodeB });
+    await good.publishAsync(topics.nodeCurrent(KIT, 'node-b'), JSON.stringify({ ts: Date.now(), seq: 1, amps: { ct1: 3.5 } }), { qos: 1 });
+    await waitFor('the next reading relayed', () => received.length === 1);
+    expect(JSON.parse(received[0] as string).amps).toEqual({ ct1: 3.5 });
+    await good.endAsync();
+    await watcher.endAsync();
+  });
+});
+
+describe('client ids belong to accounts', () => {
+  it('keeps the edge connected while other accounts try to take over its client id in a loop; nothing it sends is lost', async () => {
+    const clientId = `minotake-edge-${KIT}-${Math.random().toString(16).slice(2, 10)}`;
+    const credentials = broker.internalAccount({ username: `edge-${KIT}`, role: 'edge' }, clientId);
+    const watcher = await mqtt.connectAsync(url(), { username: 'reader', password: PASSWORDS.reader });
+    const statuses: boolean[] = [];
+    const readings = new Set<number>();
+    watcher.on('message', (topic, payload) => {
+      const value = JSON.parse(payload.toString());
+      if (topic === topics.kitStatus(KIT)) statuses.push(value.online);
+      else readings.add(value.seq);
+    });
+    await watcher.subscribeAsync([topics.kitStatus(KIT), topics.nodeCurrent(KIT, 'node-b')], { qos: 1 });
+
+    // The real edge's MQTT client, with a last will that would say offline if it were pushed out.
+    const edge = new Publisher({ url: url(), ...credentials, clientId, kitId: KIT, log: testLog });
+    await edge.connected();
+    await waitFor('the edge online', () => statuses.at(-1) === true);
+    let closes = 0;
+    (edge as unknown as { client: mqtt.MqttClient }).client.on('close', () => closes++);
+
+    const refused = broker.stats().refusedClientIds;
+    const attempts = 20;
+    const attack = (async () => {
+      for (let i = 0; i < attempts; i++) {
+        const [username, password, id] = [
+          ['reader', PASSWORDS.reader, clientId],
+          ['edge-x', PASSWORDS.edge, clientId], // another edge account: still not its session
+          ['reader', PASSWORDS.reader, `minotake-edge-${KIT}`], // the id an attacker would guess
+        ][i % 3] as [string, string, string];
+        const run = await mosquitto('mosquitto_sub', [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(broker.port),
+          '-u',
+          username,
+          '-P',
+          password,
+          '-i',
+          id,
+          '-t',
+          topics.kitStatus(KIT),
+          '-W',
+          '2',
+        ]);
+        expect(run.stderr).toMatch(/identifier rejected/i);
+      }
+    })();
+    const total = 300;
+    for (let seq = 0; seq < total; seq++) {
+      edge.publish('nodeCurrent', topics.nodeCurrent(KIT, 'node-b'), { ts: Date.now(), seq, amps: { ct1: seq / 10 } });
+      if (seq % 10 === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    await attack;
+    await waitFor('every reading of the edge relayed', () => readings.size === total);
+    expect(statuses).not.toContain(false);
+    expect(closes).toBe(0);
+    expect(edge.snapshot()).toMatchObject({ connected: true, dropped: 0 });
+    expect(broker.stats().refusedClientIds).toBe(refused + attempts);
+    await edge.close();
+    await watcher.endAsync();
+  });
+});
+
+describe('MQTT over TLS', () => {
+  it("serves mosquitto_sub over TLS with the kit's certificate, and only to a client that trusts it", async () => {
+    const edge = await mqtt.connectAsync(url(), { username: 'edge-x', password: PASSWORDS.edge });
+    await edge.publishAsync(topics.kitStatus(KIT), JSON.stringify({ online: true, ts: Date.now() }), { qos: 1, retain: true });
+    const cafile = join(dir.path, 'kit.crt');
+    const sub = (extra: string[]) =>
+      mosquitto('mosquitto_sub', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(broker.tlsPort),
+        '-u',
+        'edge-x',
+        '-P',
+        PASSWORDS.edge,
+        '-t',
+        topics.kitStatus(KIT),
+        '-C',
+        '1',
+        '-W',
+        '5',
+        ...extra,
+      ]);
+    const trusted = await sub(['--cafile', cafile]);
+    expect(trusted.stderr).toBe('');
+    expect(JSON.parse(trusted.stdout)).toMatchObject({ online: true });
+
+    const systemCa = await sub(['--capath', '/etc/ssl/certs']);
+    expect(systemCa.code).not.toBe(0);
+    expect(systemCa.stdout).toBe('');
+    await edge.endAsync();
+  });
+});
+
+describe('guessing passwords', () => {
+  it('throttles an address after 10 wrong passwords, even when the 11th is right, and tells the client to come back later', async () => {
+    // A broker of its own, on a clock that moves only when the test says: a loaded machine must not refill the budget.
+    const clock = { now: Date.now() };
+    const guarded = await startBroker({
+      config: testConfig(dir.path, join(dir.path, 'no-port'), 'http://127.0.0.1:9'),
+      log: testLog,
+      now: () => clock.now,
+    });
+    const as = (password: string) => [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(guarded.port),
+      '-u',
+      'reader',
+      '-P',
+      password,
+      '-t',
+      topics.kitStatus(KIT),
+      '-C',
+      '1',
+      '-W',
+      '3',
+    ];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const run = await mosquitto('mosquitto_sub', as(`guess-${i}`));
+        expect(run.stderr).toMatch(/bad user name or password|not authori[sz]ed/i);
+      }
+      expect(guarded.stats().refusedConnections).toBe(10);
+      const throttled = await mosquitto('mosquitto_sub', as(PASSWORDS.reader));
+      expect(throttled.code).not.toBe(0);
+      expect(throttled.stderr).toMatch(/unavailable/i);
+      expect(guarded.stats().throttledConnections).toBe(1);
+
+      clock.now += 3000; // one more try earned
+      const status = {
+        cmd: 'publish',
+        topic: topics.kitStatus(KIT),
+        payload: Buffer.from('{"online":true,"ts":1}'),
+        qos: 1,
+        retain: true,
+        dup: false,
+      } as const;
+      await new Promise((resolve) => guarded.aedes.publish(status, resolve));
+      const later = await mosquitto('mosquitto_sub', as(PASSWORDS.reader));
+      expect(later.stderr).toBe('');
+      expect(later.code).toBe(0);
+    } finally {
+      await guarded.stop();
+    }
+  });
+});
