@@ -2,6 +2,9 @@
 import { chmodSync, closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** The mode of a file only the kit's own user may read, for files opened directly (appended to, written in place). */
+export const PRIVATE_FILE_MODE = 0o600;
+
 /** Creates the folder (and its parents) owner-only, and narrows it to 0700 if it was there already with wider rights. */
 export function ensurePrivateDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: 0o700 });

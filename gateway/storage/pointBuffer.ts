@@ -1,6 +1,7 @@
 /** The transactional buffer in front of the sink: batches points, writes one batch at a time, spools to disk while the sink is away, replays in order. */
 import type { Logger } from 'pino';
-import type { PointSink, StoredPoint } from './point.js';
+import { describeError, LogThrottle } from './failureLog.js';
+import type { PointSink, RejectedPoint, SinkWriteResult, StoredPoint } from './point.js';
 import type { Spool } from './spool.js';
 
 /** 'direct': batches go straight to the sink. 'spooling': the spool holds older points, so new batches queue up behind them on disk. */
@@ -20,6 +21,10 @@ export interface PointBufferOptions {
   /** Backoff between replay attempts while the sink is down. Defaults 500 and 30000. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** While the sink is down, how often its probe() is asked whether it answers again (a replay then starts at once). Default 1000. */
+  probeIntervalMs?: number;
+  /** Where the points the sink refuses for good go (the dead-letter file). */
+  deadLetters?: { add(rejected: readonly RejectedPoint[]): void };
   /** How long stop() may spend writing before it puts the rest in the spool. Default 5000. */
   stopTimeoutMs?: number;
   log: Logger;
@@ -40,6 +45,8 @@ export interface PointBufferStats {
   replayed: number;
   /** Points lost: dropped by the spool to stay under its size, a spool write that failed, points added after stop(). */
   dropped: number;
+  /** Points the sink refused for good (InfluxDB 4xx: beyond retention, field type conflict, unparsable): in the dead letters. */
+  rejected: number;
   /** Failed sink writes. */
   writeErrors: number;
   /** Points in memory now. */
@@ -88,7 +95,9 @@ export class PointBuffer {
   private readonly replayBatchSize: number;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
+  private readonly probeIntervalMs: number;
   private readonly stopTimeoutMs: number;
+  private readonly deadLetters: PointBufferOptions['deadLetters'];
 
   private queue: StoredPoint[] = [];
   /** Points ever put in the queue, and how many of them are now in the sink or the spool (both count from the front). */
@@ -105,6 +114,12 @@ export class PointBuffer {
   private retryAttempt = 0;
   /** The outcome of the last sink write (true before the first). */
   private sinkHealthy = true;
+  /** Failed writes since the last one that went through; the first is logged, the rest summarised. */
+  private failedAttempts = 0;
+  private readonly failureLog = new LogThrottle();
+  /** A probe loop runs while the sink is down; once a probe has seen it down, the next that sees it up starts the replay. */
+  private probing = false;
+  private probeSawDown = false;
   private stopping = false;
   private closed = false;
   private stopPromise: Promise<void> | undefined;
@@ -115,6 +130,7 @@ export class PointBuffer {
   private spooled = 0;
   private replayed = 0;
   private droppedHere = 0;
+  private rejected = 0;
   private writeErrors = 0;
   private lastError: string | undefined;
   private lastWriteAt: number | undefined;
@@ -131,7 +147,9 @@ export class PointBuffer {
     this.replayBatchSize = positiveInteger('replayBatchSize', options.replayBatchSize ?? this.batchSize * 4);
     this.retryMinMs = positiveInteger('retryMinMs', options.retryMinMs ?? 500);
     this.retryMaxMs = Math.max(this.retryMinMs, positiveInteger('retryMaxMs', options.retryMaxMs ?? 30_000));
+    this.probeIntervalMs = positiveInteger('probeIntervalMs', options.probeIntervalMs ?? 1000);
     this.stopTimeoutMs = positiveInteger('stopTimeoutMs', options.stopTimeoutMs ?? 5000);
+    this.deadLetters = options.deadLetters;
     // Points left in the spool by an earlier run are older than anything that arrives now: replay them first.
     this.current = this.spool.isEmpty ? 'direct' : 'spooling';
     if (this.current === 'spooling') {
@@ -204,6 +222,7 @@ export class PointBuffer {
       spooled: this.spooled,
       replayed: this.replayed,
       dropped: this.droppedHere + spoolStats.droppedPoints,
+      rejected: this.rejected,
       writeErrors: this.writeErrors,
       queued: this.queue.length,
       spoolPendingPoints: this.spool.pendingPoints,
@@ -236,7 +255,7 @@ export class PointBuffer {
       if (this.batchDue()) this.startDirect(this.take());
     } catch (err) {
       // Nothing above should throw (spool errors are caught where they happen); keep ingest alive if something does.
-      this.log.error({ err }, 'point buffer: unexpected error');
+      this.log.error({ err: describeError(err) }, 'point buffer: unexpected error');
     }
   }
 
@@ -295,7 +314,7 @@ export class PointBuffer {
     try {
       this.onStateChange?.(next, previous);
     } catch (err) {
-      this.log.error({ err }, 'point buffer: onStateChange threw');
+      this.log.error({ err: describeError(err) }, 'point buffer: onStateChange threw');
     }
   }
 
@@ -312,7 +331,10 @@ export class PointBuffer {
           this.settle(inflight.points.length);
         }
       } catch (err) {
-        this.log.error({ err }, 'point buffer: could not spool the batch in flight; it stays in memory until its write settles');
+        this.log.error(
+          { err: describeError(err) },
+          'point buffer: could not spool the batch in flight; it stays in memory until its write settles',
+        );
       }
     }
     this.setState('spooling');
@@ -326,7 +348,7 @@ export class PointBuffer {
     } catch (err) {
       this.droppedHere += points.length;
       this.lastError = messageOf(err);
-      this.log.error({ err, points: points.length }, 'point buffer: could not spool a batch, points lost');
+      this.log.error({ err: describeError(err), points: points.length }, 'point buffer: could not spool a batch, points lost');
     }
     this.settle(points.length);
   }
@@ -348,21 +370,74 @@ export class PointBuffer {
 
   // ---- writing ----
 
-  /** One sink write; the sink may reject or throw. */
+  /**
+   * One sink write; true when the batch is settled: stored, except the points the sink refused for good, which go to the
+   * dead letters. False when the sink is unavailable (the whole batch is to be written again later).
+   */
   private async attempt(points: StoredPoint[]): Promise<boolean> {
+    let result: SinkWriteResult;
     try {
-      await this.sink.write(points);
-      this.sinkHealthy = true;
-      this.lastWriteAt = this.now();
-      this.written += points.length;
-      return true;
+      result = await this.sink.write(points);
     } catch (err) {
       this.sinkHealthy = false;
       this.writeErrors++;
+      this.failedAttempts++;
       this.lastError = messageOf(err);
-      this.log.warn({ err, points: points.length }, 'point buffer: sink write failed');
+      const heldBack = this.failureLog.take();
+      if (heldBack !== undefined) {
+        this.log.warn(
+          { err: describeError(err), points: points.length, failedAttempts: this.failedAttempts, heldBack },
+          'point buffer: sink unavailable, points wait in the spool',
+        );
+      }
+      this.startProbing();
       return false;
     }
+    if (this.failedAttempts > 0) {
+      this.log.info({ failedAttempts: this.failedAttempts }, 'point buffer: sink answers again');
+      this.failedAttempts = 0;
+      this.failureLog.reset();
+    }
+    this.sinkHealthy = true;
+    this.lastWriteAt = this.now();
+    const rejected = result?.rejected ?? [];
+    this.written += points.length - rejected.length;
+    if (rejected.length > 0) {
+      this.rejected += rejected.length;
+      try {
+        this.deadLetters?.add(rejected);
+      } catch (err) {
+        this.log.error({ err: describeError(err) }, 'point buffer: dead letters not kept');
+      }
+    }
+    return true;
+  }
+
+  /** While the sink is down: ask it every probeIntervalMs whether it answers, and replay at once when it is back. */
+  private startProbing(): void {
+    const probe = this.sink.probe?.bind(this.sink);
+    if (!probe || this.probing) return;
+    this.probing = true;
+    this.probeSawDown = false;
+    const tick = async (): Promise<void> => {
+      if (this.sinkHealthy || this.stopping || this.closed) {
+        this.probing = false;
+        return;
+      }
+      const up = await probe().catch(() => false);
+      if (!up) {
+        this.probeSawDown = true;
+      } else if (this.probeSawDown && !this.sinkHealthy && !this.stopping && !this.closed) {
+        // Back after being away: no reason to wait out a backoff of up to retryMaxMs.
+        this.probeSawDown = false;
+        this.retryAttempt = 0;
+        clearTimeout(this.replayTimer);
+        this.replayTimer = undefined;
+        if (this.current === 'spooling' && !this.inflight) void this.runReplay();
+      }
+      setTimeout(() => void tick(), this.probeIntervalMs).unref();
+    };
+    setTimeout(() => void tick(), this.probeIntervalMs).unref();
   }
 
   private startDirect(points: StoredPoint[]): InFlight {
@@ -484,7 +559,7 @@ export class PointBuffer {
         }
       }
     } catch (err) {
-      this.log.error({ err }, 'point buffer: unexpected error while stopping');
+      this.log.error({ err: describeError(err) }, 'point buffer: unexpected error while stopping');
     } finally {
       clearTimeout(timer);
     }
@@ -503,7 +578,7 @@ export class PointBuffer {
     try {
       await this.spool.close();
     } catch (err) {
-      this.log.error({ err }, 'point buffer: closing the spool failed');
+      this.log.error({ err: describeError(err) }, 'point buffer: closing the spool failed');
     }
     for (const waiter of this.flushWaiters.splice(0)) waiter.resolve();
     const stats = this.stats();

@@ -5,12 +5,12 @@ import {
   fdatasync,
   fsync,
   ftruncateSync,
-  mkdirSync,
   open,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
+  statfsSync,
   truncateSync,
   unlinkSync,
   writeSync,
@@ -18,6 +18,8 @@ import {
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../privateFiles.js';
+import { describeError, LogThrottle } from './failureLog.js';
 import type { StoredPoint } from './point.js';
 
 export type SpoolErrorCode =
@@ -50,6 +52,11 @@ export interface SpoolOptions {
   segmentBytes: number;
   /** How often written records are forced to the card (fdatasync). */
   fsyncIntervalMs: number;
+  /**
+   * Free space left on the spool's disk for the rest of the system: the oldest segments are dropped before the disk gets
+   * fuller than this. Capped at a tenth of the disk, so that a small disk still holds a spool. Default 0.
+   */
+  keepFreeBytes?: number;
   log: Logger;
 }
 
@@ -62,8 +69,10 @@ export interface SpoolStats {
   droppedPoints: number;
   /** Records cut off at the end of a segment (a write that a power cut interrupted). */
   tornRecords: number;
-  /** Damaged records with data after them (bit rot, foreign bytes); the rest of that segment is skipped. */
+  /** Damaged records with data after them (bit rot, foreign bytes); skipped up to the next good record. */
   corruptRecords: number;
+  /** Segments dropped (oldest first) to stay under maxBytes or to keep the disk's free space. */
+  droppedSegments: number;
 }
 
 /** What peekBatch() hands out: the points of one or more consecutive records and how many records to ack() for them. */
@@ -105,6 +114,8 @@ interface Segment {
   dirty: boolean;
   /** An fdatasync in flight on fd: the fd must not be closed under it (the number could be reused by another file). */
   syncing?: Promise<void>;
+  /** Damaged bytes found at recovery with good records after them: offset → length, skipped when reading. */
+  gaps?: Map<number, number>;
 }
 
 /** One record parsed from the head segment, waiting to be acknowledged. */
@@ -146,6 +157,16 @@ function checkRecord(buf: Buffer, offset: number): RecordCheck {
 function isAllZero(buf: Buffer, from: number): boolean {
   for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
   return true;
+}
+
+/** The offset of the first good record after damage at `from`, or undefined when none follows. */
+function nextGoodRecord(buf: Buffer, from: number): number | undefined {
+  for (let at = from + 1; at + HEADER_BYTES + MIN_PAYLOAD_BYTES <= buf.length; at++) {
+    // Every payload is a JSON array: only a '[' where a payload would begin is worth a length and CRC check.
+    if (buf[at + HEADER_BYTES] !== 0x5b) continue;
+    if (checkRecord(buf, at).kind === 'good') return at;
+  }
+  return undefined;
 }
 
 /** Reads [start, end) of a file with positional reads. */
@@ -204,7 +225,17 @@ export class Spool {
   private dirDirty = false;
   private closed = false;
   private closing: Promise<void> | undefined;
-  private readonly counters: SpoolStats = { spooledPoints: 0, replayedPoints: 0, droppedPoints: 0, tornRecords: 0, corruptRecords: 0 };
+  private readonly counters: SpoolStats = {
+    spooledPoints: 0,
+    replayedPoints: 0,
+    droppedPoints: 0,
+    tornRecords: 0,
+    corruptRecords: 0,
+    droppedSegments: 0,
+  };
+  /** A full spool drops a segment every few seconds: say so once, then summarise. */
+  private readonly dropLog = new LogThrottle(10 * 60_000);
+  private readonly writeFailureLog = new LogThrottle();
 
   private constructor(private readonly options: SpoolOptions) {
     this.nextSeq = 1;
@@ -227,7 +258,7 @@ export class Spool {
         `スプールの設定が不正です（正の整数、かつ segmentBytes <= maxBytes が必要）`,
       );
     }
-    mkdirSync(options.dir, { recursive: true });
+    ensurePrivateDir(options.dir);
     return new Spool(options);
   }
 
@@ -270,8 +301,10 @@ export class Spool {
   }
 
   /**
-   * Appends one batch as one record and returns the record's sequence number, or undefined when the batch alone is larger
-   * than maxBytes (it is then dropped and counted). Throws SpoolError when closed or when the write fails.
+   * Appends one batch as one record and returns the record's sequence number. The oldest segments are dropped (and
+   * counted) to stay under maxBytes and to keep the disk's free space; when even that cannot make room (the batch alone
+   * is larger than the spool, or the disk is full of other files) the batch is dropped, counted, and undefined returned.
+   * Throws SpoolError when closed or when the write fails.
    */
   append(points: StoredPoint[]): number | undefined {
     if (this.closed || this.closing) {
@@ -290,8 +323,27 @@ export class Spool {
       return undefined;
     }
     if (this.active && this.active.bytes > 0 && this.active.bytes + record.length > segmentBytes) this.seal(this.active);
-    this.makeRoom(record.length);
+    for (let attempt = 0; ; attempt++) {
+      if (!this.makeRoom(record.length)) {
+        this.counters.droppedPoints += points.length;
+        this.logDrop(
+          { droppedPoints: points.length, recordBytes: record.length },
+          'spool: no room on the disk even with the spool empty, batch dropped',
+        );
+        return undefined;
+      }
+      try {
+        return this.writeRecord(record, points.length);
+      } catch (err) {
+        // The disk filled up under us (another program, a margin too small): drop the oldest segment and try once more.
+        const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+        if (attempt === 0 && (code === 'ENOSPC' || code === 'EDQUOT') && this.dropOldest('the disk is full')) continue;
+        throw err;
+      }
+    }
+  }
 
+  private writeRecord(record: Buffer, points: number): number {
     let seg: Segment;
     try {
       seg = this.active ?? this.startSegment();
@@ -321,9 +373,9 @@ export class Spool {
     seg.bytes += record.length;
     seg.diskBytes = seg.bytes;
     seg.records++;
-    seg.points += points.length;
+    seg.points += points;
     seg.dirty = true;
-    this.counters.spooledPoints += points.length;
+    this.counters.spooledPoints += points;
     const recordNo = seg.firstRecordNo + seg.records - 1;
     this.nextRecordNo = recordNo + 1;
     return recordNo;
@@ -432,6 +484,19 @@ export class Spool {
           seg.points += check.points.length;
           continue;
         }
+        if (check.kind === 'end') break;
+        // Damage with good records after it (a flipped bit, foreign bytes, a record a bug wrote): skip just the damage.
+        const next = nextGoodRecord(buf, seg.bytes);
+        if (next !== undefined) {
+          this.counters.corruptRecords++;
+          log.warn(
+            { segment: file.name, offset: seg.bytes, skippedBytes: next - seg.bytes },
+            'spool: damaged record skipped, reading on after it',
+          );
+          (seg.gaps ??= new Map()).set(seg.bytes, next - seg.bytes);
+          seg.bytes = next;
+          continue;
+        }
         if (check.kind === 'torn') {
           this.counters.tornRecords++;
           log.warn(
@@ -445,7 +510,7 @@ export class Spool {
           this.counters.corruptRecords++;
           log.warn(
             { segment: file.name, goodBytes: seg.bytes, skippedBytes: buf.length - seg.bytes, isLast },
-            'spool: corrupt record in the middle of a segment; the rest of this segment is skipped',
+            'spool: damaged record with nothing readable after it; the rest of this segment is skipped',
           );
           // The damaged tail stays on disk for inspection; it is never read and goes with the file once the good part is replayed.
         }
@@ -468,7 +533,7 @@ export class Spool {
   private startSegment(): Segment {
     const seq = this.nextSeq++;
     const path = join(this.options.dir, segmentName(seq));
-    const fd = openSync(path, 'ax');
+    const fd = openSync(path, 'ax', PRIVATE_FILE_MODE);
     const seg: Segment = {
       seq,
       path,
@@ -489,23 +554,60 @@ export class Spool {
     return seg;
   }
 
-  /** Drops the oldest segments until `recordBytes` more fit under maxBytes; the segment being written goes last, only if nothing else is left. */
-  private makeRoom(recordBytes: number): void {
-    const { maxBytes, log } = this.options;
-    while (this.diskBytes + recordBytes > maxBytes) {
-      const oldest = this.segments.find((seg) => seg !== this.active) ?? this.active;
-      if (!oldest) return;
-      const dropped = oldest.points - oldest.ackedPoints;
-      this.counters.droppedPoints += dropped;
-      log.warn(
-        { segment: segmentName(oldest.seq), droppedPoints: dropped, maxBytes, wasBeingWritten: oldest === this.active },
-        'spool: full, oldest segment dropped',
+  /**
+   * Drops the oldest segments until `recordBytes` more fit under maxBytes and leave the disk's free space above the margin;
+   * the segment being written goes last, only if nothing else is left. False when nothing is left to drop.
+   */
+  private makeRoom(recordBytes: number): boolean {
+    const { maxBytes } = this.options;
+    const disk = this.diskRoom();
+    while (this.diskBytes + recordBytes > maxBytes || disk.free - recordBytes < disk.margin) {
+      const freed = this.dropOldest(this.diskBytes + recordBytes > maxBytes ? 'maxBytes reached' : 'the disk is nearly full');
+      if (freed === undefined) return false;
+      // Counted rather than asked again: a dropped file still open for its background sync frees its blocks only on close.
+      disk.free += freed;
+    }
+    return true;
+  }
+
+  /** Free bytes on the spool's disk and the margin to keep there (a tenth of the disk at most). */
+  private diskRoom(): { free: number; margin: number } {
+    const keep = this.options.keepFreeBytes ?? 0;
+    try {
+      const fs = statfsSync(this.options.dir);
+      return { free: fs.bavail * fs.bsize, margin: Math.min(keep, (fs.blocks * fs.bsize) / 10) };
+    } catch {
+      return { free: Number.POSITIVE_INFINITY, margin: 0 };
+    }
+  }
+
+  /** Drops the oldest segment (the one being written only if it is the last); returns the bytes freed, or undefined if there was none. */
+  private dropOldest(why: string): number | undefined {
+    const oldest = this.segments.find((seg) => seg !== this.active) ?? this.active;
+    if (!oldest) return undefined;
+    const dropped = oldest.points - oldest.ackedPoints;
+    this.counters.droppedPoints += dropped;
+    this.counters.droppedSegments++;
+    this.logDrop(
+      { segment: segmentName(oldest.seq), droppedPoints: dropped, why },
+      'spool: full, oldest points dropped to keep the newest',
+    );
+    if (oldest === this.active) {
+      this.active = undefined;
+      this.retire(oldest, false);
+    }
+    this.removeSegment(oldest);
+    return oldest.diskBytes;
+  }
+
+  /** Says once that points are being dropped, then at most every ten minutes how many since (a full disk drops every few seconds). */
+  private logDrop(fields: Record<string, unknown>, message: string): void {
+    const heldBack = this.dropLog.take();
+    if (heldBack !== undefined) {
+      this.options.log.warn(
+        { ...fields, heldBack, droppedPointsSinceStart: this.counters.droppedPoints, maxBytes: this.options.maxBytes },
+        message,
       );
-      if (oldest === this.active) {
-        this.active = undefined;
-        this.retire(oldest, false);
-      }
-      this.removeSegment(oldest);
     }
   }
 
@@ -552,7 +654,7 @@ export class Spool {
   private track(work: Promise<void>, what: string): Promise<void> {
     const tracked: Promise<void> = work
       .catch((err: unknown) => {
-        this.options.log.warn({ err }, `spool: ${what} failed`);
+        if (this.writeFailureLog.take() !== undefined) this.options.log.warn({ err: describeError(err) }, `spool: ${what} failed`);
       })
       .finally(() => {
         this.background.delete(tracked);
@@ -592,17 +694,20 @@ export class Spool {
     }
   }
 
+  /** The record at `offset`, or after the damaged bytes that recovery found there; its `bytes` include those it skipped. */
   private parseAt(seg: Segment, offset: number): ParsedRecord | 'corrupt' {
+    const skip = seg.gaps?.get(offset) ?? 0;
+    const start = offset + skip;
     const windowEnd = this.windowStart + (this.window?.length ?? 0);
-    if (!this.window || offset < this.windowStart || offset + HEADER_BYTES > windowEnd || this.recordEnd(offset) > windowEnd) {
+    if (!this.window || start < this.windowStart || start + HEADER_BYTES > windowEnd || this.recordEnd(start) > windowEnd) {
       // Load the rest of the segment's good records (at most segmentBytes plus one record); for the segment being
       // written this picks up the records appended since the last load.
-      this.window = readRange(seg.path, offset, seg.bytes);
-      this.windowStart = offset;
+      this.window = readRange(seg.path, start, seg.bytes);
+      this.windowStart = start;
     }
-    const local = offset - this.windowStart;
+    const local = start - this.windowStart;
     const check = checkRecord(this.window.subarray(0, seg.bytes - this.windowStart), local);
-    if (check.kind === 'good') return { points: check.points, bytes: check.bytes };
+    if (check.kind === 'good') return { points: check.points, bytes: skip + check.bytes };
     this.cutAtDamage(seg, offset);
     return 'corrupt';
   }
@@ -646,7 +751,7 @@ export class Spool {
     try {
       unlinkSync(seg.path);
     } catch (err) {
-      this.options.log.warn({ err, segment: segmentName(seg.seq) }, 'spool: could not delete a segment file');
+      this.options.log.warn({ err: describeError(err), segment: segmentName(seg.seq) }, 'spool: could not delete a segment file');
     }
   }
 }

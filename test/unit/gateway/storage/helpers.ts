@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
-import type { PointSink, StoredPoint } from '../../../../gateway/storage/point.js';
+import type { PointSink, RejectedPoint, SinkWriteResult, StoredPoint } from '../../../../gateway/storage/point.js';
 
 const EPOCH_NS = 1_760_000_000_000_000_000n;
 
@@ -59,19 +59,32 @@ export function captureLog(): { log: Logger; lines: LogLine[] } {
   return { log, lines };
 }
 
-/** Stands in for InfluxDB: records each batch it accepts; can be switched to failing, or held so that writes hang until released. */
+/**
+ * Stands in for InfluxDB: records each batch it accepts (without the points it refuses); can be switched to failing,
+ * held so that writes hang until released, or told which points to refuse for good.
+ */
 export class RecordingSink implements PointSink {
   readonly batches: StoredPoint[][] = [];
   failing = false;
   held = false;
   calls = 0;
+  /** A reason for a point the sink refuses for good, or undefined to store it. */
+  refuse: (point: StoredPoint) => string | undefined = () => undefined;
   private readonly waiting: Array<() => void> = [];
 
-  async write(batch: StoredPoint[]): Promise<void> {
+  async write(batch: StoredPoint[]): Promise<SinkWriteResult> {
     this.calls++;
     if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    if (this.failing) throw new Error('connect ECONNREFUSED 127.0.0.1:8086');
-    this.batches.push([...batch]);
+    if (this.failing) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8086'), { code: 'ECONNREFUSED' });
+    const rejected: RejectedPoint[] = [];
+    const stored: StoredPoint[] = [];
+    for (const p of batch) {
+      const reason = this.refuse(p);
+      if (reason) rejected.push({ point: p, reason });
+      else stored.push(p);
+    }
+    this.batches.push(stored);
+    return { rejected };
   }
 
   /** Lets every held write go on (each then fails or succeeds according to `failing`). */

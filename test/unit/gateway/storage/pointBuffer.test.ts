@@ -241,10 +241,10 @@ describe('PointBuffer', () => {
     const calls: StoredPoint[][] = [];
     let throwing = true;
     const sink = new RecordingSink();
-    sink.write = (batch: StoredPoint[]): Promise<void> => {
+    sink.write = (batch: StoredPoint[]) => {
       if (throwing) throw new TypeError('sink bug');
       calls.push(batch);
-      return Promise.resolve();
+      return Promise.resolve({ rejected: [] });
     };
     const { buffer } = await makeBuffer(sink, { spool, batchSize: 5, flushIntervalMs: 60_000 });
     expect(() => buffer.addMany(points(0, 12))).not.toThrow();
