@@ -493,7 +493,8 @@ export class Spool {
             { segment: file.name, offset: seg.bytes, skippedBytes: next - seg.bytes },
             'spool: damaged record skipped, reading on after it',
           );
-          (seg.gaps ??= new Map()).set(seg.bytes, next - seg.bytes);
+          seg.gaps ??= new Map();
+          seg.gaps.set(seg.bytes, next - seg.bytes);
           seg.bytes = next;
           continue;
         }
