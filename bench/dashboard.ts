@@ -14,7 +14,7 @@ import { startInfluxd } from '../gateway/storage/managedInfluxd.js';
 import type { StoredPoint } from '../gateway/storage/point.js';
 import { pointTime } from '../gateway/storage/pointTime.js';
 import { ensureSchema } from '../gateway/storage/schema.js';
-import { log, percentile, report, sleep } from './report.js';
+import { influxAuth, log, percentile, report, sleep } from './report.js';
 
 const RETENTION = { raw: '30d', minute: '400d', hour: 'INF', events: 'INF' };
 
@@ -55,7 +55,7 @@ export async function historyQuery(dir: string): Promise<void> {
       },
       machines,
     });
-    const influx = connectInflux({ url: influxd.url, database: 'minotake' });
+    const influx = connectInflux({ ...influxd.access, database: 'minotake' });
     await ensureSchema(influx, 'minotake', RETENTION);
     const sink = new InfluxSink(influx);
     const to = Date.now();
@@ -99,7 +99,10 @@ export async function historyQuery(dir: string): Promise<void> {
     await measure('raw only');
     // What a kit that has run for a week has: the continuous queries' minute and hour means (they do not backfill by themselves).
     const backfill = async (q: string) => {
-      const response = await fetch(`${influxd.url}/query?db=minotake&q=${encodeURIComponent(q)}`, { method: 'POST' });
+      const response = await fetch(`${influxd.url}/query?db=minotake&q=${encodeURIComponent(q)}`, {
+        method: 'POST',
+        headers: influxAuth(influxd.access),
+      });
       if (!response.ok) throw new Error(`backfill failed: ${await response.text()}`);
     };
     const range = `time >= ${from}ms AND time < ${to}ms`;
@@ -128,7 +131,7 @@ export async function domLatency(dir: string): Promise<void> {
     machines: [
       { id: 'm1', name: 'm1', source: { node: 'node-a', channel: 'ct1' }, thresholds: { idleAbove: 0.5, runAbove: 4 }, minDwellSeconds: 0 },
     ],
-    storage: { influx: { url: influxd.url } },
+    storage: { influx: influxd.access },
     broker: { host: '127.0.0.1', port: 0 },
     http: { host: '127.0.0.1', port: 0 },
   });

@@ -12,7 +12,7 @@ import { SimNode } from '../firmware-sim/node.js';
 import { openPtyPair } from '../firmware-sim/ptyPair.js';
 import { loadScenario } from '../firmware-sim/scenario.js';
 import { startKit } from '../gateway/kit.js';
-import { connectInflux, InfluxSink } from '../gateway/storage/influxSink.js';
+import { connectInflux, type InfluxAccess, InfluxSink } from '../gateway/storage/influxSink.js';
 import { startInfluxd } from '../gateway/storage/managedInfluxd.js';
 import type { StoredPoint } from '../gateway/storage/point.js';
 import { PointBuffer } from '../gateway/storage/pointBuffer.js';
@@ -22,7 +22,7 @@ import { Spool } from '../gateway/storage/spool.js';
 import { brokerAttackRss } from './broker.js';
 import { bundleSize, domLatency, historyQuery } from './dashboard.js';
 import { firmwareInTheLoop } from './firmware.js';
-import { log, percentile, report, sleep } from './report.js';
+import { influxAuth, log, percentile, report, sleep } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -38,8 +38,8 @@ function fakePoints(count: number, offset = 0): StoredPoint[] {
   }));
 }
 
-async function count(url: string, query: string): Promise<number> {
-  const response = await fetch(`${url}/query?db=minotake&q=${encodeURIComponent(query)}`);
+async function count(access: InfluxAccess, query: string): Promise<number> {
+  const response = await fetch(`${access.url}/query?db=minotake&q=${encodeURIComponent(query)}`, { headers: influxAuth(access) });
   const body = (await response.json()) as { results: { series?: { values: [string, number][] }[] }[] };
   return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
 }
@@ -47,7 +47,7 @@ async function count(url: string, query: string): Promise<number> {
 /** The ceiling: how fast this InfluxDB takes batches of 5000 points from the same client the kit uses. */
 async function influxCeiling(dir: string): Promise<number> {
   const influxd = await startInfluxd({ dir: join(dir, 'ceiling'), log });
-  const influx = connectInflux({ url: influxd.url, database: 'minotake' });
+  const influx = connectInflux({ ...influxd.access, database: 'minotake' });
   await ensureSchema(influx, 'minotake', RETENTION);
   const sink = new InfluxSink(influx);
   const total = 300_000;
@@ -72,7 +72,7 @@ async function influxCeiling(dir: string): Promise<number> {
 /** Spool replay into a real InfluxDB: points spooled while it was "away", then drained. */
 async function spoolReplay(dir: string): Promise<void> {
   const influxd = await startInfluxd({ dir: join(dir, 'replay-influx'), log });
-  const influx = connectInflux({ url: influxd.url, database: 'minotake' });
+  const influx = connectInflux({ ...influxd.access, database: 'minotake' });
   await ensureSchema(influx, 'minotake', RETENTION);
   const spool = await Spool.open({
     dir: join(dir, 'replay-spool'),
@@ -132,6 +132,7 @@ async function endToEnd(dir: string, linesPerSecond: number, lines: number, labe
     while (polling) {
       const response = await fetch(
         `${kit.influxUrl}/query?db=minotake&epoch=ns&q=${encodeURIComponent(`SELECT last(amps) FROM "raw"."current" WHERE channel='ct1'`)}`,
+        { headers: influxAuth(kit.influxAccess) },
       );
       const text = (await response.text()).replace(/\[(\d{16,}),/g, '["$1",');
       const time = (JSON.parse(text) as { results: { series?: { values: [string][] }[] }[] }).results[0]?.series?.[0]?.values[0]?.[0];
@@ -167,7 +168,7 @@ async function endToEnd(dir: string, linesPerSecond: number, lines: number, labe
   const climateQuery = 'SELECT count(temperature_c) FROM "raw"."climate"';
   let stored = 0;
   for (let i = 0; i < 600; i++) {
-    stored = (await count(kit.influxUrl, countQuery)) + (await count(kit.influxUrl, climateQuery));
+    stored = (await count(kit.influxAccess, countQuery)) + (await count(kit.influxAccess, climateQuery));
     if (stored >= readings) break;
     await sleep(100);
   }

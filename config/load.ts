@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
-import { type KitConfig, KitConfigSchema } from './schema.js';
+import { type KitConfig, KitConfigSchema, MAX_QUEUED_POINTS } from './schema.js';
 
 export interface ConfigProblem {
   /** Where, as a reader would write it: `machines[2].thresholds.runAbove`. */
@@ -163,6 +163,13 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     }
   });
 
+  if (config.storage.batchSize > MAX_QUEUED_POINTS / 2) {
+    problems.push({
+      path: 'storage.batchSize',
+      en: `must be at most ${MAX_QUEUED_POINTS / 2}: half of the ${MAX_QUEUED_POINTS}-point queue in memory stays free for readings that arrive during a write`,
+      ja: `${MAX_QUEUED_POINTS / 2} 以下にしてください（メモリ上の ${MAX_QUEUED_POINTS} 点のキューの半分は、書き込み中に届く読み取り値のために空けておきます）`,
+    });
+  }
   problems.push(...alarmProblems(config));
   config.http.trustProxy.forEach((entry, i) => {
     if (!isProxyAddress(entry))

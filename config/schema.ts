@@ -123,21 +123,28 @@ const Influx = T.Object(
   strict,
 );
 
+/** The point buffer's in-memory queue: past it points spill to the spool. A batch must leave room in it for what arrives during a write. */
+export const MAX_QUEUED_POINTS = 50_000;
+
 const Storage = T.Object(
   {
     /** Without it the kit starts and manages its own influxd under dataDir. */
     influx: T.Optional(Influx),
     database: T.String({ pattern: '^[A-Za-z0-9_]{1,64}$', default: 'minotake' }),
-    batchSize: T.Integer({ minimum: 1, maximum: 100000, default: 5000 }),
+    batchSize: T.Integer({ minimum: 1, maximum: MAX_QUEUED_POINTS, default: 5000 }),
     flushIntervalMs: T.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
     spool: T.Object(
       {
         maxMegabytes: T.Number({ exclusiveMinimum: 0, default: 256 }),
         segmentMegabytes: T.Number({ exclusiveMinimum: 0, default: 4 }),
         fsyncIntervalMs: T.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
+        /** Free space kept on the spool's disk for the rest of the system (at most a tenth of the disk). */
+        keepFreeMegabytes: T.Number({ minimum: 0, default: 100 }),
       },
       { ...strict, default: {} },
     ),
+    /** Points InfluxDB refuses for good, kept with their reason in <dataDir>/dead-letters/ (two rotating files). */
+    deadLetters: T.Object({ maxMegabytes: T.Number({ exclusiveMinimum: 0, default: 16 }) }, { ...strict, default: {} }),
     retention: T.Object(
       {
         raw: T.String({ pattern: '^(INF|\\d+[hdw])$', default: '30d' }),

@@ -1,6 +1,7 @@
 /** One kit per data folder: a second gateway on the same spool and InfluxDB files would corrupt both. */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from './privateFiles.js';
 
 export class DataDirInUseError extends Error {
   readonly code = 'DATA_DIR_IN_USE';
@@ -29,6 +30,6 @@ export function lockDataDir(dir: string): () => void {
     holder = Number(readFileSync(file, 'utf8'));
   } catch {}
   if (holder && holder !== process.pid && alive(holder)) throw new DataDirInUseError(dir, holder);
-  writeFileSync(file, String(process.pid));
+  writePrivateFile(file, String(process.pid));
   return () => rmSync(file, { force: true });
 }

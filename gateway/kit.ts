@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { KitConfig } from '../config/schema.js';
+import { type KitConfig, MAX_QUEUED_POINTS } from '../config/schema.js';
 import { createEdge, type Edge } from '../edge/edge.js';
 import { createAlarmEngine } from './alarms/engine.js';
 import { createAlarmHistory } from './alarms/history.js';
@@ -19,6 +19,8 @@ import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
 import { createLiveModel } from './live/liveModel.js';
 import { createNotifier } from './notify/notifier.js';
+import { makePrivateDir } from './privateFiles.js';
+import { DeadLetters } from './storage/deadLetters.js';
 import { connectInflux, InfluxSink } from './storage/influxSink.js';
 import { type ManagedInfluxd, startInfluxd } from './storage/managedInfluxd.js';
 import { PointBuffer } from './storage/pointBuffer.js';
@@ -47,7 +49,7 @@ export async function startKit(options: KitOptions) {
   const { config, log } = options;
   const baseDir = resolve(options.baseDir ?? process.cwd());
   const dataDir = resolve(baseDir, config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const unlock = lockDataDir(dataDir);
   const startedAt = Date.now();
   const failures: Record<string, string> = {};
@@ -61,19 +63,28 @@ export async function startKit(options: KitOptions) {
       ? undefined
       : await startInfluxd({ dir: join(dataDir, 'influxdb'), log: log.child({ part: 'influxd' }) });
     if (influxd) undo.push(() => influxd.stop());
-    const url = config.storage.influx?.url ?? (influxd as ManagedInfluxd).url;
-    const influx = connectInflux({ url, database: config.storage.database, ...config.storage.influx });
+    const influxAccess = config.storage.influx ?? (influxd as ManagedInfluxd).access;
+    const url = influxAccess.url;
+    const influx = connectInflux({ ...influxAccess, database: config.storage.database });
     const spool = await Spool.open({
       dir: join(dataDir, 'spool'),
       maxBytes: config.storage.spool.maxMegabytes * 1024 * 1024,
       segmentBytes: config.storage.spool.segmentMegabytes * 1024 * 1024,
       fsyncIntervalMs: config.storage.spool.fsyncIntervalMs,
+      keepFreeBytes: config.storage.spool.keepFreeMegabytes * 1024 * 1024,
       log: log.child({ part: 'spool' }),
     });
+    const deadLetters = new DeadLetters({
+      dir: join(dataDir, 'dead-letters'),
+      maxBytes: config.storage.deadLetters.maxMegabytes * 1024 * 1024,
+      log: log.child({ part: 'dead-letters' }),
+    });
     const buffer = new PointBuffer({
-      sink: new InfluxSink(influx),
+      sink: new InfluxSink(influx, { retention: config.storage.retention }),
       spool,
+      deadLetters,
       batchSize: config.storage.batchSize,
+      maxQueuedPoints: MAX_QUEUED_POINTS,
       flushIntervalMs: config.storage.flushIntervalMs,
       log: log.child({ part: 'buffer' }),
     });
@@ -84,6 +95,7 @@ export async function startKit(options: KitOptions) {
       try {
         await ensureSchema(influx, config.storage.database, config.storage.retention);
         schemaReady = true;
+        delete failures.schema;
       } catch (error) {
         failures.schema = (error as Error).message;
         log.warn({ err: (error as Error).message }, 'InfluxDB schema not ready, retrying in 5 s');
@@ -171,10 +183,14 @@ export async function startKit(options: KitOptions) {
     }
 
     const health = () => {
-      const storage = buffer.stats();
+      const storage = { ...buffer.stats(), spool: spool.stats, deadLetters: deadLetters.stats(), influxd: influxd?.status() ?? null };
       const ingestStats = ingest.stats();
       return {
-        ok: schemaReady && storage.state === 'direct' && Object.keys(failures).length === 0,
+        ok:
+          schemaReady &&
+          storage.state === 'direct' &&
+          (storage.influxd === null || storage.influxd.state === 'running') &&
+          Object.keys(failures).length === 0,
         kit: config.kit.id,
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
         rssMb: Math.round(process.memoryUsage().rss / 1048576),
@@ -236,6 +252,8 @@ export async function startKit(options: KitOptions) {
       brokerPort: broker.port,
       httpPort,
       influxUrl: url,
+      /** Where the kit's InfluxDB is and the account it uses (the private influxd has auth on). */
+      influxAccess,
       health,
       auth,
       live,

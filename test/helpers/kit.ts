@@ -9,7 +9,7 @@ import { loadScenario } from '../../firmware-sim/scenario.js';
 import { startKit } from '../../gateway/kit.js';
 import type { ManagedInfluxd } from '../../gateway/storage/managedInfluxd.js';
 import { testLog } from './log.js';
-import { influxQuery, requireCommand, startTestInfluxd, tempDir } from './services.js';
+import { influxAccess, influxQuery, requireCommand, startTestInfluxd, tempDir } from './services.js';
 
 export const KIT = 'test';
 export const PASSWORDS = { reader: 'reader-password-1', nodeB: 'node-b-password-1', edge: 'edge-password-1' };
@@ -44,7 +44,7 @@ export function testConfig(dir: string, nodePath: string, influxUrl: string, ext
     },
     machines: TEST_MACHINES,
     zones: [{ id: 'floor', name: '工場', source: { node: 'node-a', channel: 'env1' } }],
-    storage: { influx: { url: influxUrl }, flushIntervalMs: 200 },
+    storage: { influx: influxAccess(influxUrl), flushIntervalMs: 200 },
     broker: {
       host: '127.0.0.1',
       port: 0,

@@ -3,7 +3,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ManagedInfluxd, startInfluxd } from '../../gateway/storage/managedInfluxd.js';
+import type { InfluxAccess } from '../../gateway/storage/influxSink.js';
+import { type ManagedInfluxd, type RestartPolicy, startInfluxd } from '../../gateway/storage/managedInfluxd.js';
 import { testLog } from './log.js';
 
 export function requireCommand(command: string, install: string): void {
@@ -19,15 +20,38 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** A private influxd on a free loopback port, data in its own temp folder. */
-export async function startTestInfluxd(dir: string, port?: number): Promise<ManagedInfluxd> {
-  requireCommand('influxd', 'apt-get install influxdb');
-  return startInfluxd({ dir, log: testLog, ...(port ? { port } : {}) });
+/** The account of each influxd the tests started, by URL: the private influxd has auth on. */
+const influxAccounts = new Map<string, InfluxAccess>();
+
+/** Remembers an influxd's account so that influxQuery() and testConfig() can use it (startTestInfluxd does this itself). */
+export function rememberInflux(access: InfluxAccess): void {
+  influxAccounts.set(access.url, access);
 }
 
-/** Runs an InfluxQL query over HTTP and returns the first series' rows as objects. */
+/** Where a test influxd is and the account to use with it (just the URL for one the tests did not start). */
+export function influxAccess(url: string): InfluxAccess {
+  return influxAccounts.get(url) ?? { url };
+}
+
+/** A private influxd on a free loopback port, data in its own temp folder, auth on. */
+export async function startTestInfluxd(dir: string, port?: number, restart?: Partial<RestartPolicy>): Promise<ManagedInfluxd> {
+  requireCommand('influxd', 'apt-get install influxdb');
+  const influxd = await startInfluxd({ dir, log: testLog, ...(port ? { port } : {}), ...(restart ? { restart } : {}) });
+  rememberInflux(influxd.access);
+  return influxd;
+}
+
+/** The Authorization header for an influxd the tests know the account of. */
+export function influxAuthHeader(url: string): Record<string, string> {
+  const { username, password } = influxAccess(url);
+  return username ? { authorization: `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` } : {};
+}
+
+/** Runs an InfluxQL query over HTTP with the influxd's account and returns the first series' rows as objects. */
 export async function influxQuery(url: string, db: string, q: string): Promise<Record<string, unknown>[]> {
-  const response = await fetch(`${url}/query?db=${encodeURIComponent(db)}&epoch=ns&q=${encodeURIComponent(q)}`);
+  const response = await fetch(`${url}/query?db=${encodeURIComponent(db)}&epoch=ns&q=${encodeURIComponent(q)}`, {
+    headers: influxAuthHeader(url),
+  });
   // ns times do not fit a double: quote them before JSON.parse so no digit is lost.
   const text = (await response.text()).replace(/\[(\d{16,}),/g, '["$1",');
   const body = JSON.parse(text) as { results: { series?: { columns: string[]; values: unknown[][] }[]; error?: string }[] };

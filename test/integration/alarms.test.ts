@@ -58,7 +58,7 @@ describe('alarm engine with a real InfluxDB and the real auth plugin', () => {
 
   beforeAll(async () => {
     influxd = await startTestInfluxd(join(dir.path, 'influxdb'));
-    influx = connectInflux({ url: influxd.url, database: config.storage.database });
+    influx = connectInflux({ ...influxd.access, database: config.storage.database });
     await ensureSchema(influx, config.storage.database, config.storage.retention);
     engine = createAlarmEngine({
       config,

@@ -96,7 +96,7 @@ const access = new Map<string, unknown>();
 beforeAll(async () => {
   dir = tempDir('history');
   influxd = await startTestInfluxd(dir.path);
-  influx = connectInflux({ url: influxd.url, database: 'minotake' });
+  influx = connectInflux({ ...influxd.access, database: 'minotake' });
   await ensureSchema(influx, 'minotake', config.storage.retention);
   const sink = new InfluxSink(influx);
   await sink.write([...m1Readings, ...m2Readings, ...spareReadings, ...climateReadings, ...stateEvents]);
