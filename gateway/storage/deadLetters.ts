@@ -71,7 +71,7 @@ export class DeadLetters {
       this.bytes += size;
     } catch (err) {
       const heldBack = this.failedLog.take();
-      if (heldBack !== undefined) this.options.log.error({ err: describeError(err), heldBack }, 'could not write dead letters');
+      if (heldBack !== undefined) this.options.log.error({ error: describeError(err), heldBack }, 'could not write dead letters');
     }
   }
 

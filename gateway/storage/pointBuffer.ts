@@ -255,7 +255,7 @@ export class PointBuffer {
       if (this.batchDue()) this.startDirect(this.take());
     } catch (err) {
       // Nothing above should throw (spool errors are caught where they happen); keep ingest alive if something does.
-      this.log.error({ err: describeError(err) }, 'point buffer: unexpected error');
+      this.log.error({ error: describeError(err) }, 'point buffer: unexpected error');
     }
   }
 
@@ -314,7 +314,7 @@ export class PointBuffer {
     try {
       this.onStateChange?.(next, previous);
     } catch (err) {
-      this.log.error({ err: describeError(err) }, 'point buffer: onStateChange threw');
+      this.log.error({ error: describeError(err) }, 'point buffer: onStateChange threw');
     }
   }
 
@@ -332,7 +332,7 @@ export class PointBuffer {
         }
       } catch (err) {
         this.log.error(
-          { err: describeError(err) },
+          { error: describeError(err) },
           'point buffer: could not spool the batch in flight; it stays in memory until its write settles',
         );
       }
@@ -348,7 +348,7 @@ export class PointBuffer {
     } catch (err) {
       this.droppedHere += points.length;
       this.lastError = messageOf(err);
-      this.log.error({ err: describeError(err), points: points.length }, 'point buffer: could not spool a batch, points lost');
+      this.log.error({ error: describeError(err), points: points.length }, 'point buffer: could not spool a batch, points lost');
     }
     this.settle(points.length);
   }
@@ -386,7 +386,7 @@ export class PointBuffer {
       const heldBack = this.failureLog.take();
       if (heldBack !== undefined) {
         this.log.warn(
-          { err: describeError(err), points: points.length, failedAttempts: this.failedAttempts, heldBack },
+          { error: describeError(err), points: points.length, failedAttempts: this.failedAttempts, heldBack },
           'point buffer: sink unavailable, points wait in the spool',
         );
       }
@@ -407,7 +407,7 @@ export class PointBuffer {
       try {
         this.deadLetters?.add(rejected);
       } catch (err) {
-        this.log.error({ err: describeError(err) }, 'point buffer: dead letters not kept');
+        this.log.error({ error: describeError(err) }, 'point buffer: dead letters not kept');
       }
     }
     return true;
@@ -559,7 +559,7 @@ export class PointBuffer {
         }
       }
     } catch (err) {
-      this.log.error({ err: describeError(err) }, 'point buffer: unexpected error while stopping');
+      this.log.error({ error: describeError(err) }, 'point buffer: unexpected error while stopping');
     } finally {
       clearTimeout(timer);
     }
@@ -578,7 +578,7 @@ export class PointBuffer {
     try {
       await this.spool.close();
     } catch (err) {
-      this.log.error({ err: describeError(err) }, 'point buffer: closing the spool failed');
+      this.log.error({ error: describeError(err) }, 'point buffer: closing the spool failed');
     }
     for (const waiter of this.flushWaiters.splice(0)) waiter.resolve();
     const stats = this.stats();

@@ -655,7 +655,7 @@ export class Spool {
   private track(work: Promise<void>, what: string): Promise<void> {
     const tracked: Promise<void> = work
       .catch((err: unknown) => {
-        if (this.writeFailureLog.take() !== undefined) this.options.log.warn({ err: describeError(err) }, `spool: ${what} failed`);
+        if (this.writeFailureLog.take() !== undefined) this.options.log.warn({ error: describeError(err) }, `spool: ${what} failed`);
       })
       .finally(() => {
         this.background.delete(tracked);
@@ -752,7 +752,7 @@ export class Spool {
     try {
       unlinkSync(seg.path);
     } catch (err) {
-      this.options.log.warn({ err: describeError(err), segment: segmentName(seg.seq) }, 'spool: could not delete a segment file');
+      this.options.log.warn({ error: describeError(err), segment: segmentName(seg.seq) }, 'spool: could not delete a segment file');
     }
   }
 }

@@ -1,6 +1,6 @@
 /** The point buffer with a real spool in a temp folder and an in-test sink that can go down: batching, order across an outage, stop, memory bound. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StoredPoint } from '../../../../gateway/storage/point.js';
+import type { RejectedPoint, StoredPoint } from '../../../../gateway/storage/point.js';
 import { PointBuffer, type PointBufferOptions, type PointBufferState } from '../../../../gateway/storage/pointBuffer.js';
 import { Spool } from '../../../../gateway/storage/spool.js';
 import { captureLog, makeTempDir, point, points, RecordingSink, range, removeDir, segmentFiles, seqs } from './helpers.js';
@@ -253,5 +253,74 @@ describe('PointBuffer', () => {
     throwing = false;
     await buffer.flush();
     await vi.waitFor(() => expect(calls.flatMap(seqs)).toEqual(range(0, 12)));
+  });
+});
+
+describe('PointBuffer with points the sink refuses for good', () => {
+  it('stores the rest of the batch, hands the refused points to the dead letters once, and never retries them', async () => {
+    const sink = new RecordingSink();
+    sink.refuse = (p) => ((p.fields.seq as number) % 10 === 3 ? 'partial write: points beyond retention policy dropped=1' : undefined);
+    const kept: RejectedPoint[] = [];
+    const { buffer } = await makeBuffer(sink, { batchSize: 20, flushIntervalMs: 60_000, deadLetters: { add: (r) => kept.push(...r) } });
+    buffer.addMany(points(0, 40));
+    await buffer.flush();
+    expect(sink.writtenSeqs).toEqual(range(0, 40).filter((seq) => seq % 10 !== 3));
+    expect(kept.map((r) => (r.point as StoredPoint).fields.seq)).toEqual([3, 13, 23, 33]);
+    expect(kept[0]?.reason).toContain('beyond retention');
+    expect(sink.calls).toBe(2); // one write per batch: a refusal is not an outage
+    expect(buffer.stats()).toMatchObject({ received: 40, written: 36, rejected: 4, writeErrors: 0, spooled: 0, state: 'direct' });
+  });
+
+  it('replays a spool whose head batch holds a refused point and goes on with everything behind it', async () => {
+    const spool = await openSpool();
+    spool.append(points(0, 5));
+    spool.append(points(5, 5));
+    const sink = new RecordingSink();
+    sink.refuse = (p) => (p.fields.seq === 2 ? 'field type conflict' : undefined);
+    const kept: RejectedPoint[] = [];
+    const { buffer } = await makeBuffer(sink, { spool, deadLetters: { add: (r) => kept.push(...r) } });
+    await vi.waitFor(() => expect(buffer.state).toBe('direct'));
+    expect(sink.writtenSeqs).toEqual(range(0, 10).filter((seq) => seq !== 2));
+    expect(kept).toHaveLength(1);
+    expect(spool.isEmpty).toBe(true);
+    expect(buffer.stats()).toMatchObject({ rejected: 1, replayed: 10 });
+  });
+
+  it('starts the replay as soon as a probe finds the sink back, without waiting out a long backoff', async () => {
+    const sink = new RecordingSink();
+    let answers = false;
+    const probes: boolean[] = [];
+    Object.assign(sink, {
+      probe: async () => {
+        probes.push(answers);
+        return answers;
+      },
+    });
+    const { buffer } = await makeBuffer(sink, { batchSize: 5, probeIntervalMs: 20, retryMinMs: 600_000, retryMaxMs: 600_000 });
+    sink.failing = true;
+    buffer.addMany(points(0, 5));
+    await vi.waitFor(() => expect(buffer.state).toBe('spooling'));
+    await vi.waitFor(() => expect(probes).toContain(false));
+    sink.failing = false;
+    answers = true;
+    // The next write attempt by backoff alone would be ten minutes away.
+    await vi.waitFor(() => expect(buffer.state).toBe('direct'));
+    expect(sink.writtenSeqs).toEqual(range(0, 5));
+  });
+
+  it('logs an outage once with message and code, not once per retry and never the error object', async () => {
+    const sink = new RecordingSink();
+    const { log, lines } = captureLog();
+    const { buffer } = await makeBuffer(sink, { batchSize: 5, log, retryMinMs: 2, retryMaxMs: 4 });
+    sink.failing = true;
+    buffer.addMany(points(0, 5));
+    await vi.waitFor(() => expect(buffer.stats().writeErrors).toBeGreaterThan(20));
+    const failures = lines.filter((line) => line.msg.includes('sink unavailable'));
+    expect(failures).toHaveLength(1);
+    // Message and code only: no stack, no request object.
+    expect(failures[0]?.error).toEqual({ message: 'connect ECONNREFUSED 127.0.0.1:8086', code: 'ECONNREFUSED' });
+    sink.failing = false;
+    await vi.waitFor(() => expect(buffer.state).toBe('direct'));
+    expect(lines.filter((line) => line.msg.includes('sink answers again'))).toHaveLength(1);
   });
 });
