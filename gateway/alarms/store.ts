@@ -1,6 +1,7 @@
 /** The engine's state on disk (<dataDir>/alarms/state.json), written whole to a temp file and renamed, so a crash leaves the old or the new. */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePrivateDir } from '../privateFiles.js';
 import type { CoreState } from './core.js';
 
 const VERSION = 1;
@@ -10,7 +11,7 @@ export class AlarmStateFile {
 
   constructor(dataDir: string) {
     const dir = join(dataDir, 'alarms');
-    mkdirSync(dir, { recursive: true });
+    makePrivateDir(dir);
     this.file = join(dir, 'state.json');
   }
 

@@ -40,11 +40,18 @@ async function storage(name: string, options: { retentionCheck?: boolean } = {})
   cleanups.push(() => influxd.stop());
   const influx = connectInflux({ ...influxd.access, database: 'minotake' });
   await ensureSchema(influx, 'minotake', RETENTION);
-  const spool = await Spool.open({ dir: join(dir.path, 'spool'), maxBytes: 64 << 20, segmentBytes: 1 << 20, fsyncIntervalMs: 100, log: testLog });
+  const spool = await Spool.open({
+    dir: join(dir.path, 'spool'),
+    maxBytes: 64 << 20,
+    segmentBytes: 1 << 20,
+    fsyncIntervalMs: 100,
+    log: testLog,
+  });
   const deadLetters = new DeadLetters({ dir: join(dir.path, 'dead-letters'), maxBytes: 1 << 20, log: testLog });
   // Without the sink's own retention check the refusal has to come from InfluxDB itself.
   const sink = new InfluxSink(influx, options.retentionCheck ? { retention: RETENTION } : {});
-  const makeBuffer = () => new PointBuffer({ sink, spool, deadLetters, batchSize: 500, flushIntervalMs: 50, retryMinMs: 100, log: testLog });
+  const makeBuffer = () =>
+    new PointBuffer({ sink, spool, deadLetters, batchSize: 500, flushIntervalMs: 50, retryMinMs: 100, log: testLog });
   return { dir: dir.path, influxd, spool, deadLetters, sink, makeBuffer };
 }
 
