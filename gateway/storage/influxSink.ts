@@ -69,6 +69,23 @@ function answerText(body: string): string {
   return body.trim().slice(0, 500);
 }
 
+/** `partial write: field type conflict: input field "amps" on measurement "current" is type string, already exists as type float dropped=2` */
+const TYPE_CONFLICT =
+  /field type conflict: input field "(.+?)" on measurement "(.+?)" is type \w+, already exists as type (\w+) dropped=(\d+)/;
+/** How the client writes each JavaScript type (a number always as a float: no `i` suffix). */
+const INFLUX_TYPE: Record<string, string> = { number: 'float', string: 'string', boolean: 'boolean' };
+
+/** A type conflict names the field: every point of the batch with another type there is refused, and the rest was stored. */
+function namedRefusal(text: string): PointsRefusedError<StoredPoint>['named'] {
+  const match = TYPE_CONFLICT.exec(text);
+  if (!match) return undefined;
+  const [, field = '', measurement, stored, dropped] = match;
+  return {
+    dropped: Number(dropped),
+    culprit: (p) => p.measurement === measurement && Object.hasOwn(p.fields, field) && INFLUX_TYPE[typeof p.fields[field]] !== stored,
+  };
+}
+
 /** Sorts a failed write into "these points are refused" (thrown as PointsRefusedError) and "InfluxDB is unavailable". */
 function classify(err: unknown): Error {
   const failure = err as { res?: { statusCode?: number }; message?: string; code?: string };
@@ -83,7 +100,7 @@ function classify(err: unknown): Error {
   if (status === 404 || /database not found|retention policy not found/.test(text)) {
     return new StorageUnavailableError('INFLUX_NOT_READY', `InfluxDB ${status}: ${text}`);
   }
-  if (status === 400 || status === 413 || status === 422) return new PointsRefusedError(text || `HTTP ${status}`);
+  if (status === 400 || status === 413 || status === 422) return new PointsRefusedError(text || `HTTP ${status}`, namedRefusal(text));
   return new StorageUnavailableError('INFLUX_SERVER_ERROR', `InfluxDB ${status}: ${text}`);
 }
 

@@ -26,13 +26,26 @@ describe('writeIsolating', () => {
     expect(store.stored.size).toBe(996);
   });
 
-  it('writes a clean batch once, and one bad point costs about 2·log2(n) more writes', async () => {
+  it('writes a clean batch once; one bad point costs a few rounds of side-by-side writes, each a 16th of the last', async () => {
     const clean = partialWriter(new Set());
     expect(await writeIsolating(range(0, 5000), clean.writeOnce)).toEqual([]);
     expect(clean.writes).toHaveLength(1);
     const poisoned = partialWriter(new Set([2500]));
-    await writeIsolating(range(0, 5000), poisoned.writeOnce);
-    expect(poisoned.writes.length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(5000)));
+    expect((await writeIsolating(range(0, 5000), poisoned.writeOnce)).map((r) => r.point)).toEqual([2500]);
+    // Each round cuts the refused chunk in 16: 5000 → 313 → 20 → 2 → 1, at most 16 writes a round.
+    expect(poisoned.writes.length).toBeLessThanOrEqual(1 + 16 * 4);
+    expect(poisoned.stored.size).toBe(4999);
+  });
+
+  it('takes the refused points the store names (a field type conflict) without another write', async () => {
+    const writes: number[][] = [];
+    const writeOnce = async (chunk: number[]) => {
+      writes.push(chunk);
+      throw new PointsRefusedError<number>('field type conflict', { dropped: 3, culprit: (n) => n % 100 === 7 });
+    };
+    const refused = await writeIsolating(range(0, 300), writeOnce);
+    expect(refused.map((r) => r.point)).toEqual([7, 107, 207]);
+    expect(writes).toHaveLength(1);
   });
 
   it('throws an outage as it is, for the caller to retry the whole batch', async () => {
