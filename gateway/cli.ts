@@ -90,7 +90,8 @@ async function run(file: string, simulators: boolean): Promise<void> {
     `\nMinotake ${config.kit.site} (${config.kit.id})\n` +
       `  MQTT:   mqtt://<this-host>:${kit.brokerPort}\n` +
       `  ダッシュボード / Dashboard: ${config.http.tls ? 'https' : 'http'}://<this-host>:${kit.httpPort}${config.http.basePath}\n` +
-      `  InfluxDB: ${kit.influxUrl} (database ${config.storage.database})\n` +
+      `  InfluxDB: ${kit.influxUrl} (database ${config.storage.database}` +
+      (config.storage.influx ? ')\n' : `; アカウント / account: ${resolve(config.dataDir, 'influxdb', 'credentials.json')})\n`) +
       '  停止は Ctrl+C / Ctrl+C to stop\n\n' +
       (kit.setupCode
         ? `  利用者がまだいません。ダッシュボードでこの初期設定コードを入力して管理者を作成してください（1 回限り・1 時間有効）:\n` +
