@@ -93,6 +93,12 @@ describe('kit configuration', () => {
     ['an account without a password', base.replace(', password: long-enough-secret', ''), 'broker.accounts[0]: needs passwordHash'],
     ['a node account for no node', base.replace('role: reader', 'role: node, node: node-q'), 'broker.accounts[0].node: no sensor node'],
     ['a negative dwell', base.replace('runAbove: 4 }', 'runAbove: 4 }, minDwellSeconds: -1'), 'machines[0].minDwellSeconds: must be >= 0'],
+    ['a batch larger than the in-memory queue', `${base}\nstorage: { batchSize: 60000 }\n`, 'storage.batchSize: must be <= 50000'],
+    [
+      'a batch that leaves no room in the queue for a write in flight',
+      `${base}\nstorage: { batchSize: 40000 }\n`,
+      'storage.batchSize: must be at most 25000: half of the 50000-point queue',
+    ],
     ['broken YAML', 'kit: { id: k1\n  site: [', 'line 1'],
     ['a duplicate YAML key', `${base}\nkit: { id: k2, site: x }\n`, 'line'],
   ];
