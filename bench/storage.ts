@@ -128,7 +128,7 @@ async function replayMemory(dir: string): Promise<void> {
 
 /**
  * A batch of 5,000 with points InfluxDB refuses, against the same batch clean: a field type conflict (InfluxDB names
- * the field, so the refused points are picked out without another write) and a point beyond retention that only
+ * the field: the refused points are picked out, the rest written once more) and a point beyond retention that only
  * InfluxDB checks (it names no point: the batch is cut into parts written again, the worst case).
  */
 async function isolationCost(dir: string): Promise<void> {
@@ -152,7 +152,7 @@ async function isolationCost(dir: string): Promise<void> {
   };
   const cases = [
     { name: 'InfluxDB write of 5,000 points, clean', conflicts: 0, ancient: 0, workload: '8 batches, private influxd' },
-    { name: '  … with 1 type conflict', conflicts: 1, ancient: 0, workload: 'InfluxDB names the field: no extra write' },
+    { name: '  … with 1 type conflict', conflicts: 1, ancient: 0, workload: 'InfluxDB names the field: the rest rewritten once' },
     { name: '  … with 10 type conflicts', conflicts: 10, ancient: 0, workload: 'spread through the batch' },
     { name: '  … with 1 point beyond retention', conflicts: 0, ancient: 1, workload: 'named by nobody: cut in 16ths, rewritten' },
     { name: '  … with 10 points beyond retention', conflicts: 0, ancient: 10, workload: 'the same, 10 times over' },

@@ -70,18 +70,16 @@ function answerText(body: string): string {
 }
 
 /** `partial write: field type conflict: input field "amps" on measurement "current" is type string, already exists as type float dropped=2` */
-const TYPE_CONFLICT =
-  /field type conflict: input field "(.+?)" on measurement "(.+?)" is type \w+, already exists as type (\w+) dropped=(\d+)/;
+const TYPE_CONFLICT = /field type conflict: input field "(.+?)" on measurement "(.+?)" is type \w+, already exists as type (\w+)/;
 /** How the client writes each JavaScript type (a number always as a float: no `i` suffix). */
 const INFLUX_TYPE: Record<string, string> = { number: 'float', string: 'string', boolean: 'boolean' };
 
-/** A type conflict names the field: every point of the batch with another type there is refused, and the rest was stored. */
+/** A type conflict names the field: every point of the batch with another type there is refused. */
 function namedRefusal(text: string): PointsRefusedError<StoredPoint>['named'] {
   const match = TYPE_CONFLICT.exec(text);
   if (!match) return undefined;
-  const [, field = '', measurement, stored, dropped] = match;
+  const [, field = '', measurement, stored] = match;
   return {
-    dropped: Number(dropped),
     culprit: (p) => p.measurement === measurement && Object.hasOwn(p.fields, field) && INFLUX_TYPE[typeof p.fields[field]] !== stored,
   };
 }

@@ -8,10 +8,10 @@ export class PointsRefusedError<P = unknown> extends Error {
   constructor(
     message: string,
     /**
-     * When the store says how many points it dropped and the rest was stored (an InfluxDB partial write), and its
-     * reason names which points (a field type conflict names the field): picks them out without another request.
+     * When the reason names which points it is about (a field type conflict names the field): picks them out, so that
+     * the rest needs one more write instead of a search.
      */
-    readonly named?: { dropped: number; culprit: (point: P) => boolean },
+    readonly named?: { culprit: (point: P) => boolean },
   ) {
     super(message);
   }
@@ -44,25 +44,30 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
 }
 
 /**
- * Writes `points` with `writeOnce`. When the store refuses some of them it either names them (see PointsRefusedError)
- * or, as InfluxDB 1.x does for most reasons, names only the first offender: then the refused chunk is cut into parts
- * that are written again, round by round, down to single points. Writing a stored point again is harmless: the same
- * series and time is the same point. Any other error (the store is unavailable) is thrown as it is: the caller retries
- * the whole batch later.
+ * Writes `points` with `writeOnce`. When the store refuses some of them it either names them (see PointsRefusedError):
+ * they are taken out and the rest is written again whole; or, as InfluxDB 1.x does for most reasons, it names only the
+ * first offender: then the refused chunk is cut into parts that are written again, round by round, down to single
+ * points. The rest is always written again, never assumed stored: InfluxDB reports one reason per write, so a batch
+ * with a type conflict and a point beyond retention says only "type conflict". Writing a stored point again is
+ * harmless: the same series and time is the same point. Any other error (the store is unavailable) is thrown as it
+ * is: the caller retries the whole batch later.
  */
 export async function writeIsolating<P>(points: P[], writeOnce: (points: P[]) => Promise<void>): Promise<Refused<P>[]> {
   const refused: Refused<P>[] = [];
   let round = points.length > 0 ? [points] : [];
   while (round.length > 0) {
     const suspects: P[][] = [];
+    const rest: P[][] = [];
     await inParallel(round, CONCURRENCY, async (chunk) => {
       try {
         await writeOnce(chunk);
       } catch (err) {
         if (!(err instanceof PointsRefusedError)) throw err;
-        const named = err.named ? chunk.filter((p) => (err as PointsRefusedError<P>).named?.culprit(p)) : [];
-        if (named.length > 0 && named.length === err.named?.dropped) {
+        const culprit = (err as PointsRefusedError<P>).named?.culprit;
+        const named = culprit ? chunk.filter(culprit) : [];
+        if (culprit && named.length > 0) {
           for (const point of named) refused.push({ point, reason: err.message });
+          rest.push(chunk.filter((p) => !culprit(p)));
         } else if (chunk.length === 1) {
           refused.push({ point: chunk[0] as P, reason: err.message });
         } else {
@@ -70,7 +75,7 @@ export async function writeIsolating<P>(points: P[], writeOnce: (points: P[]) =>
         }
       }
     });
-    round = suspects.flatMap((chunk) => split(chunk, FAN_OUT));
+    round = [...rest.filter((chunk) => chunk.length > 0), ...suspects.flatMap((chunk) => split(chunk, FAN_OUT))];
   }
   return refused;
 }

@@ -37,15 +37,27 @@ describe('writeIsolating', () => {
     expect(poisoned.stored.size).toBe(4999);
   });
 
-  it('takes the refused points the store names (a field type conflict) without another write', async () => {
+  it('takes out the points the store names (a field type conflict) and writes the rest once more, whole', async () => {
     const writes: number[][] = [];
     const writeOnce = async (chunk: number[]) => {
       writes.push(chunk);
-      throw new PointsRefusedError<number>('field type conflict', { dropped: 3, culprit: (n) => n % 100 === 7 });
+      if (chunk.some((n) => n % 100 === 7)) throw new PointsRefusedError<number>('field type conflict', { culprit: (n) => n % 100 === 7 });
     };
     const refused = await writeIsolating(range(0, 300), writeOnce);
     expect(refused.map((r) => r.point)).toEqual([7, 107, 207]);
-    expect(writes).toHaveLength(1);
+    expect(writes.map((w) => w.length)).toEqual([300, 297]);
+  });
+
+  it('still finds a refusal the store did not name behind one it named (InfluxDB reports one reason per write)', async () => {
+    const writeOnce = async (chunk: number[]) => {
+      if (chunk.includes(7)) throw new PointsRefusedError<number>('field type conflict', { culprit: (n) => n === 7 });
+      if (chunk.includes(150)) throw new PointsRefusedError<number>('points beyond retention policy');
+    };
+    const refused = await writeIsolating(range(0, 300), writeOnce);
+    expect(refused.map((r) => [r.point, r.reason])).toEqual([
+      [7, 'field type conflict'],
+      [150, 'points beyond retention policy'],
+    ]);
   });
 
   it('throws an outage as it is, for the caller to retry the whole batch', async () => {
