@@ -28,6 +28,19 @@ function spooled(n: number, amps: number | string = n): StoredPoint {
   };
 }
 
+/** A kit that runs its own influxd under its data folder (no storage.influx), with a simulated node. */
+async function kitWithPrivateInfluxd(name: string) {
+  const dir = tempDir(name);
+  cleanups.push(() => dir.remove());
+  const node = await startSimulatedNode(dir.path);
+  cleanups.push(() => node.stop());
+  const config = testConfig(dir.path, node.links.edgeLink, 'http://127.0.0.1:9', { storage: { flushIntervalMs: 200 } });
+  const kit = await startKit({ config, log: testLog, baseDir: dir.path });
+  cleanups.push(() => kit.stop());
+  rememberInflux(kit.influxAccess);
+  return { config, kit, node };
+}
+
 /** Every folder and file under `dir`, with its permission bits. */
 function modes(dir: string): { path: string; dir: boolean; mode: number }[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).map((entry) => {
@@ -83,15 +96,7 @@ describe('storage heals itself', () => {
   });
 
   it('keeps everything in the data folder owner-only, its private influxd included', async () => {
-    const dir = tempDir('private');
-    cleanups.push(() => dir.remove());
-    const node = await startSimulatedNode(dir.path);
-    cleanups.push(() => node.stop());
-    // No storage.influx: the kit runs its own influxd under dataDir.
-    const config = testConfig(dir.path, node.links.edgeLink, 'http://127.0.0.1:9', { storage: { flushIntervalMs: 200 } });
-    const kit = await startKit({ config, log: testLog, baseDir: dir.path });
-    cleanups.push(() => kit.stop());
-    rememberInflux(kit.influxAccess);
+    const { config, kit, node } = await kitWithPrivateInfluxd('private');
     node.start({ linesPerSecond: 40, maxLines: 80 });
     await node.node.finished;
     await waitFor('readings stored', async () => (await storedReadings(kit.influxUrl)).length > 0);
@@ -108,14 +113,7 @@ describe('storage heals itself', () => {
   });
 
   it('restarts its influxd killed with SIGKILL mid-stream within seconds and loses nothing; a crash loop is reported as such', async () => {
-    const dir = tempDir('supervised');
-    cleanups.push(() => dir.remove());
-    const node = await startSimulatedNode(dir.path);
-    cleanups.push(() => node.stop());
-    const config = testConfig(dir.path, node.links.edgeLink, 'http://127.0.0.1:9', { storage: { flushIntervalMs: 200 } });
-    const kit = await startKit({ config, log: testLog, baseDir: dir.path });
-    cleanups.push(() => kit.stop());
-    rememberInflux(kit.influxAccess);
+    const { kit, node } = await kitWithPrivateInfluxd('supervised');
     const influxd = () => kit.health().storage.influxd;
 
     node.start({ linesPerSecond: 40, maxLines: 400 });
