@@ -19,7 +19,7 @@ import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
 import { createLiveModel } from './live/liveModel.js';
 import { createNotifier } from './notify/notifier.js';
-import { makePrivateDir } from './privateFiles.js';
+import { ensurePrivateDir } from './privateFiles.js';
 import { DeadLetters } from './storage/deadLetters.js';
 import { connectInflux, InfluxSink } from './storage/influxSink.js';
 import { type ManagedInfluxd, startInfluxd } from './storage/managedInfluxd.js';
@@ -49,7 +49,7 @@ export async function startKit(options: KitOptions) {
   const { config, log } = options;
   const baseDir = resolve(options.baseDir ?? process.cwd());
   const dataDir = resolve(baseDir, config.dataDir);
-  makePrivateDir(dataDir);
+  ensurePrivateDir(dataDir);
   const unlock = lockDataDir(dataDir);
   const startedAt = Date.now();
   const failures: Record<string, string> = {};

@@ -1,7 +1,7 @@
 /** The engine's state on disk (<dataDir>/alarms/state.json), written whole to a temp file and renamed, so a crash leaves the old or the new. */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { makePrivateDir } from '../privateFiles.js';
+import { ensurePrivateDir } from '../privateFiles.js';
 import type { CoreState } from './core.js';
 
 const VERSION = 1;
@@ -11,7 +11,7 @@ export class AlarmStateFile {
 
   constructor(dataDir: string) {
     const dir = join(dataDir, 'alarms');
-    makePrivateDir(dir);
+    ensurePrivateDir(dir);
     this.file = join(dir, 'state.json');
   }
 

@@ -1,11 +1,11 @@
 /** Starts, watches and stops a private influxd for a kit that has no InfluxDB server of its own (the demo, a lone Pi). */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { makePrivateDir, writePrivateFile } from '../privateFiles.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from '../privateFiles.js';
 import type { InfluxAccess } from './influxSink.js';
 
 /** running: answers. restarting: exited, started again after a short wait. crash-loop: it keeps dying soon after each start, so it is restarted ever more slowly. stopped: stop() was called. */
@@ -163,7 +163,7 @@ function loadCredentials(file: string): { username: string; password: string } {
   if (existsSync(file)) {
     const stored = JSON.parse(readFileSync(file, 'utf8')) as { username?: unknown; password?: unknown };
     if (typeof stored.username === 'string' && typeof stored.password === 'string') {
-      writePrivateFile(file, JSON.stringify(stored)); // made owner-only again, should someone have widened it
+      chmodSync(file, PRIVATE_FILE_MODE); // owner-only again, should someone have widened it
       return { username: stored.username, password: stored.password };
     }
   }
@@ -209,7 +209,7 @@ export async function startInfluxd(options: StartInfluxdOptions): Promise<Manage
   const { log } = options;
   const binary = options.binary ?? 'influxd';
   const policy = { ...DEFAULT_RESTART, ...options.restart };
-  makePrivateDir(dir);
+  ensurePrivateDir(dir);
   const pidFile = join(dir, 'influxd.pid');
   await endLeftover(pidFile, log);
   const credentials = loadCredentials(join(dir, 'credentials.json'));
