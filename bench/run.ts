@@ -23,6 +23,7 @@ import { brokerAttackRss } from './broker.js';
 import { bundleSize, domLatency, historyQuery } from './dashboard.js';
 import { firmwareInTheLoop } from './firmware.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
+import { serialReconnect } from './serial.js';
 import { storageBench } from './storage.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -275,6 +276,7 @@ async function main(): Promise<void> {
     await storageBench(dir);
     await endToEnd(dir, 100, 1000, 'steady 100 lines/s');
     await endToEnd(dir, 5000, 40_000, 'flat out');
+    await serialReconnect(dir);
     await historyQuery(dir);
     await bundleSize(root);
     await domLatency(dir);
