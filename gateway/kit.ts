@@ -17,6 +17,7 @@ import { lockDataDir } from './dataLock.js';
 import { createHistoryStore } from './history/historyStore.js';
 import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
+import { listenOnPort } from './listen.js';
 import { createLiveModel } from './live/liveModel.js';
 import { createNotifier } from './notify/notifier.js';
 import { ensurePrivateDir } from './privateFiles.js';
@@ -38,6 +39,8 @@ export interface KitOptions {
   dashboardDir?: string;
   /** A person watches the console (a terminal, not the journal): the setup code may be shown there rather than put in a file. */
   setupCodeOnConsole?: boolean;
+  /** How long a port another program holds is waited for (default 30 s); tests shorten it. */
+  portWaitMs?: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -105,7 +108,7 @@ export async function startKit(options: KitOptions) {
     await ensure();
 
     const ingest = createIngest(config, (points) => buffer.addMany(points), log.child({ part: 'ingest' }));
-    const broker: Broker = await startBroker({ config, baseDir, log: log.child({ part: 'broker' }) });
+    const broker: Broker = await startBroker({ config, baseDir, log: log.child({ part: 'broker' }), portWaitMs: options.portWaitMs });
     undo.push(() => broker.stop());
     const live = createLiveModel(config);
     const notifier = createNotifier({ config, log: log.child({ part: 'notify' }) });
@@ -243,7 +246,8 @@ export async function startKit(options: KitOptions) {
       log: log.child({ part: 'http' }),
     });
     undo.push(() => app.close());
-    await app.listen({ host: config.http.host, port: config.http.port });
+    const { host, port } = config.http;
+    await listenOnPort(() => app.listen({ host, port }), { part: 'http', host, port, log, waitMs: options.portWaitMs });
     const address = app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
 

@@ -8,6 +8,7 @@ import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { KitConfig } from '../../config/schema.js';
 import { type ParsedTopic, parseTopic, topics } from '../../edge/mqtt/topics.js';
+import { listenOnce, listenOnPort, type PortUse } from '../listen.js';
 import { mayPublish, maySubscribe, type Principal } from './acl.js';
 import { admitPublish, declaredBy, type RejectRule } from './admission.js';
 import { ClientIds } from './clientIds.js';
@@ -21,6 +22,8 @@ export interface BrokerOptions {
   baseDir?: string;
   /** The kit's clock, against which reading timestamps are judged and failed logins forgiven. */
   now?: () => number;
+  /** How long a port another program holds is waited for (default 30 s). */
+  portWaitMs?: number;
 }
 
 export interface BrokerStats {
@@ -67,13 +70,10 @@ function quietLog(log: Logger) {
   };
 }
 
-async function listen(server: Server, port: number, host: string): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+async function listen(server: Server, use: PortUse): Promise<number> {
+  await listenOnPort(() => listenOnce(server, use.port, use.host), use);
   const address = server.address();
-  return typeof address === 'object' && address ? address.port : port;
+  return typeof address === 'object' && address ? address.port : use.port;
 }
 
 export async function startBroker(options: BrokerOptions) {
@@ -213,7 +213,8 @@ export async function startBroker(options: BrokerOptions) {
   const servers: Server[] = [];
   const server = createServer(accept);
   servers.push(server);
-  const port = await listen(server, config.broker.port, config.broker.host);
+  const { host, port: wanted } = config.broker;
+  const port = await listen(server, { part: 'mqtt', host, port: wanted, log, waitMs: options.portWaitMs });
   log.info({ host: config.broker.host, port }, 'MQTT broker listening');
 
   let tlsPort: number | undefined;
@@ -222,7 +223,7 @@ export async function startBroker(options: BrokerOptions) {
     const file = (path: string) => readFileSync(resolve(options.baseDir ?? '.', path));
     const tlsServer = createTlsServer({ cert: file(tls.cert), key: file(tls.key) }, accept);
     servers.push(tlsServer);
-    tlsPort = await listen(tlsServer, tls.port, tls.host);
+    tlsPort = await listen(tlsServer, { part: 'mqtts', host: tls.host, port: tls.port, log, waitMs: options.portWaitMs });
     log.info({ host: tls.host, port: tlsPort }, 'MQTT over TLS listening');
   }
 
