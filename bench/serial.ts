@@ -18,11 +18,11 @@ const GAPS_MS = [0, 20, 100, 500, 2000];
 
 /**
  * 50 pulls of a pty pair under the real edge source (shipped backoff and device watch). "Back" is when the
- * edge link reappeared (its ctime); "open" and "first line" are when the edge opened the port and read the
- * node's hello. The baseline is the port open alone, on a device that is already there.
+ * edge link reappeared (its ctime); "open" is when the edge opened the port, "first line" when it read the
+ * hello the node sends once the port is open. The baseline is the port open alone, on a device that is there.
  */
 export async function serialReconnect(dir: string): Promise<void> {
-  const links = { nodeLink: join(dir, 'replug.node'), edgeLink: join(dir, 'replug.edge'), holdUntilOpened: true };
+  const links = { nodeLink: join(dir, 'replug.node'), edgeLink: join(dir, 'replug.edge') };
   const scenario = await loadScenario('normal-day');
   let openedAt = 0;
   const log = pino(
@@ -57,13 +57,16 @@ export async function serialReconnect(dir: string): Promise<void> {
     helloAt = 0;
     const pair = await openPtyPair(links);
     const back = (await lstat(links.edgeLink)).ctimeMs;
+    const deadline = Date.now() + 30_000;
+    while (openedAt === 0 && Date.now() < deadline) await sleep(2);
+    if (openedAt === 0) throw new Error(`serial bench: the edge did not reopen the port after re-plug ${i}`);
+    // The node sends once the port is open, as firmware waiting for the host does (the open flushes the port's input).
     const output = createWriteStream(pair.nodeLink);
     output.on('error', () => {});
     const node = new SimNode(output, scenario, { linesPerSecond: 50 });
     node.on('error', () => {});
     node.start();
-    const deadline = Date.now() + 30_000;
-    while ((helloAt === 0 || openedAt === 0) && Date.now() < deadline) await sleep(5);
+    while (helloAt === 0 && Date.now() < deadline) await sleep(2);
     if (helloAt === 0) throw new Error(`serial bench: the edge did not read the node again after re-plug ${i}`);
     toOpen.push(openedAt - back);
     toFirstLine.push(helloAt - back);

@@ -2,7 +2,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { lstat, mkdir, realpath, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PtyPairOptions {
   /** Path of the symlink the simulated node writes to. */
@@ -13,13 +12,6 @@ export interface PtyPairOptions {
   socatPath?: string;
   /** How long to wait for socat to set up both ends (default 5000 ms). */
   timeoutMs?: number;
-  /**
-   * Hold what the node writes until the edge opens its end, as a USB device does until the host opens the port
-   * (default false: bytes reach the edge's pty at once, and the edge's open discards them, as a serial port
-   * open flushes its input). With it, the node's link appears first and the edge's right after; the pair
-   * ends when the edge closes its end, as if the device went away with the port.
-   */
-  holdUntilOpened?: boolean;
 }
 
 export interface PtyPair {
@@ -106,11 +98,7 @@ export async function openPtyPair(options: PtyPairOptions): Promise<PtyPair> {
   await mkdir(dirname(nodeLink), { recursive: true });
   await mkdir(dirname(edgeLink), { recursive: true });
 
-  // socat opens its addresses in order; wait-slave holds the transfer until the edge opens its pty (checked every 10 ms).
-  const hold = options.holdUntilOpened === true;
-  const edgeAddress = `pty,raw,echo=0,link=${edgeLink}${hold ? ',wait-slave,pty-interval=0.01' : ''}`;
-  const nodeAddress = `pty,raw,echo=0,link=${nodeLink}`;
-  const child = spawn(options.socatPath ?? 'socat', ['-d', '-d', ...(hold ? [nodeAddress, edgeAddress] : [edgeAddress, nodeAddress])], {
+  const child = spawn(options.socatPath ?? 'socat', ['-d', '-d', `pty,raw,echo=0,link=${edgeLink}`, `pty,raw,echo=0,link=${nodeLink}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => {
@@ -146,8 +134,7 @@ export async function openPtyPair(options: PtyPairOptions): Promise<PtyPair> {
       // Only the tail is kept: socat -d -d keeps logging for as long as it runs.
       log = (log + text).slice(-8192);
       for (const match of text.matchAll(/PTY is (\S+)/g)) devices.push(match[1] as string);
-      // Held, the transfer starts only once the edge opens its end: both ptys made is ready.
-      if (hold ? devices.length === 2 : /starting data transfer loop/.test(log)) {
+      if (/starting data transfer loop/.test(log)) {
         clearTimeout(timer);
         resolve();
       }
@@ -156,8 +143,7 @@ export async function openPtyPair(options: PtyPairOptions): Promise<PtyPair> {
 
   try {
     await ready;
-    // socat creates a link right after it names the pty; check anyway: the whole point is that the paths work.
-    for (let i = 0; i < 50 && !((await exists(edgeLink)) && (await exists(nodeLink))); i++) await sleep(10);
+    // socat creates the links before it says so, but check: the whole point is that the paths work.
     if (!(await exists(edgeLink)) || !(await exists(nodeLink)))
       throw new PtyError('SOCAT_FAILED', `socat started but ${edgeLink} or ${nodeLink} is missing`);
   } catch (error) {
@@ -187,8 +173,8 @@ export async function openPtyPair(options: PtyPairOptions): Promise<PtyPair> {
   return {
     nodeLink,
     edgeLink,
-    edgeDevice: (hold ? devices[1] : devices[0]) ?? '',
-    nodeDevice: (hold ? devices[0] : devices[1]) ?? '',
+    edgeDevice: devices[0] ?? '',
+    nodeDevice: devices[1] ?? '',
     pid: child.pid as number,
     exited,
     close,

@@ -1,14 +1,11 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SerialPortStream } from '@serialport/stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serialBinding } from '../../../edge/sources/serial/binding.js';
 import { SimNode } from '../../../firmware-sim/node.js';
 import { openPtyPair, PtyError, type PtyPair } from '../../../firmware-sim/ptyPair.js';
 import { loadScenario, type Scenario } from '../../../firmware-sim/scenario.js';
-import { waitFor } from '../../helpers/services.js';
 import { checkLine } from './lineCheck.js';
 
 /** Reads the edge end like a serial port would, until `count` CRLF lines have arrived. */
@@ -112,39 +109,6 @@ describe('pty pair (socat)', () => {
       await again.close();
     }
     expect(await gone(links.edgeLink)).toBe(true);
-  });
-
-  it('holds what the node writes until the edge opens its end, like a USB device, and ends when the edge lets go', async () => {
-    const pair = await openPtyPair({ nodeLink: join(dir, 'held-node'), edgeLink: join(dir, 'held-edge'), holdUntilOpened: true });
-    const output = createWriteStream(pair.nodeLink);
-    output.on('error', () => {});
-    const node = new SimNode(output, scenario, { linesPerSecond: 200 });
-    try {
-      node.start();
-      await waitFor('the node to write 20 lines', () => node.sentCount.lines >= 20);
-      // A serial port open flushes the tty's input: only a pty that held the lines back delivers them.
-      const port = new SerialPortStream({ binding: serialBinding, path: pair.edgeLink, baudRate: 115200, autoOpen: false });
-      let text = '';
-      port.on('data', (chunk: Buffer) => {
-        text += chunk.toString('latin1');
-      });
-      await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
-      await waitFor('30 lines at the edge', () => text.split('\r\n').length > 30);
-      text
-        .split('\r\n')
-        .slice(0, 30)
-        .forEach((line, index) => {
-          expect(checkLine(line)?.seq).toBe(index);
-        });
-      await node.stop();
-      await new Promise<void>((resolve) => port.close(() => resolve()));
-      await pair.exited;
-      expect(await gone(pair.edgeLink)).toBe(true);
-    } finally {
-      await node.stop();
-      output.destroy();
-      await pair.close();
-    }
   });
 
   it('says how to install socat when it is missing', async () => {
