@@ -63,7 +63,11 @@ describe('alarms on the running kit', () => {
     const stored = await waitFor(
       'the alarm history in InfluxDB',
       async () => {
-        const rows = await influxQuery(t.influxd.current.url, 'minotake', `SELECT * FROM "events"."alarm" WHERE "rule" = 'sensor-silent'`);
+        const rows = await influxQuery(
+          t.influxd.current.url,
+          'minotake',
+          `SELECT * FROM "events"."alarm" WHERE "rule" = 'sensor-silent' AND "target" = 'node-a'`,
+        );
         return rows.length >= 3 ? rows : undefined;
       },
       15_000,
