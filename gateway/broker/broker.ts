@@ -213,8 +213,7 @@ export async function startBroker(options: BrokerOptions) {
   const servers: Server[] = [];
   const server = createServer(accept);
   servers.push(server);
-  const { host, port: wanted } = config.broker;
-  const port = await listen(server, { part: 'mqtt', host, port: wanted, log, waitMs: options.portWaitMs });
+  const port = await listen(server, { part: 'mqtt', host: config.broker.host, port: config.broker.port, log, waitMs: options.portWaitMs });
   log.info({ host: config.broker.host, port }, 'MQTT broker listening');
 
   let tlsPort: number | undefined;
