@@ -18,6 +18,7 @@ import { createHistoryStore } from './history/historyStore.js';
 import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
 import { listenOnPort } from './listen.js';
+import { markDataFolder } from './kitlife/dataFolder.js';
 import { createLiveModel } from './live/liveModel.js';
 import { createNotifier } from './notify/notifier.js';
 import { ensurePrivateDir } from './privateFiles.js';
@@ -53,6 +54,7 @@ export async function startKit(options: KitOptions) {
   const baseDir = resolve(options.baseDir ?? process.cwd());
   const dataDir = resolve(baseDir, config.dataDir);
   ensurePrivateDir(dataDir);
+  markDataFolder(dataDir);
   const unlock = lockDataDir(dataDir);
   const startedAt = Date.now();
   const failures: Record<string, string> = {};
