@@ -11,6 +11,7 @@ import { hashPassword } from './broker/password.js';
 import { createConsoleLog } from './consoleLog.js';
 import { ROLE_ORDER, type Role } from './http/schemas.js';
 import { startKit } from './kit.js';
+import { watchThresholds } from './kitlife/calibration/kitThresholds.js';
 import { KITLIFE_COMMANDS, KITLIFE_HELP, runKitlifeCommand } from './kitlife/commands.js';
 
 const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring kit
@@ -69,7 +70,12 @@ async function runEdge(file: string): Promise<void> {
   const { brokerUrl: url, username, password } = config.edge;
   const edge = createEdge({ config, broker: { url, username, password }, log });
   await edge.start();
-  stopOn(() => edge.stop(), log);
+  // Thresholds accepted by a calibration on the gateway reach this edge through the kit file it shares.
+  const stopWatching = watchThresholds(file, config, (id, t) => edge.setThresholds(id, t), log);
+  stopOn(async () => {
+    stopWatching();
+    await edge.stop();
+  }, log);
 }
 
 function listPorts(): void {
@@ -88,7 +94,7 @@ async function run(file: string, simulators: boolean): Promise<void> {
   log.debug({ config: redactSecrets(config) }, 'kit configuration loaded');
   // Relative paths in a kit file (dataDir, pty paths) are relative to the folder the kit is run from.
   // Under systemd stderr is the journal, which others may read: the setup code is shown only to a person at a terminal.
-  const kit = await startKit({ config, log, runSimulators: simulators, setupCodeOnConsole: process.stderr.isTTY === true });
+  const kit = await startKit({ config, log, runSimulators: simulators, setupCodeOnConsole: process.stderr.isTTY === true, configFile: file });
   process.stderr.write(
     `\nMinotake ${config.kit.site} (${config.kit.id})\n` +
       `  MQTT:   mqtt://<this-host>:${kit.brokerPort}\n` +

@@ -19,6 +19,8 @@ import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
 import { listenOnPort } from './listen.js';
 import { markDataFolder } from './kitlife/dataFolder.js';
+import { createKitLife } from './kitlife/kitLife.js';
+import { writeRunInfo } from './kitlife/runInfo.js';
 import { createLiveModel } from './live/liveModel.js';
 import { createNotifier } from './notify/notifier.js';
 import { ensurePrivateDir } from './privateFiles.js';
@@ -42,6 +44,10 @@ export interface KitOptions {
   setupCodeOnConsole?: boolean;
   /** How long a port another program holds is waited for (default 30 s); tests shorten it. */
   portWaitMs?: number;
+  /** The kit file: calibration writes accepted thresholds into it, and changed thresholds in it are applied live. */
+  configFile?: string;
+  /** Sets the system clock (tests replace `date -s`, which would change the machine's clock). */
+  setClock?: (ms: number) => Promise<void>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -235,6 +241,24 @@ export async function startKit(options: KitOptions) {
     const utilizationTimer = setInterval(() => void refreshUtilization(), 60_000);
     undo.push(() => clearInterval(utilizationTimer));
 
+    let httpPort = config.http.port;
+    const kitlife = createKitLife({
+      config,
+      ...(options.configFile ? { configFile: options.configFile } : {}),
+      dataDir,
+      influx,
+      log: log.child({ part: 'kitlife' }),
+      startedAt,
+      ...(edge ? { edge } : {}),
+      brokerPort: () => broker.port,
+      dashboardUrl: () => `${config.http.tls ? 'https' : 'http'}://127.0.0.1:${httpPort}${config.http.basePath}`,
+      ...(options.setClock ? { setClock: options.setClock } : {}),
+    });
+    undo.push(() => kitlife.stop());
+    broker.onPublish((packet, client) => {
+      if (client) kitlife.handle(packet.topic, packet.payload as Buffer);
+    });
+
     const app = buildApp({
       config,
       health,
@@ -244,6 +268,7 @@ export async function startKit(options: KitOptions) {
       history,
       alarms,
       notifier,
+      kitlife,
       dashboardDir: options.dashboardDir ?? DASHBOARD_DIR,
       log: log.child({ part: 'http' }),
     });
@@ -251,7 +276,17 @@ export async function startKit(options: KitOptions) {
     const { host, port } = config.http;
     await listenOnPort(() => app.listen({ host, port }), { part: 'http', host, port, log, waitMs: options.portWaitMs });
     const address = app.server.address();
-    const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+    httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+    // The ports this run chose, for doctor and the other commands beside the kit.
+    const removeRunInfo = writeRunInfo(dataDir, {
+      pid: process.pid,
+      httpPort,
+      brokerPort: broker.port,
+      https: Boolean(config.http.tls),
+      basePath: config.http.basePath,
+      startedAt,
+    });
+    undo.push(removeRunInfo);
 
     let stopping = false;
     return {
@@ -279,6 +314,8 @@ export async function startKit(options: KitOptions) {
         alarms.stop();
         await notifier.stop();
         await app.close();
+        kitlife.stop();
+        removeRunInfo();
         sessions.flush();
         await broker.stop();
         await buffer.stop();

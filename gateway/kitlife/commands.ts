@@ -1,5 +1,6 @@
 /** The kit's life commands (init, doctor, calibrate, export, wipe, service) as the CLI dispatches them. */
 import { ConfigError } from '../../config/load.js';
+import { CALIBRATE_HELP, calibrateCommand } from './calibrate.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor.js';
 import { EXIT } from './exitCodes.js';
 import { INIT_HELP, initCommand } from './init.js';
@@ -11,9 +12,10 @@ type Command = (args: string[], io: CommandIo) => Promise<number>;
 export const KITLIFE_COMMANDS: Record<string, Command> = {
   init: initCommand,
   doctor: doctorCommand,
+  calibrate: calibrateCommand,
 };
 
-export const KITLIFE_HELP = [INIT_HELP, DOCTOR_HELP].join('\n') + '\n';
+export const KITLIFE_HELP = [INIT_HELP, DOCTOR_HELP, CALIBRATE_HELP].join('\n') + '\n';
 
 /** Runs one command; every error becomes a message in both languages and an exit code a script can test (docs/cli.md). */
 export async function runKitlifeCommand(name: string, args: string[], io: CommandIo = consoleIo): Promise<number> {

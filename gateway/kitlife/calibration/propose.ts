@@ -11,7 +11,7 @@
  */
 import type { Thresholds } from '../../../config/schema.js';
 import { type Text, text } from '../text.js';
-import { type AmpsHistogram, BINS_PER_DECADE, binLow } from './histogram.js';
+import { type AmpsHistogram, binLow } from './histogram.js';
 
 export type LevelName = 'OFF' | 'IDLE' | 'RUN';
 
