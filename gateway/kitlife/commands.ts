@@ -3,9 +3,11 @@ import { ConfigError } from '../../config/load.js';
 import { CALIBRATE_HELP, calibrateCommand } from './calibrate.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor.js';
 import { EXIT } from './exitCodes.js';
+import { EXPORT_HELP, exportCommand } from './export.js';
 import { INIT_HELP, initCommand } from './init.js';
 import { type CommandIo, consoleIo } from './io.js';
 import { CommandError } from './text.js';
+import { WIPE_HELP, wipeCommand } from './wipe.js';
 
 type Command = (args: string[], io: CommandIo) => Promise<number>;
 
@@ -13,9 +15,11 @@ export const KITLIFE_COMMANDS: Record<string, Command> = {
   init: initCommand,
   doctor: doctorCommand,
   calibrate: calibrateCommand,
+  export: exportCommand,
+  wipe: wipeCommand,
 };
 
-export const KITLIFE_HELP = [INIT_HELP, DOCTOR_HELP, CALIBRATE_HELP].join('\n') + '\n';
+export const KITLIFE_HELP = [INIT_HELP, DOCTOR_HELP, CALIBRATE_HELP, EXPORT_HELP, WIPE_HELP].join('\n') + '\n';
 
 /** Runs one command; every error becomes a message in both languages and an exit code a script can test (docs/cli.md). */
 export async function runKitlifeCommand(name: string, args: string[], io: CommandIo = consoleIo): Promise<number> {

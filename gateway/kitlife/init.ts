@@ -15,8 +15,9 @@ import { EXIT, type ExitCode } from './exitCodes.js';
 import type { CommandIo } from './io.js';
 import { readKitDocument, saveKitDocument } from './kitFile.js';
 import { labelHtml } from './label.js';
+import { noteOutsideTrace } from './outsideTraces.js';
 import { presetFile } from './presets.js';
-import { CommandError, pickLang, text, usageError } from './text.js';
+import { CommandError, langOf, pickLang, text, usageError } from './text.js';
 
 /** No 0/O, 1/l/I: a password read off a screen and typed on a tablet. */
 const READABLE = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -111,6 +112,7 @@ export function initKit(args: string[], cwd = process.cwd()): InitResult {
   // The label holds a kiosk secret: it lives in the data folder, so wipe takes it with the rest.
   const labelFile = values.label ? resolve(cwd, values.label) : join(dataDir, 'label', `${config.kit.id}-label.html`);
   mkdirSync(dirname(labelFile), { recursive: true });
+  noteOutsideTrace(dataDir, labelFile, 'label');
   writeFileSync(
     labelFile,
     labelHtml({
@@ -129,7 +131,7 @@ export function initKit(args: string[], cwd = process.cwd()): InitResult {
 }
 
 export async function initCommand(args: string[], io: CommandIo): Promise<ExitCode> {
-  const lang = pickLang(parseArgs({ args, strict: false }).values.lang as string | undefined);
+  const lang = pickLang(langOf(args));
   const r = initKit(args);
   const ja = lang === 'ja';
   const shown = (p: string) => relative(process.cwd(), p) || p;

@@ -1,4 +1,5 @@
 /** Words a person reads, in Japanese and English, and the errors the kit's life commands end with. */
+import { parseArgs } from 'node:util';
 import { EXIT, type ExitCode } from './exitCodes.js';
 
 export type Lang = 'ja' | 'en';
@@ -27,4 +28,11 @@ export const usageError = (ja: string, en: string) => new CommandError(EXIT.usag
 export function pickLang(option: string | undefined, kitLocale?: string): Lang {
   if (option !== undefined && option !== 'ja' && option !== 'en') throw usageError('--lang は ja か en です', '--lang is ja or en');
   return (option ?? kitLocale) === 'en' ? 'en' : 'ja';
+}
+
+/** --lang alone, read before the command parses the rest (its message language is needed for the command's own errors). */
+export function langOf(args: string[]): string | undefined {
+  return parseArgs({ args, strict: false, allowPositionals: true, options: { lang: { type: 'string' } } }).values.lang as
+    | string
+    | undefined;
 }
