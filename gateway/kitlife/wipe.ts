@@ -266,7 +266,7 @@ export async function wipeKit(args: string[], io: CommandIo, options: WipeOption
 }
 
 export function formatRecord(r: WipeRecord, timeZone: string): string[] {
-  const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+  const mb = (b: number) => (b < 1048576 ? `${(b / 1024).toFixed(1)} KB` : `${(b / 1048576).toFixed(1)} MB`);
   return [
     '消去記録 / Wipe record — Minotake',
     `キット / kit:        ${r.kitId}`,
