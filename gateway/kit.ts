@@ -21,6 +21,7 @@ import { listenOnPort } from './listen.js';
 import { markDataFolder } from './kitlife/dataFolder.js';
 import { createKitLife } from './kitlife/kitLife.js';
 import { writeRunInfo } from './kitlife/runInfo.js';
+import { createVitals, startWatchdog } from './kitlife/watchdog.js';
 import { createLiveModel } from './live/liveModel.js';
 import { createNotifier } from './notify/notifier.js';
 import { ensurePrivateDir } from './privateFiles.js';
@@ -287,6 +288,11 @@ export async function startKit(options: KitOptions) {
       startedAt,
     });
     undo.push(removeRunInfo);
+    // Under systemd: READY now, and the watchdog fed only while serial data flows and storage takes points.
+    const vitals = createVitals(config.sources.serial.length, startedAt);
+    const watchdog = startWatchdog({ vitals: () => vitals(health()), log: log.child({ part: 'watchdog' }) });
+    watchdog.ready();
+    undo.push(() => watchdog.stop());
 
     let stopping = false;
     return {
@@ -306,6 +312,7 @@ export async function startKit(options: KitOptions) {
       async stop(): Promise<void> {
         if (stopping) return;
         stopping = true;
+        watchdog.stop();
         clearTimeout(schemaTimer);
         clearInterval(utilizationTimer);
         for (const child of simulators) child.kill('SIGTERM');

@@ -6,6 +6,7 @@ import { EXIT } from './exitCodes.js';
 import { EXPORT_HELP, exportCommand } from './export.js';
 import { INIT_HELP, initCommand } from './init.js';
 import { type CommandIo, consoleIo } from './io.js';
+import { SERVICE_HELP, serviceCommand } from './service.js';
 import { CommandError } from './text.js';
 import { WIPE_HELP, wipeCommand } from './wipe.js';
 
@@ -17,9 +18,10 @@ export const KITLIFE_COMMANDS: Record<string, Command> = {
   calibrate: calibrateCommand,
   export: exportCommand,
   wipe: wipeCommand,
+  service: serviceCommand,
 };
 
-export const KITLIFE_HELP = [INIT_HELP, DOCTOR_HELP, CALIBRATE_HELP, EXPORT_HELP, WIPE_HELP].join('\n') + '\n';
+export const KITLIFE_HELP = [INIT_HELP, DOCTOR_HELP, CALIBRATE_HELP, EXPORT_HELP, WIPE_HELP, SERVICE_HELP].join('\n') + '\n';
 
 /** Runs one command; every error becomes a message in both languages and an exit code a script can test (docs/cli.md). */
 export async function runKitlifeCommand(name: string, args: string[], io: CommandIo = consoleIo): Promise<number> {
