@@ -2,6 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CalibrationBody, ClockBody, DoctorBody, LiveChannelsBody, SetClockBody, ThresholdsBody } from '../../kitlife/api.js';
 import { type KitLife, KitLifeError } from '../../kitlife/kitLife.js';
 import { ClockError } from '../../kitlife/systemClock.js';
 import { ErrorBody } from '../schemas.js';
@@ -11,28 +12,6 @@ export interface KitlifeRoutesOptions {
   kitlife: KitLife;
 }
 
-const Text = T.Object({ ja: T.String(), en: T.String() });
-const Check = T.Object({
-  id: T.String(),
-  status: T.Union([T.Literal('ok'), T.Literal('warn'), T.Literal('fail'), T.Literal('info')]),
-  title: Text,
-  detail: Text,
-  action: T.Optional(Text),
-});
-const DoctorBody = T.Object({ status: T.Union([T.Literal('ok'), T.Literal('warn'), T.Literal('fail')]), checks: T.Array(Check) });
-const ClockBody = T.Object({
-  now: T.Number({ description: 'the kit clock, ms since the epoch' }),
-  lastSeenAt: T.Union([T.Number(), T.Null()]),
-  wentBack: T.Boolean({ description: 'at start the clock was behind the last time the kit ran' }),
-  steps: T.Array(T.Object({ at: T.Number(), stepMs: T.Number() })),
-  synchronized: T.Union([T.Boolean(), T.Null()]),
-  timeZone: T.String(),
-  systemTimeZone: T.Union([T.String(), T.Null()]),
-});
-const Thresholds = T.Object(
-  { idleAbove: T.Number({ minimum: 0 }), runAbove: T.Number({ exclusiveMinimum: 0 }), hysteresis: T.Number({ minimum: 0 }) },
-  { additionalProperties: false },
-);
 const MachineParams = T.Object({ machine: T.String({ maxLength: 64 }) });
 const SpanQuery = T.Object({ from: T.Integer({ minimum: 0 }), to: T.Integer({ minimum: 0 }) });
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
@@ -90,10 +69,7 @@ export async function kitlifeRoutes(app: FastifyInstance, options: KitlifeRoutes
       attachValidation: true,
       schema: {
         description: "Sets the kit's system time from the admin's device clock. / 管理者の端末の時刻をキットに設定",
-        body: T.Object(
-          { now: T.Integer({ minimum: Date.UTC(2024, 0, 1), maximum: Date.UTC(2100, 0, 1) }) },
-          { additionalProperties: false },
-        ),
+        body: SetClockBody,
         response: { 200: ClockBody, ...errors },
       },
     },
@@ -115,20 +91,7 @@ export async function kitlifeRoutes(app: FastifyInstance, options: KitlifeRoutes
       config: { access: 'manager' },
       schema: {
         description: 'The last RMS amps of every CT channel, mapped to a machine or not. / 各チャンネルの現在の電流',
-        response: {
-          200: T.Object({
-            now: T.Number(),
-            channels: T.Array(
-              T.Object({
-                node: T.String(),
-                channel: T.String(),
-                amps: T.Number(),
-                at: T.Number(),
-                machine: T.Union([T.String(), T.Null()]),
-              }),
-            ),
-          }),
-        },
+        response: { 200: LiveChannelsBody },
       },
     },
     async () => ({ now: Date.now(), channels: kitlife.liveChannels() }),
@@ -144,7 +107,7 @@ export async function kitlifeRoutes(app: FastifyInstance, options: KitlifeRoutes
           'Histogram of the RMS current over a span and the OFF/IDLE/RUN thresholds proposed from it. / 電流の分布としきい値の提案',
         params: MachineParams,
         querystring: SpanQuery,
-        response: { 200: T.Object({}, { additionalProperties: true }), ...errors },
+        response: { 200: CalibrationBody, ...errors },
       },
     },
     async (request, reply) => {
@@ -167,8 +130,8 @@ export async function kitlifeRoutes(app: FastifyInstance, options: KitlifeRoutes
         description:
           'Writes the thresholds into the kit file (validated, atomically) and applies them at once. / しきい値を保存して即時反映',
         params: MachineParams,
-        body: Thresholds,
-        response: { 200: Thresholds, ...errors },
+        body: ThresholdsBody,
+        response: { 200: ThresholdsBody, ...errors },
       },
     },
     async (request, reply) => {
