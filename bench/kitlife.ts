@@ -6,7 +6,7 @@ import { wipeKit } from '../gateway/kitlife/wipe.js';
 import { connectInflux } from '../gateway/storage/influxSink.js';
 import { startInfluxd } from '../gateway/storage/managedInfluxd.js';
 import { ensureSchema } from '../gateway/storage/schema.js';
-import { log, report } from './report.js';
+import { influxAuth, log, report } from './report.js';
 
 const DAY = 86_400_000;
 const MACHINES = 8;
@@ -20,7 +20,7 @@ const EVERY_S = Number(process.env.BENCH_WIPE_EVERY_S ?? 10);
 /** A loan's data folder: InfluxDB with four weeks of eight CT channels and their state changes, and the other rooms. */
 async function fillLoan(dataDir: string): Promise<number> {
   const influxd = await startInfluxd({ dir: join(dataDir, 'influxdb'), log });
-  const influx = connectInflux({ url: influxd.url, database: 'minotake' });
+  const influx = connectInflux({ ...influxd.access, database: 'minotake' });
   await ensureSchema(influx, 'minotake', { raw: '30d', minute: '400d', hour: 'INF', events: 'INF' });
   const end = Math.floor(Date.now() / 1000) * 1000 - 60_000;
   const start = end - DAYS * DAY;
@@ -37,7 +37,7 @@ async function fillLoan(dataDir: string): Promise<number> {
       lines.push(`machine_state,kit=bench,machine=m${m} state="RUN",previous="IDLE" ${hour}`);
     }
     points += lines.length;
-    const response = await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ms`, { method: 'POST', body: lines.join('\n') });
+    const response = await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ms`, { method: 'POST', headers: influxAuth(influxd.access), body: lines.join('\n') });
     if (response.status !== 204) throw new Error(`InfluxDB refused the bench data: ${response.status} ${await response.text()}`);
   }
   await influxd.stop();

@@ -94,7 +94,13 @@ async function run(file: string, simulators: boolean): Promise<void> {
   log.debug({ config: redactSecrets(config) }, 'kit configuration loaded');
   // Relative paths in a kit file (dataDir, pty paths) are relative to the folder the kit is run from.
   // Under systemd stderr is the journal, which others may read: the setup code is shown only to a person at a terminal.
-  const kit = await startKit({ config, log, runSimulators: simulators, setupCodeOnConsole: process.stderr.isTTY === true, configFile: file });
+  const kit = await startKit({
+    config,
+    log,
+    runSimulators: simulators,
+    setupCodeOnConsole: process.stderr.isTTY === true,
+    configFile: file,
+  });
   process.stderr.write(
     `\nMinotake ${config.kit.site} (${config.kit.id})\n` +
       `  MQTT:   mqtt://<this-host>:${kit.brokerPort}\n` +

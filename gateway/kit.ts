@@ -20,6 +20,7 @@ import { createIngest } from './ingest.js';
 import { listenOnPort } from './listen.js';
 import { markDataFolder } from './kitlife/dataFolder.js';
 import { createKitLife } from './kitlife/kitLife.js';
+import { serveLocal } from './kitlife/localSocket.js';
 import { writeRunInfo } from './kitlife/runInfo.js';
 import { createVitals, startWatchdog } from './kitlife/watchdog.js';
 import { createLiveModel } from './live/liveModel.js';
@@ -288,6 +289,8 @@ export async function startKit(options: KitOptions) {
       startedAt,
     });
     undo.push(removeRunInfo);
+    const closeLocal = serveLocal(dataDir, { '/doctor': () => kitlife.doctor() }, log.child({ part: 'kitlife' }));
+    undo.push(closeLocal);
     // Under systemd: READY now, and the watchdog fed only while serial data flows and storage takes points.
     const vitals = createVitals(config.sources.serial.length, startedAt);
     const watchdog = startWatchdog({ vitals: () => vitals(health()), log: log.child({ part: 'watchdog' }) });
@@ -322,6 +325,7 @@ export async function startKit(options: KitOptions) {
         await notifier.stop();
         await app.close();
         kitlife.stop();
+        await closeLocal();
         removeRunInfo();
         sessions.flush();
         await broker.stop();

@@ -2,18 +2,17 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadKitConfig } from '../../config/load.js';
-import type { SerialNodeConfig } from '../../config/schema.js';
 import { readSystemClock } from './checks/clock.js';
 import { overall, runDoctor } from './checks/doctor.js';
-import { type NodeEvidence, probeSerialNode } from './checks/sensorNodes.js';
-import { getLocal } from './checks/services.js';
+import { probeSerialNode } from './checks/sensorNodes.js';
 import type { CheckResult } from './checks/types.js';
 import { readClockMark } from './clockWatch.js';
 import { dataFolderOf, runningKitPid } from './dataFolder.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
 import type { CommandIo } from './io.js';
 import { openKitStorage } from './kitStorage.js';
-import { type RunInfo, readRunInfo } from './runInfo.js';
+import { askKit } from './localSocket.js';
+import { readRunInfo } from './runInfo.js';
 import { type Lang, pickLang, usageError } from './text.js';
 
 export const DOCTOR_HELP = `  minotake doctor --config <kit.yaml> [--listen 5] [--json]
@@ -28,21 +27,19 @@ export function printChecks(results: CheckResult[], lang: Lang, io: CommandIo): 
   }
 }
 
-/** The running kit's counters for a node, from its public health report. */
-async function liveEvidence(run: RunInfo, node: SerialNodeConfig): Promise<NodeEvidence | undefined> {
-  const url = `${run.https ? 'https' : 'http'}://127.0.0.1:${run.httpPort}${run.basePath}api/health`;
-  const { body } = await getLocal(url);
-  const health = JSON.parse(body) as { uptimeS?: number; edge?: { nodes?: Record<string, Record<string, unknown>> } };
-  const c = health.edge?.nodes?.[node.id];
-  if (!c) return { goodLines: 0, rejected: {}, seconds: health.uptimeS ?? 0 };
-  return {
-    goodLines: Number(c.frames ?? 0),
-    rejected: (c.rejected ?? {}) as NodeEvidence['rejected'],
-    seconds: health.uptimeS ?? 0,
-    ...(typeof c.lastFrameAt === 'number' ? { lastLineAt: c.lastFrameAt } : {}),
-    ...(c.hello ? { hello: c.hello as NodeEvidence['hello'] } : {}),
-    ...(typeof c.startError === 'string' ? { error: c.startError } : {}),
-  };
+/** A kit that runs but does not answer on its socket (an older kit, a path too long for a socket): its ports, at least. */
+function runningAddresses(dataDir: string): { brokerPort?: number; dashboardUrl?: string } {
+  const run = runningKitPid(dataDir) !== undefined ? readRunInfo(dataDir) : undefined;
+  return run
+    ? { brokerPort: run.brokerPort, dashboardUrl: `${run.https ? 'https' : 'http'}://127.0.0.1:${run.httpPort}${run.basePath}` }
+    : {};
+}
+
+function finish(results: CheckResult[], json: boolean, lang: Lang, io: CommandIo): ExitCode {
+  const status = overall(results);
+  if (json) io.out(JSON.stringify({ status, checks: results }, null, 2));
+  else printChecks(results, lang, io);
+  return status === 'fail' ? EXIT.problems : status === 'warn' ? EXIT.warnings : EXIT.ok;
 }
 
 export async function doctorCommand(args: string[], io: CommandIo): Promise<ExitCode> {
@@ -61,13 +58,16 @@ export async function doctorCommand(args: string[], io: CommandIo): Promise<Exit
   const config = loadKitConfig(values.config);
   const lang = pickLang(values.lang, config.kit.locale);
   const dataDir = dataFolderOf(config);
-  const run = runningKitPid(dataDir) !== undefined ? readRunInfo(dataDir) : undefined;
+  const running = runningKitPid(dataDir) !== undefined;
   if (!values.json)
     io.out(
       lang === 'ja'
-        ? `診断中… ${config.kit.id}（キット${run ? '動作中' : '停止中'}）`
-        : `checking ${config.kit.id} (kit ${run ? 'running' : 'stopped'})…`,
+        ? `診断中… ${config.kit.id}（キット${running ? '動作中' : '停止中'}）`
+        : `checking ${config.kit.id} (kit ${running ? 'running' : 'stopped'})…`,
     );
+  // A running kit runs the checks itself (the same as the dashboard's page): it knows what its nodes sent.
+  const fromKit = running ? await askKit<{ status: 'ok' | 'warn' | 'fail'; checks: CheckResult[] }>(dataDir, '/doctor') : undefined;
+  if (fromKit) return finish(fromKit.checks, values.json, lang, io);
 
   const log = pino({ level: 'silent' });
   let storage: Awaited<ReturnType<typeof openKitStorage>> | undefined;
@@ -77,7 +77,7 @@ export async function doctorCommand(args: string[], io: CommandIo): Promise<Exit
       dataDir,
       now: Date.now(),
       // A port is read only while the kit is stopped: two readers would each get half the lines.
-      evidence: (node) => (run ? liveEvidence(run, node) : node.simulator ? Promise.resolve(undefined) : probeSerialNode(node, listenMs)),
+      evidence: (node) => (running || node.simulator ? Promise.resolve(undefined) : probeSerialNode(node, listenMs)),
       async storage() {
         storage = await openKitStorage(config, dataDir, log);
         return {
@@ -86,16 +86,11 @@ export async function doctorCommand(args: string[], io: CommandIo): Promise<Exit
             storage.origin === 'external' ? storage.url : `influxd (${storage.origin === 'running' ? 'kit' : 'started for this check'})`,
         };
       },
-      ...(run
-        ? { brokerPort: run.brokerPort, dashboardUrl: `${run.https ? 'https' : 'http'}://127.0.0.1:${run.httpPort}${run.basePath}` }
-        : {}),
+      ...runningAddresses(dataDir),
       system: readSystemClock(),
       lastSeenAt: readClockMark(dataDir),
     });
-    if (values.json) io.out(JSON.stringify({ status: overall(results), checks: results }, null, 2));
-    else printChecks(results, lang, io);
-    const status = overall(results);
-    return status === 'fail' ? EXIT.problems : status === 'warn' ? EXIT.warnings : EXIT.ok;
+    return finish(results, values.json, lang, io);
   } finally {
     await storage?.close();
   }

@@ -87,7 +87,9 @@ export function initKit(args: string[], cwd = process.cwd()): InitResult {
   }
   // Paths in the kit file are relative where dataDir is, so the file still works when the kit's folder moves.
   const tlsDir = join(dataDirSetting, 'tls');
+  // One certificate for HTTPS and MQTT over TLS (port 8883): the tablets and integrators trust one CA.
   doc.setIn(['http', 'tls'], doc.createNode({ cert: join(tlsDir, 'kit.crt'), key: join(tlsDir, 'kit.key') }));
+  doc.setIn(['broker', 'tls'], doc.createNode({ cert: join(tlsDir, 'kit.crt'), key: join(tlsDir, 'kit.key') }));
   // Checked before anything is written: a preset that does not validate leaves no half-made kit behind.
   const config = parseKitYaml(doc.toString(), kitFile);
 

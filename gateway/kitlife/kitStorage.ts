@@ -33,6 +33,19 @@ export function managedInfluxdAddresses(influxDir: string): { url: string; rpcAd
   return rpc && http ? { url: `http://${http}`, rpcAddress: rpc } : undefined;
 }
 
+/** The admin account the kit keeps for its influxd (auth is on), owner-only beside the data. */
+function influxdAccount(influxDir: string): { username?: string; password?: string } {
+  try {
+    const { username, password } = JSON.parse(readFileSync(join(influxDir, 'credentials.json'), 'utf8')) as {
+      username?: string;
+      password?: string;
+    };
+    return { ...(username ? { username } : {}), ...(password ? { password } : {}) };
+  } catch {
+    return {};
+  }
+}
+
 export async function openKitStorage(config: KitConfig, dataDir: string, log: Logger): Promise<KitStorage> {
   const database = config.storage.database;
   const external = config.storage.influx;
@@ -42,7 +55,14 @@ export async function openKitStorage(config: KitConfig, dataDir: string, log: Lo
   const influxDir = join(dataDir, 'influxdb');
   const running = runningKitPid(dataDir) !== undefined ? managedInfluxdAddresses(influxDir) : undefined;
   if (running) {
-    return { influx: connectInflux({ url: running.url, database }), ...running, database, origin: 'running', close: async () => {} };
+    const account = influxdAccount(influxDir);
+    return {
+      influx: connectInflux({ url: running.url, database, ...account }),
+      ...running,
+      database,
+      origin: 'running',
+      close: async () => {},
+    };
   }
   // Nobody runs on the folder: hold it while the command's own influxd works on it, so a kit started meanwhile waits.
   const unlock = lockDataDir(dataDir);
@@ -50,7 +70,7 @@ export async function openKitStorage(config: KitConfig, dataDir: string, log: Lo
     const influxd = await startInfluxd({ dir: influxDir, log });
     const addresses = managedInfluxdAddresses(influxDir);
     return {
-      influx: connectInflux({ url: influxd.url, database }),
+      influx: connectInflux({ ...influxd.access, database }),
       url: influxd.url,
       database,
       ...(addresses ? { rpcAddress: addresses.rpcAddress } : {}),

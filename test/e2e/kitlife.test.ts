@@ -8,7 +8,7 @@ import { startKit } from '../../gateway/kit.js';
 import { launchChromium, openPage } from '../helpers/browser.js';
 import { KIT, startSimulatedNode, testConfig } from '../helpers/kit.js';
 import { testLog } from '../helpers/log.js';
-import { startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
+import { influxAuthHeader, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
 
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const HOUR = 3_600_000;
@@ -46,7 +46,7 @@ describe('doctor and calibration pages in Chromium', () => {
     kit.auth.addUser('center', 'center-password-1', 'admin');
     node.start({ linesPerSecond: 5 });
     const body = latheHours(Date.now() - 60_000);
-    expect((await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ns`, { method: 'POST', body })).status).toBe(204);
+    expect((await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ns`, { method: 'POST', headers: influxAuthHeader(influxd.url), body })).status).toBe(204);
     origin = `http://127.0.0.1:${kit.httpPort}`;
     browser = await launchChromium();
   });

@@ -6,7 +6,7 @@ import { startKit } from '../../gateway/kit.js';
 import { call, type Signed, signIn } from '../helpers/http.js';
 import { KIT, startSimulatedNode, testConfig } from '../helpers/kit.js';
 import { testLog } from '../helpers/log.js';
-import { startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
+import { influxAuthHeader, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
 
 /** Two hours of a lathe's current on node-a/ct1 at 1 Hz: stopped, idling near 1.5 A, cutting near 12 A. */
 function latheHours(end: number): string {
@@ -95,7 +95,7 @@ describe('the kit life on a running kit: doctor, clock and calibration over HTTP
 
   it('proposes thresholds from the stored distribution, saves them into the kit file and the edge uses them at once', async () => {
     const end = Date.now() - 3 * 3_600_000;
-    const write = await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ns`, { method: 'POST', body: latheHours(end) });
+    const write = await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ns`, { method: 'POST', headers: influxAuthHeader(influxd.url), body: latheHours(end) });
     expect(write.status).toBe(204);
     const view = await call(admin, 'GET', `api/calibration/m1?from=${end - 7_200_000}&to=${end}`);
     expect(view.status).toBe(200);

@@ -14,7 +14,7 @@ import { readRunInfo } from '../../gateway/kitlife/runInfo.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { call, signIn } from '../helpers/http.js';
 import { startSimulatedNode } from '../helpers/kit.js';
-import { influxQuery, requireCommand, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
+import { influxAuthHeader, influxQuery, requireCommand, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
 
 const MARKER = 'zq7mark';
 const grepMarker = (dir: string) => {
@@ -94,6 +94,8 @@ describe('a loan from init to wipe with the real CLI', () => {
     doc.setIn(['machines', 0, 'id'], `${MARKER}-lathe`);
     doc.setIn(['broker', 'host'], '127.0.0.1');
     doc.setIn(['broker', 'port'], 0);
+    doc.setIn(['broker', 'tls', 'host'], '127.0.0.1');
+    doc.setIn(['broker', 'tls', 'port'], 0);
     doc.setIn(['http', 'host'], '127.0.0.1');
     doc.setIn(['http', 'port'], 0);
     doc.set(
@@ -130,7 +132,10 @@ describe('a loan from init to wipe with the real CLI', () => {
     // 4. calibrate from two hours of the lathe, accepted into the kit file.
     const influx = managedInfluxdAddresses(join(dataDir, 'influxdb'));
     const end = Date.now() - 60_000;
-    const write = await fetch(`${influx?.url}/write?db=minotake&rp=raw&precision=ns`, { method: 'POST', body: latheHistory(end) });
+    // The kit's influxd has auth on; its account is kept beside the data (owner-only).
+    const account = JSON.parse(readFileSync(join(dataDir, 'influxdb', 'credentials.json'), 'utf8')) as { username: string; password: string };
+    const authorization = `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`;
+    const write = await fetch(`${influx?.url}/write?db=minotake&rp=raw&precision=ns`, { method: 'POST', headers: { authorization }, body: latheHistory(end) });
     expect(write.status).toBe(204);
     const calibrate = await runCli(['calibrate', `${MARKER}-lathe`, '--config', 'kit.yaml', '--span', '3h', '--accept', '--lang', 'en'], {
       cwd,
@@ -212,7 +217,7 @@ describe('a loan from init to wipe with the real CLI', () => {
     expect(readFileSync(kitFile, 'utf8')).toContain('kit-t01');
     const fresh = await startTestInfluxd(join(dataDir, 'influxdb'));
     stops.push(() => fresh.stop());
-    const shown = (await (await fetch(`${fresh.url}/query?q=SHOW%20DATABASES`)).json()) as {
+    const shown = (await (await fetch(`${fresh.url}/query?q=SHOW%20DATABASES`, { headers: influxAuthHeader(fresh.url) })).json()) as {
       results: { series?: { values?: string[][] }[] }[];
     };
     const databases = (shown.results[0]?.series?.[0]?.values ?? []).flat();

@@ -49,6 +49,7 @@ describe('minotake init', () => {
 
     // HTTPS: a server certificate for the given name, signed by the kit's CA, whose key is not kept.
     const tls = config.http.tls as { cert: string; key: string };
+    expect(config.broker.tls).toMatchObject({ ...tls, port: 8883 });
     const cert = new X509Certificate(readFileSync(join(cwd, tls.cert)));
     const ca = new X509Certificate(readFileSync(join(cwd, 'var/tls/ca.crt')));
     expect(cert.verify(ca.publicKey)).toBe(true);
