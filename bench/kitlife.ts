@@ -37,7 +37,11 @@ async function fillLoan(dataDir: string): Promise<number> {
       lines.push(`machine_state,kit=bench,machine=m${m} state="RUN",previous="IDLE" ${hour}`);
     }
     points += lines.length;
-    const response = await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ms`, { method: 'POST', headers: influxAuth(influxd.access), body: lines.join('\n') });
+    const response = await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ms`, {
+      method: 'POST',
+      headers: influxAuth(influxd.access),
+      body: lines.join('\n'),
+    });
     if (response.status !== 204) throw new Error(`InfluxDB refused the bench data: ${response.status} ${await response.text()}`);
   }
   await influxd.stop();

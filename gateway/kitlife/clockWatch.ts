@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { writePrivateFile } from '../privateFiles.js';
 import { CLOCK_SLACK_MS } from './checks/clock.js';
-import { writeFileAtomically } from './kitFile.js';
 
 export interface ClockStatus {
   now: number;
@@ -53,7 +53,7 @@ export function createClockWatch(options: ClockWatchOptions) {
     highest = Math.max(highest, now());
     try {
       // Never backwards: a clock that went back must not hide the evidence of it.
-      writeFileAtomically(markFile(options.dataDir), JSON.stringify({ lastSeenAt: highest }));
+      writePrivateFile(markFile(options.dataDir), JSON.stringify({ lastSeenAt: highest }));
     } catch (error) {
       options.log.warn({ err: (error as Error).message }, 'clock mark not written');
     }

@@ -1,8 +1,9 @@
 /** The kit's data folder: where it is, whether a kit is running on it, and the mark that says it is a kit's folder at all. */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KitConfig } from '../../config/schema.js';
 import { lockHolder } from '../dataLock.js';
+import { ensurePrivateDir } from '../privateFiles.js';
 import { EXIT } from './exitCodes.js';
 import { CommandError, text } from './text.js';
 
@@ -18,7 +19,7 @@ export function dataFolderOf(config: KitConfig, baseDir = process.cwd()): string
 }
 
 export function markDataFolder(dir: string): void {
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const mark = join(dir, DATA_MARK);
   if (!existsSync(mark)) writeFileSync(mark, 'Minotake kit data folder: everything here belongs to the current loan.\n');
 }

@@ -1,7 +1,7 @@
 /** Files a command wrote outside the data folder (an export on the kit's own disk, a label elsewhere), so wipe finds them too. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from './kitFile.js';
+import { writePrivateFile } from '../privateFiles.js';
 
 export interface OutsideTrace {
   path: string;
@@ -22,5 +22,5 @@ export function readOutsideTraces(dataDir: string): OutsideTrace[] {
 export function noteOutsideTrace(dataDir: string, path: string, what: OutsideTrace['what']): void {
   if (path.startsWith(`${dataDir}/`)) return;
   const traces = readOutsideTraces(dataDir).filter((t) => t.path !== path);
-  writeFileAtomically(file(dataDir), JSON.stringify([...traces, { path, what, at: Date.now() }]));
+  writePrivateFile(file(dataDir), JSON.stringify([...traces, { path, what, at: Date.now() }]));
 }

@@ -1,7 +1,7 @@
 /** What a running kit tells the commands beside it: its pid and the ports it chose (a kit file may say port 0). */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from './kitFile.js';
+import { writePrivateFile } from '../privateFiles.js';
 
 export interface RunInfo {
   pid: number;
@@ -15,7 +15,7 @@ export interface RunInfo {
 const file = (dataDir: string) => join(dataDir, 'kit.run.json');
 
 export function writeRunInfo(dataDir: string, info: RunInfo): () => void {
-  writeFileAtomically(file(dataDir), JSON.stringify(info));
+  writePrivateFile(file(dataDir), JSON.stringify(info));
   return () => rmSync(file(dataDir), { force: true });
 }
 

@@ -7,23 +7,12 @@ import { stringify } from 'yaml';
 import { startKit } from '../../gateway/kit.js';
 import { launchChromium, openPage } from '../helpers/browser.js';
 import { KIT, startSimulatedNode, testConfig } from '../helpers/kit.js';
+import { latheHistory } from '../helpers/lathe.js';
 import { testLog } from '../helpers/log.js';
 import { influxAuthHeader, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
 
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const HOUR = 3_600_000;
-
-/** Six hours of a lathe on ct1: stopped near 0.05 A, idling near 1.5 A, cutting near 12 A. */
-function latheHours(end: number): string {
-  const lines: string[] = [];
-  for (let s = 0; s < 6 * 3600; s += 2) {
-    const phase = Math.floor(s / 1200) % 3;
-    const wobble = Math.sin(s * 1.7) * 0.5 + Math.sin(s * 0.37) * 0.5;
-    const amps = phase === 0 ? 0.05 + 0.03 * wobble : phase === 1 ? 1.5 + 0.25 * wobble : 12 + 2.5 * wobble;
-    lines.push(`current,kit=${KIT},node=node-a,channel=ct1,machine=m1 amps=${amps.toFixed(3)} ${(end - 6 * HOUR + s * 1000) * 1e6}`);
-  }
-  return lines.join('\n');
-}
 
 describe('doctor and calibration pages in Chromium', () => {
   const dir = tempDir('e2e-kitlife');
@@ -45,8 +34,16 @@ describe('doctor and calibration pages in Chromium', () => {
     kit = await startKit({ config, log: testLog, baseDir: dir.path, configFile: kitFile, setClock: async (ms) => void clockSet.push(ms) });
     kit.auth.addUser('center', 'center-password-1', 'admin');
     node.start({ linesPerSecond: 5 });
-    const body = latheHours(Date.now() - 60_000);
-    expect((await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ns`, { method: 'POST', headers: influxAuthHeader(influxd.url), body })).status).toBe(204);
+    const body = latheHistory({ kit: KIT, node: 'node-a', machine: 'm1', end: Date.now() - 60_000, hours: 6, everyS: 2, phaseS: 1200 });
+    expect(
+      (
+        await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ns`, {
+          method: 'POST',
+          headers: influxAuthHeader(influxd.url),
+          body,
+        })
+      ).status,
+    ).toBe(204);
     origin = `http://127.0.0.1:${kit.httpPort}`;
     browser = await launchChromium();
   });

@@ -5,20 +5,9 @@ import { stringify } from 'yaml';
 import { startKit } from '../../gateway/kit.js';
 import { call, type Signed, signIn } from '../helpers/http.js';
 import { KIT, startSimulatedNode, testConfig } from '../helpers/kit.js';
+import { latheHistory } from '../helpers/lathe.js';
 import { testLog } from '../helpers/log.js';
 import { influxAuthHeader, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
-
-/** Two hours of a lathe's current on node-a/ct1 at 1 Hz: stopped, idling near 1.5 A, cutting near 12 A. */
-function latheHours(end: number): string {
-  const lines: string[] = [];
-  for (let s = 0; s < 7200; s++) {
-    const phase = Math.floor(s / 600) % 3;
-    const wobble = Math.sin(s * 1.7) * 0.5 + Math.sin(s * 0.37) * 0.5;
-    const amps = phase === 0 ? 0.05 + 0.03 * wobble : phase === 1 ? 1.5 + 0.2 * wobble : 12 + 2 * wobble;
-    lines.push(`current,kit=${KIT},node=node-a,channel=ct1,machine=m1 amps=${amps.toFixed(3)} ${(end - 7200_000 + s * 1000) * 1e6}`);
-  }
-  return lines.join('\n');
-}
 
 describe('the kit life on a running kit: doctor, clock and calibration over HTTP', () => {
   const dir = tempDir('kitlife');
@@ -95,7 +84,11 @@ describe('the kit life on a running kit: doctor, clock and calibration over HTTP
 
   it('proposes thresholds from the stored distribution, saves them into the kit file and the edge uses them at once', async () => {
     const end = Date.now() - 3 * 3_600_000;
-    const write = await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ns`, { method: 'POST', headers: influxAuthHeader(influxd.url), body: latheHours(end) });
+    const write = await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ns`, {
+      method: 'POST',
+      headers: influxAuthHeader(influxd.url),
+      body: latheHistory({ kit: KIT, node: 'node-a', machine: 'm1', end, hours: 2 }),
+    });
     expect(write.status).toBe(204);
     const view = await call(admin, 'GET', `api/calibration/m1?from=${end - 7_200_000}&to=${end}`);
     expect(view.status).toBe(200);

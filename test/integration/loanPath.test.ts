@@ -14,6 +14,7 @@ import { readRunInfo } from '../../gateway/kitlife/runInfo.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { call, signIn } from '../helpers/http.js';
 import { startSimulatedNode } from '../helpers/kit.js';
+import { latheHistory } from '../helpers/lathe.js';
 import { influxAuthHeader, influxQuery, requireCommand, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
 
 const MARKER = 'zq7mark';
@@ -25,20 +26,6 @@ const grepMarker = (dir: string) => {
     throw error;
   }
 };
-
-/** Two hours of the lathe's current before `end`, written straight into the kit's influxd. */
-function latheHistory(end: number): string {
-  const lines: string[] = [];
-  for (let s = 0; s < 7200; s++) {
-    const phase = Math.floor(s / 600) % 3;
-    const wobble = Math.sin(s * 1.7) * 0.5 + Math.sin(s * 0.37) * 0.5;
-    const amps = phase === 0 ? 0.05 + 0.03 * wobble : phase === 1 ? 1.5 + 0.2 * wobble : 12 + 2 * wobble;
-    lines.push(
-      `current,kit=kit-t01,node=node-a,channel=ct1,machine=${MARKER}-lathe amps=${amps.toFixed(3)} ${(end - 7_200_000 + s * 1000) * 1e6}`,
-    );
-  }
-  return lines.join('\n');
-}
 
 describe('a loan from init to wipe with the real CLI', () => {
   const dir = tempDir('loan');
@@ -133,9 +120,16 @@ describe('a loan from init to wipe with the real CLI', () => {
     const influx = managedInfluxdAddresses(join(dataDir, 'influxdb'));
     const end = Date.now() - 60_000;
     // The kit's influxd has auth on; its account is kept beside the data (owner-only).
-    const account = JSON.parse(readFileSync(join(dataDir, 'influxdb', 'credentials.json'), 'utf8')) as { username: string; password: string };
+    const account = JSON.parse(readFileSync(join(dataDir, 'influxdb', 'credentials.json'), 'utf8')) as {
+      username: string;
+      password: string;
+    };
     const authorization = `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`;
-    const write = await fetch(`${influx?.url}/write?db=minotake&rp=raw&precision=ns`, { method: 'POST', headers: { authorization }, body: latheHistory(end) });
+    const write = await fetch(`${influx?.url}/write?db=minotake&rp=raw&precision=ns`, {
+      method: 'POST',
+      headers: { authorization },
+      body: latheHistory({ kit: 'kit-t01', node: 'node-a', machine: `${MARKER}-lathe`, end, hours: 2 }),
+    });
     expect(write.status).toBe(204);
     const calibrate = await runCli(['calibrate', `${MARKER}-lathe`, '--config', 'kit.yaml', '--span', '3h', '--accept', '--lang', 'en'], {
       cwd,

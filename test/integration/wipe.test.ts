@@ -95,12 +95,17 @@ describe('minotake wipe', () => {
 
   it('drops only this kit’s series from an InfluxDB other kits share', async () => {
     const { username, password } = influxAccess(influxd.url);
-    const { kitFile } = loanedKit(work(), `storage: { influx: { url: "${influxd.url}", username: ${username}, password: "${password}" }, database: shared }\n`);
+    const { kitFile } = loanedKit(
+      work(),
+      `storage: { influx: { url: "${influxd.url}", username: ${username}, password: "${password}" }, database: shared }\n`,
+    );
     await fetch(`${influxd.url}/query?q=CREATE%20DATABASE%20shared`, { method: 'POST', headers: influxAuthHeader(influxd.url) });
     const body = ['kit-w01', 'kit-w09']
       .map((kit, i) => `current,kit=${kit},node=node-1,channel=ct1 amps=${i + 1} ${Date.now() * 1e6}`)
       .join('\n');
-    expect((await fetch(`${influxd.url}/write?db=shared`, { method: 'POST', headers: influxAuthHeader(influxd.url), body })).status).toBe(204);
+    expect((await fetch(`${influxd.url}/write?db=shared`, { method: 'POST', headers: influxAuthHeader(influxd.url), body })).status).toBe(
+      204,
+    );
     const record = await wipeKit(['--config', kitFile, '--yes'], io(), options);
     expect(record.verified).toBe(true);
     const left = await influxQuery(influxd.url, 'shared', 'SELECT "amps", "kit" FROM "current"');
