@@ -45,6 +45,7 @@ export function labelHtml(f: LabelFacts): string {
   .qr { text-align: center; font-size: 9pt; }
   .note { font-size: 9pt; margin-top: 5mm; line-height: 1.5; }
   code { font-size: 9pt; }
+  .url { font-size: 13pt; font-weight: 700; }
 </style>
 <div class="label">
   <h1>身の丈IoTキット / Minotake kit</h1>
@@ -52,7 +53,7 @@ export function labelHtml(f: LabelFacts): string {
   <div class="row">
     <dl>
       <dt>貸出先<br><small>Borrower</small></dt><dd>${html(f.company)}</dd>
-      <dt>ダッシュボード<br><small>Dashboard</small></dt><dd><code>${html(f.dashboardUrl)}</code></dd>
+      <dt>ダッシュボード<br><small>Dashboard</small></dt><dd><code class="url">${html(f.dashboardUrl)}</code></dd>
       <dt>準備日<br><small>Prepared</small></dt><dd>${html(f.preparedOn)}</dd>
       ${f.caFingerprint ? `<dt>証明書 (SHA-256)<br><small>Certificate</small></dt><dd><code>${html(f.caFingerprint)}</code></dd>` : ''}
     </dl>
