@@ -13,7 +13,7 @@ const MACHINES = 8;
 const DAYS = 28;
 /**
  * A reading every 10 s per machine by default: a tenth of the node's 1 Hz, since filling InfluxDB with the full 19 M
- * points takes this machine about six minutes (~50,000 points/s); BENCH_WIPE_EVERY_S=1 runs the raw rate.
+ * points took this 2-core machine ten minutes under load (~30,000 points/s); BENCH_WIPE_EVERY_S=1 runs the raw rate.
  */
 const EVERY_S = Number(process.env.BENCH_WIPE_EVERY_S ?? 10);
 
