@@ -11,6 +11,8 @@ const Kit = T.Object(
     site: Name,
     timeZone: T.String({ default: 'Asia/Tokyo', minLength: 1 }),
     locale: T.Union([T.Literal('ja'), T.Literal('en')], { default: 'ja' }),
+    /** The preset this kit file was made from (`minotake init`); `minotake wipe` resets the file to it. */
+    preset: T.Optional(T.String({ minLength: 1, maxLength: 200 })),
   },
   strict,
 );

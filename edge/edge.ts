@@ -41,6 +41,8 @@ interface NodeCounters {
   online: boolean;
   lastFrameAt?: number;
   startError?: string;
+  /** What the node's last hello said: `minotake doctor` compares it with the kit file. */
+  hello?: { nodeId: string; firmware: string; channels: string[] };
 }
 
 interface MachineTrack {
@@ -154,6 +156,7 @@ export function createEdge(options: EdgeOptions) {
     c.frames++;
     c.lastFrameAt = ts;
     if (frame.type === 'hello') {
+      c.hello = { nodeId: frame.nodeId, firmware: frame.firmware, channels: frame.channels.map((ch) => ch.id) };
       setNodeOnline(node, true, ts, { firmware: frame.firmware, channels: frame.channels });
       return;
     }
@@ -230,6 +233,15 @@ export function createEdge(options: EdgeOptions) {
   let timers: NodeJS.Timeout[] = [];
   return {
     health,
+    /** New current thresholds from a calibration, taken from the next sample on: no restart, the state so far kept. */
+    setThresholds(machineId: string, thresholds: NonNullable<MachineConfig['thresholds']>): boolean {
+      const track = machines.find((m) => m.config.id === machineId);
+      if (!track || 'gpio' in track.config.source) return false;
+      track.config = { ...track.config, thresholds };
+      track.settings = settingsOf(track.config);
+      log.info({ machine: machineId, ...thresholds }, 'machine thresholds changed');
+      return true;
+    },
     async start(): Promise<void> {
       await publisher.connected();
       // One source failing to start (GPIO on a laptop, say) is reported; the others keep running.

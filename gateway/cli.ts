@@ -3,13 +3,16 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
+import type pino from 'pino';
 import { ConfigError, loadKitConfig, redactSecrets } from '../config/load.js';
 import { createEdge } from '../edge/edge.js';
 import { AuthStore } from './auth/store.js';
 import { hashPassword } from './broker/password.js';
+import { createConsoleLog } from './consoleLog.js';
 import { ROLE_ORDER, type Role } from './http/schemas.js';
 import { startKit } from './kit.js';
+import { watchThresholds } from './kitlife/calibration/kitThresholds.js';
+import { KITLIFE_COMMANDS, KITLIFE_HELP, runKitlifeCommand } from './kitlife/commands.js';
 
 const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring kit
 
@@ -22,7 +25,7 @@ const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring k
                                         r = admin | manager | operator | viewer (既定 / default admin)
   minotake list-ports                   接続中の USB シリアル（/dev/serial/by-id）/ USB-serial devices plugged in
   minotake hash-password                標準入力のパスワードを scrypt ハッシュに / hash a broker password read from stdin
-
+${KITLIFE_HELP}
 オプション / Options:
   --config, -c   キット設定ファイル / kit configuration file
   --no-sim       設定のシミュレータを起動しない / do not start the simulators the config declares
@@ -63,11 +66,16 @@ async function runEdge(file: string): Promise<void> {
   const config = load(file);
   if (!config.edge)
     fail(`${file}: edge.brokerUrl, edge.username, edge.password が必要です / the edge section is required to run the edge alone`);
-  const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { kit: config.kit.id, part: 'edge' } });
+  const log = createConsoleLog({ base: { kit: config.kit.id, part: 'edge' } });
   const { brokerUrl: url, username, password } = config.edge;
   const edge = createEdge({ config, broker: { url, username, password }, log });
   await edge.start();
-  stopOn(() => edge.stop(), log);
+  // Thresholds accepted by a calibration on the gateway reach this edge through the kit file it shares.
+  const stopWatching = watchThresholds(file, config, (id, t) => edge.setThresholds(id, t), log);
+  stopOn(async () => {
+    stopWatching();
+    await edge.stop();
+  }, log);
 }
 
 function listPorts(): void {
@@ -81,11 +89,18 @@ function listPorts(): void {
 
 async function run(file: string, simulators: boolean): Promise<void> {
   const config = load(file);
-  const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { kit: config.kit.id } });
-  log.info({ config: redactSecrets(config) }, 'kit configuration loaded');
+  const log = createConsoleLog({ base: { kit: config.kit.id } });
+  // Two kilobytes nobody reads at every start: only when asked for (LOG_LEVEL=debug).
+  log.debug({ config: redactSecrets(config) }, 'kit configuration loaded');
   // Relative paths in a kit file (dataDir, pty paths) are relative to the folder the kit is run from.
   // Under systemd stderr is the journal, which others may read: the setup code is shown only to a person at a terminal.
-  const kit = await startKit({ config, log, runSimulators: simulators, setupCodeOnConsole: process.stderr.isTTY === true });
+  const kit = await startKit({
+    config,
+    log,
+    runSimulators: simulators,
+    setupCodeOnConsole: process.stderr.isTTY === true,
+    configFile: file,
+  });
   process.stderr.write(
     `\nMinotake ${config.kit.site} (${config.kit.id})\n` +
       `  MQTT:   mqtt://<this-host>:${kit.brokerPort}\n` +
@@ -107,6 +122,11 @@ async function run(file: string, simulators: boolean): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const [first, ...rest] = process.argv.slice(2);
+  if (first && first in KITLIFE_COMMANDS) {
+    process.exitCode = await runKitlifeCommand(first, rest);
+    return;
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

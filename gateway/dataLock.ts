@@ -22,6 +22,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The pid of a live kit holding the folder, if one does. */
+export function lockHolder(dir: string): number | undefined {
+  let holder = 0;
+  try {
+    holder = Number(readFileSync(join(dir, 'kit.pid'), 'utf8'));
+  } catch {}
+  return holder && alive(holder) ? holder : undefined;
+}
+
 /** Takes the folder for this process; a lock left by a process that died (a power cut, SIGKILL) is taken over. */
 export function lockDataDir(dir: string): () => void {
   const file = join(dir, 'kit.pid');

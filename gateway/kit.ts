@@ -18,6 +18,11 @@ import { createHistoryStore } from './history/historyStore.js';
 import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
 import { listenOnPort } from './listen.js';
+import { markDataFolder } from './kitlife/dataFolder.js';
+import { createKitLife } from './kitlife/kitLife.js';
+import { serveLocal } from './kitlife/localSocket.js';
+import { writeRunInfo } from './kitlife/runInfo.js';
+import { createVitals, startWatchdog } from './kitlife/watchdog.js';
 import { createLiveModel } from './live/liveModel.js';
 import { createNotifier } from './notify/notifier.js';
 import { ensurePrivateDir } from './privateFiles.js';
@@ -41,6 +46,10 @@ export interface KitOptions {
   setupCodeOnConsole?: boolean;
   /** How long a port another program holds is waited for (default 30 s); tests shorten it. */
   portWaitMs?: number;
+  /** The kit file: calibration writes accepted thresholds into it, and changed thresholds in it are applied live. */
+  configFile?: string;
+  /** Sets the system clock (tests replace `date -s`, which would change the machine's clock). */
+  setClock?: (ms: number) => Promise<void>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,6 +62,7 @@ export async function startKit(options: KitOptions) {
   const baseDir = resolve(options.baseDir ?? process.cwd());
   const dataDir = resolve(baseDir, config.dataDir);
   ensurePrivateDir(dataDir);
+  markDataFolder(dataDir);
   const unlock = lockDataDir(dataDir);
   const startedAt = Date.now();
   const failures: Record<string, string> = {};
@@ -233,6 +243,24 @@ export async function startKit(options: KitOptions) {
     const utilizationTimer = setInterval(() => void refreshUtilization(), 60_000);
     undo.push(() => clearInterval(utilizationTimer));
 
+    let httpPort = config.http.port;
+    const kitlife = createKitLife({
+      config,
+      ...(options.configFile ? { configFile: options.configFile } : {}),
+      dataDir,
+      influx,
+      log: log.child({ part: 'kitlife' }),
+      startedAt,
+      ...(edge ? { edge } : {}),
+      brokerPort: () => broker.port,
+      dashboardUrl: () => `${config.http.tls ? 'https' : 'http'}://127.0.0.1:${httpPort}${config.http.basePath}`,
+      ...(options.setClock ? { setClock: options.setClock } : {}),
+    });
+    undo.push(() => kitlife.stop());
+    broker.onPublish((packet, client) => {
+      if (client) kitlife.handle(packet.topic, packet.payload as Buffer);
+    });
+
     const app = buildApp({
       config,
       health,
@@ -242,6 +270,7 @@ export async function startKit(options: KitOptions) {
       history,
       alarms,
       notifier,
+      kitlife,
       dashboardDir: options.dashboardDir ?? DASHBOARD_DIR,
       log: log.child({ part: 'http' }),
     });
@@ -249,7 +278,24 @@ export async function startKit(options: KitOptions) {
     const { host, port } = config.http;
     await listenOnPort(() => app.listen({ host, port }), { part: 'http', host, port, log, waitMs: options.portWaitMs });
     const address = app.server.address();
-    const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+    httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+    // The ports this run chose, for doctor and the other commands beside the kit.
+    const removeRunInfo = writeRunInfo(dataDir, {
+      pid: process.pid,
+      httpPort,
+      brokerPort: broker.port,
+      https: Boolean(config.http.tls),
+      basePath: config.http.basePath,
+      startedAt,
+    });
+    undo.push(removeRunInfo);
+    const closeLocal = serveLocal(dataDir, { '/doctor': () => kitlife.doctor() }, log.child({ part: 'kitlife' }));
+    undo.push(closeLocal);
+    // Under systemd: READY now, and the watchdog fed only while serial data flows and storage takes points.
+    const vitals = createVitals(config.sources.serial.length, startedAt);
+    const watchdog = startWatchdog({ vitals: () => vitals(health()), log: log.child({ part: 'watchdog' }) });
+    watchdog.ready();
+    undo.push(() => watchdog.stop());
 
     let stopping = false;
     return {
@@ -269,6 +315,7 @@ export async function startKit(options: KitOptions) {
       async stop(): Promise<void> {
         if (stopping) return;
         stopping = true;
+        watchdog.stop();
         clearTimeout(schemaTimer);
         clearInterval(utilizationTimer);
         for (const child of simulators) child.kill('SIGTERM');
@@ -277,6 +324,9 @@ export async function startKit(options: KitOptions) {
         alarms.stop();
         await notifier.stop();
         await app.close();
+        kitlife.stop();
+        await closeLocal();
+        removeRunInfo();
         sessions.flush();
         await broker.stop();
         await buffer.stop();

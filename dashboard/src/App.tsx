@@ -20,6 +20,8 @@ const MachinePage = lazyPage(() => import('./pages/MachinePage').then((m) => m.d
 const EnvironmentPage = lazyPage(() => import('./pages/EnvironmentPage').then((m) => m.default));
 const AlarmsPage = lazyPage(() => import('./pages/AlarmsPage').then((m) => m.default));
 const AdminPage = lazyPage(() => import('./pages/AdminPage').then((m) => m.default));
+const DoctorPage = lazyPage(() => import('./pages/DoctorPage').then((m) => m.default));
+const CalibrationPage = lazyPage(() => import('./pages/CalibrationPage').then((m) => m.default));
 
 export function App() {
   const session = useStore(sessionStore);
@@ -99,5 +101,9 @@ function PageFor({ route, me, kit }: { route: Route; me: Me; kit: KitInfo }) {
       return <ExportPage kit={kit} />;
     case 'admin':
       return <AdminPage me={me} kit={kit} />;
+    case 'doctor':
+      return <DoctorPage me={me} kit={kit} />;
+    case 'calibration':
+      return <CalibrationPage me={me} kit={kit} id={route.id} />;
   }
 }

@@ -16,6 +16,8 @@ export const PAGE_ROLE: Record<Page, Role> = {
   alarms: 'viewer',
   export: 'manager',
   admin: 'admin',
+  doctor: 'manager',
+  calibration: 'manager',
 };
 
 /** A wall-mounted kiosk tablet shows the shop floor only, whatever role its link carries. */

@@ -7,7 +7,9 @@ export type Route =
   | { page: 'environment'; id: string | null }
   | { page: 'alarms'; id: string | null }
   | { page: 'export' }
-  | { page: 'admin' };
+  | { page: 'admin' }
+  | { page: 'doctor' }
+  | { page: 'calibration'; id: string | null };
 
 export type Page = Route['page'];
 
@@ -23,6 +25,8 @@ export function parseHash(hash: string): Route {
   if (page === 'machine' && id) return { page, id };
   if (page === 'environment') return { page, id };
   if (page === 'export' || page === 'admin') return { page };
+  if (page === 'doctor') return { page };
+  if (page === 'calibration') return { page, id };
   return { page: 'overview' };
 }
 
@@ -39,4 +43,6 @@ export const href = {
   alarms: (id?: string) => (id ? `#/alarms?id=${encodeURIComponent(id)}` : '#/alarms'),
   export: '#/export',
   admin: '#/admin',
+  doctor: '#/doctor',
+  calibration: (id?: string) => (id ? `#/calibration/${encodeURIComponent(id)}` : '#/calibration'),
 };

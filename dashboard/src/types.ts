@@ -34,3 +34,12 @@ export type EnvironmentSeries = EnvironmentSeriesBody;
 export type Timeline = TimelineBody;
 export type Utilization = UtilizationBody;
 export type UtilizationRow = UtilizationBody['rows'][number];
+
+export type {
+  CalibrationResponse,
+  CheckBody,
+  ClockResponse,
+  DoctorResponse,
+  LiveChannelsResponse,
+  ThresholdsResponse,
+} from '../../gateway/kitlife/api';

@@ -9,6 +9,7 @@ import type { AlarmEngine } from '../alarms/engine.js';
 import type { Sessions } from '../auth/sessions.js';
 import type { AuthStore } from '../auth/store.js';
 import type { HistoryStore } from '../history/historyStore.js';
+import type { KitLife } from '../kitlife/kitLife.js';
 import type { LiveModel } from '../live/liveModel.js';
 import type { Notifier } from '../notify/notifier.js';
 import { authPlugin, defaultAccess } from './plugins/auth.js';
@@ -19,6 +20,7 @@ import { authRoutes } from './routes/auth.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { kitlifeRoutes } from './routes/kitlife.js';
 import { liveRoutes } from './routes/live.js';
 
 export interface AppDeps {
@@ -31,6 +33,8 @@ export interface AppDeps {
   history: HistoryStore;
   alarms: AlarmEngine;
   notifier: Notifier;
+  /** Doctor, clock and calibration (absent in tests that build the app without a kit). */
+  kitlife?: KitLife;
   /** The built dashboard (dashboard/dist); without it the kit says how to build it. */
   dashboardDir?: string;
   log?: FastifyBaseLogger;
@@ -77,6 +81,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       await kit.register(historyRoutes, { history: deps.history, config });
       await kit.register(exportRoutes, { history: deps.history, config });
       await kit.register(alarmRoutes, { engine: deps.alarms });
+      if (deps.kitlife) await kit.register(kitlifeRoutes, { kitlife: deps.kitlife });
       // Failed and suppressed notifications must be visible, not only logged.
       kit.get(
         '/api/notifications',

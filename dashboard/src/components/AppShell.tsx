@@ -7,6 +7,7 @@ import { logout } from '../session';
 import type { KitInfo, Me } from '../types';
 import { AlarmAlertSwitch } from './AlarmAlertSwitch';
 import { AlarmBanner } from './AlarmBanner';
+import { ClockWarning } from './ClockWarning';
 import { ConnectionBanner } from './ConnectionBanner';
 import { KitStatus } from './KitStatus';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -28,11 +29,13 @@ export function AppShell({ me, kit, page, children }: Props) {
     { page: 'alarms', href: href.alarms(), label: t('nav.alarms'), testId: 'nav-alarms' },
     { page: 'export', href: href.export, label: t('nav.export'), testId: 'nav-export' },
     { page: 'admin', href: href.admin, label: t('nav.admin'), testId: 'nav-admin' },
+    { page: 'doctor', href: href.doctor, label: t('nav.doctor'), testId: 'nav-doctor' },
   ];
   return (
     <>
       <AlarmBanner me={me} kit={kit} />
       <ConnectionBanner />
+      <ClockWarning me={me} />
       <header class="topbar">
         <p class="site">
           <span class="site-name">{kit.site}</span>
