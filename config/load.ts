@@ -4,7 +4,9 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
+import { modbusChannelProblem, modbusProblems } from './modbusCheck.js';
 import { type KitConfig, KitConfigSchema, MAX_QUEUED_POINTS } from './schema.js';
+import { sensorNodes } from './sensorNodes.js';
 
 export interface ConfigProblem {
   /** Where, as a reader would write it: `machines[2].thresholds.runAbove`. */
@@ -53,6 +55,14 @@ function schemaProblems(errors: ErrorObject[]): ConfigProblem[] {
     const en = english[i] as ErrorObject;
     const path = readablePath(e.instancePath);
     if (e.keyword === 'anyOf') {
+      // A union of literals (parity: none | even | odd) fails as one anyOf: name the values it allows.
+      const allowed = errors
+        .filter(
+          (c) => c.keyword === 'const' && c.instancePath === e.instancePath && c.schemaPath.startsWith(e.schemaPath.replace(/anyOf$/, '')),
+        )
+        .map((c) => JSON.stringify((c.params as { allowedValue: unknown }).allowedValue));
+      if (allowed.length > 0)
+        return { path, en: `must be one of ${allowed.join(', ')}`, ja: `${allowed.join('、')} のいずれかにしてください` };
       return { path, en: 'must be either {node, channel} or {gpio}', ja: '{node, channel} か {gpio} のどちらかを指定してください' };
     }
     if (e.keyword === 'additionalProperties') {
@@ -79,7 +89,9 @@ function duplicates<T>(items: T[], key: (item: T) => string, where: string, prob
 /** Rules a schema cannot say: references between sections, ordered thresholds, unique ids. */
 export function crossCheck(config: KitConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const nodes = new Set(config.sources.serial.map((s) => s.id));
+  const serialNodes = new Set(config.sources.serial.map((s) => s.id));
+  // A Modbus device is a node of the MQTT tree like a serial sensor node: machines and zones refer to it the same way.
+  const nodes = new Set([...serialNodes, ...config.sources.modbus.flatMap((bus) => bus.devices.map((d) => d.id))]);
   const inputs = new Set(config.sources.gpio.map((g) => g.id));
   duplicates(config.sources.serial, (s) => s.id, 'sources.serial', problems);
   duplicates(config.sources.gpio, (g) => g.id, 'sources.gpio', problems);
@@ -117,10 +129,14 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     if (!nodes.has(machine.source.node)) {
       problems.push({
         path: `${at}.source.node`,
-        en: `no sensor node "${machine.source.node}" in sources.serial`,
-        ja: `sources.serial に「${machine.source.node}」がありません`,
+        en: `no sensor node "${machine.source.node}" in sources.serial or sources.modbus`,
+        ja: `sources.serial にも sources.modbus にも「${machine.source.node}」がありません`,
       });
     }
+    const onMeter = modbusChannelProblem(config, machine.source.node, machine.source.channel, machine.source.quantity ?? 'current');
+    if (onMeter) problems.push({ path: `${at}.source.channel`, ...onMeter });
+    else if (machine.source.quantity === 'power' && serialNodes.has(machine.source.node))
+      problems.push({ path: `${at}.source.quantity`, en: 'a sensor node sends no power', ja: 'センサノードは電力を送りません' });
     claim(`${machine.source.node}:${machine.source.channel}`, at);
     const t = machine.thresholds;
     if (!t) {
@@ -140,10 +156,12 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     if (!nodes.has(zone.source.node)) {
       problems.push({
         path: `zones[${i}].source.node`,
-        en: `no sensor node "${zone.source.node}" in sources.serial`,
-        ja: `sources.serial に「${zone.source.node}」がありません`,
+        en: `no sensor node "${zone.source.node}" in sources.serial or sources.modbus`,
+        ja: `sources.serial にも sources.modbus にも「${zone.source.node}」がありません`,
       });
     }
+    const onDevice = modbusChannelProblem(config, zone.source.node, zone.source.channel, 'climate');
+    if (onDevice) problems.push({ path: `zones[${i}].source.channel`, ...onDevice });
     claim(`${zone.source.node}:${zone.source.channel}`, `zones[${i}]`);
   });
 
@@ -154,7 +172,7 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     }
     if (account.role === 'node' && !account.node)
       problems.push({ path: `${at}.node`, en: 'is required for role node', ja: 'role が node のときは必須です' });
-    if (account.node && !nodes.has(account.node)) {
+    if (account.node && !serialNodes.has(account.node)) {
       problems.push({
         path: `${at}.node`,
         en: `no sensor node "${account.node}" in sources.serial`,
@@ -170,6 +188,7 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
       ja: `${MAX_QUEUED_POINTS / 2} 以下にしてください（メモリ上の ${MAX_QUEUED_POINTS} 点のキューの半分は、書き込み中に届く読み取り値のために空けておきます）`,
     });
   }
+  problems.push(...modbusProblems(config));
   problems.push(...alarmProblems(config));
   config.http.trustProxy.forEach((entry, i) => {
     if (!isProxyAddress(entry))
@@ -207,7 +226,7 @@ function alarmProblems(config: KitConfig): ConfigProblem[] {
     const climate = rule.metric === 'temperature' || rule.metric === 'humidity' || rule.metric === 'wbgt';
     const pool =
       rule.kind === 'silent'
-        ? config.sources.serial.map((n) => n.id)
+        ? sensorNodes(config).map((n) => n.id)
         : climate
           ? config.zones.map((z) => z.id)
           : config.machines.map((m) => m.id);

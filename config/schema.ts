@@ -50,7 +50,69 @@ const GpioInput = T.Object(
   strict,
 );
 
+/** One value a Modbus device holds: which channel and quantity it is, where it lives and how it is encoded. */
+const ModbusRegister = T.Object(
+  {
+    channel: Id,
+    /** current A, voltage V, power W, energy kWh, powerFactor, frequency Hz, temperature °C, humidity %RH. */
+    quantity: T.Union(
+      (['current', 'voltage', 'power', 'energy', 'powerFactor', 'frequency', 'temperature', 'humidity'] as const).map((q) => T.Literal(q)),
+    ),
+    /** The protocol address, counted from 0 (a manual's 30001 is input register 0, 40001 holding register 0). */
+    address: T.Integer({ minimum: 0, maximum: 65535 }),
+    table: T.Union([T.Literal('input'), T.Literal('holding')], { default: 'input' }),
+    type: T.Union(
+      (['int16', 'uint16', 'int32', 'uint32', 'float32'] as const).map((t) => T.Literal(t)),
+      { default: 'uint16' },
+    ),
+    /** The value is the register's number times this (0.1 for a sensor that sends 23.4 °C as 234). */
+    scale: T.Number({ default: 1 }),
+    /** 32-bit types: which of the two registers holds the high half (Eastron: high first). */
+    wordOrder: T.Union([T.Literal('high-first'), T.Literal('low-first')], { default: 'high-first' }),
+  },
+  strict,
+);
+
+const ModbusDevice = T.Object(
+  {
+    /** The device's id in the MQTT tree and InfluxDB, like a sensor node's: machines and zones refer to it as `node`. */
+    id: Id,
+    /** The slave address set on the device (1–247); each device on a bus needs its own. */
+    address: T.Integer({ minimum: 1, maximum: 247 }),
+    /** A shipped register map (xy-md02, sdm120, sdm630), or … */
+    map: T.Optional(T.String({ minLength: 1 })),
+    /** … the registers written out for a device without a shipped map. */
+    registers: T.Optional(T.Array(ModbusRegister, { minItems: 1 })),
+    pollSeconds: T.Number({ minimum: 0.2, maximum: 3600, default: 5 }),
+    /** How long to wait for an answer before trying again. */
+    timeoutMs: T.Integer({ minimum: 20, maximum: 10000, default: 500 }),
+    retries: T.Integer({ minimum: 0, maximum: 5, default: 2 }),
+    /** No answer for this long and the device is reported offline (like a silent sensor node). */
+    silentAfterSeconds: T.Number({ exclusiveMinimum: 0, default: 30 }),
+  },
+  strict,
+);
+
+/** One RS-485 bus on a USB adapter: every device on it shares its speed and framing, and one request runs at a time. */
+const ModbusBus = T.Object(
+  {
+    id: Id,
+    /** /dev/serial/by-id/usb-… of the USB–RS-485 adapter. */
+    path: T.String({ minLength: 1 }),
+    baudRate: T.Integer({ minimum: 1200, maximum: 115200, default: 9600 }),
+    parity: T.Union([T.Literal('none'), T.Literal('even'), T.Literal('odd')], { default: 'none' }),
+    stopBits: T.Union([T.Literal(1), T.Literal(2)], { default: 1 }),
+    devices: T.Array(ModbusDevice, { minItems: 1 }),
+  },
+  strict,
+);
+
 const ChannelRef = T.Object({ node: Id, channel: Id }, strict);
+/** A machine's channel; `quantity: power` takes its state from a meter's watts instead of amps (thresholds in W). */
+const MachineChannelRef = T.Object(
+  { node: Id, channel: Id, quantity: T.Optional(T.Union([T.Literal('current'), T.Literal('power')])) },
+  strict,
+);
 const GpioRef = T.Object({ gpio: Id }, strict);
 
 const Thresholds = T.Object(
@@ -70,7 +132,7 @@ const Machine = T.Object(
     id: Id,
     name: Name,
     nameEn: T.Optional(Name),
-    source: T.Union([ChannelRef, GpioRef]),
+    source: T.Union([MachineChannelRef, GpioRef]),
     thresholds: T.Optional(Thresholds),
     minDwellSeconds: T.Number({ minimum: 0, default: 5 }),
     silentAfterSeconds: T.Number({ exclusiveMinimum: 0, default: 30 }),
@@ -327,7 +389,11 @@ export const KitConfigSchema = T.Object(
     kit: Kit,
     dataDir: T.String({ minLength: 1, default: 'var' }),
     sources: T.Object(
-      { serial: T.Array(SerialNode, { default: [] }), gpio: T.Array(GpioInput, { default: [] }) },
+      {
+        serial: T.Array(SerialNode, { default: [] }),
+        gpio: T.Array(GpioInput, { default: [] }),
+        modbus: T.Array(ModbusBus, { default: [] }),
+      },
       { ...strict, default: {} },
     ),
     machines: T.Array(Machine, { default: [] }),
@@ -348,6 +414,9 @@ export type MachineConfig = KitConfig['machines'][number];
 export type ZoneConfig = KitConfig['zones'][number];
 export type SerialNodeConfig = KitConfig['sources']['serial'][number];
 export type GpioInputConfig = KitConfig['sources']['gpio'][number];
+export type ModbusBusConfig = KitConfig['sources']['modbus'][number];
+export type ModbusDeviceConfig = ModbusBusConfig['devices'][number];
+export type ModbusRegisterConfig = Static<typeof ModbusRegister>;
 export type AccountConfig = KitConfig['broker']['accounts'][number];
 export type Thresholds = Static<typeof Thresholds>;
 export type CalendarConfig = KitConfig['calendar'];

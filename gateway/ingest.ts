@@ -65,12 +65,28 @@ export function createIngest(config: KitConfig, store: (points: StoredPoint[]) =
           },
         ];
       }
+      case 'nodePower': {
+        const d = decodePayload('nodePower', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        const { ts, seq, channel, volts, watts, kwh, powerFactor, hz } = d.payload;
+        const fields: StoredPoint['fields'] = {};
+        if (volts !== undefined) fields.volts = volts;
+        if (watts !== undefined) fields.watts = watts;
+        if (kwh !== undefined) fields.kwh = kwh;
+        if (powerFactor !== undefined) fields.power_factor = powerFactor;
+        if (hz !== undefined) fields.hz = hz;
+        stats.readings += Object.keys(fields).length;
+        stats.lastReadingAt = ts;
+        const tags = withMapping({ kit, node, channel }, `${node}/${channel}`, machineOf, 'machine');
+        return [{ measurement: 'power', tags, fields, timeNs: pointTime(ts, seq) }];
+      }
       case 'machineState': {
         const d = decodePayload('machineState', payload);
         if (!d.ok) return reject(topic, d.reason);
-        const { ts, state, previous, amps } = d.payload;
+        const { ts, state, previous, amps, watts } = d.payload;
         const fields: StoredPoint['fields'] = { state, code: STATE_CODES[state], previous };
         if (amps !== undefined) fields.amps = amps;
+        if (watts !== undefined) fields.watts = watts;
         return [{ measurement: 'machine_state', tags: { kit, machine: node }, fields, timeNs: pointTime(ts) }];
       }
       case 'gpioInput': {

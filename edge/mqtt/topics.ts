@@ -37,6 +37,22 @@ export const Payloads = {
     temperatureC: T.Number({ minimum: -40, maximum: 125 }),
     humidityPct: T.Number({ minimum: 0, maximum: 100 }),
   }),
+  /** One channel of an energy meter (a Modbus meter's phase or total): what it read besides amps, which go to nodeCurrent. */
+  nodePower: T.Object(
+    {
+      ts: Ts,
+      seq: Seq,
+      channel: T.String(),
+      volts: T.Optional(T.Number({ minimum: 0, maximum: 100000 })),
+      /** Active power; negative when the meter sees power flowing back (export). */
+      watts: T.Optional(T.Number()),
+      /** The meter's running total of active energy. */
+      kwh: T.Optional(T.Number({ minimum: 0 })),
+      powerFactor: T.Optional(T.Number({ minimum: -1, maximum: 1 })),
+      hz: T.Optional(T.Number({ minimum: 0, maximum: 1000 })),
+    },
+    { minProperties: 4 },
+  ),
   /** One `X` line: the node could not read a sensor. */
   nodeError: T.Object({ ts: Ts, seq: Seq, channel: Channel, code: T.String({ maxLength: 64 }) }),
   /** A digital input's level after debounce (1 = active). */
@@ -48,6 +64,8 @@ export const Payloads = {
     previous: State,
     previousMs: T.Optional(T.Integer({ minimum: 0 })),
     amps: T.Optional(Amps),
+    /** For a machine watched through a meter's power. */
+    watts: T.Optional(T.Number()),
   }),
   /** Retained; the zone's latest climate with the WBGT estimate. */
   zoneEnvironment: T.Object({
@@ -111,6 +129,7 @@ export const topics = {
   nodeCurrent: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/current`,
   nodeClimate: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/climate`,
   nodeError: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/error`,
+  nodePower: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/power`,
   gpioInput: (kit: string, input: string) => `${TOPIC_ROOT}/${kit}/gpio/${input}`,
   machineState: (kit: string, machine: string) => `${TOPIC_ROOT}/${kit}/machine/${machine}/state`,
   zoneEnvironment: (kit: string, zone: string) => `${TOPIC_ROOT}/${kit}/zone/${zone}/environment`,
@@ -149,7 +168,9 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (a === 'alarm' && b !== undefined && c !== undefined) return { kind: 'alarm', kit, rule: b, id: c };
   if (b === undefined) return undefined;
   if (a === 'node') {
-    const kind = ({ status: 'nodeStatus', current: 'nodeCurrent', climate: 'nodeClimate', error: 'nodeError' } as const)[c as 'status'];
+    const kind = (
+      { status: 'nodeStatus', current: 'nodeCurrent', climate: 'nodeClimate', error: 'nodeError', power: 'nodePower' } as const
+    )[c as 'status'];
     return kind ? { kind, kit, id: b } : undefined;
   }
   if (a === 'gpio' && c === undefined) return { kind: 'gpioInput', kit, id: b };

@@ -1,9 +1,9 @@
-/** Machine state (OFF / IDLE / RUN / UNKNOWN) from RMS current or a digital input. Pure: time comes in with each sample. */
+/** Machine state (OFF / IDLE / RUN / UNKNOWN) from RMS current, a meter's power or a digital input. Pure: time comes in with each sample. */
 
 export type MachineStateName = 'OFF' | 'IDLE' | 'RUN' | 'UNKNOWN';
 
 export interface MachineStateSettings {
-  /** Current thresholds; absent for a machine watched through a digital input. */
+  /** Thresholds in amps (or in watts for a machine watched through its power); absent for a digital input. */
   idleAbove?: number;
   runAbove?: number;
   hysteresis?: number;
@@ -13,7 +13,7 @@ export interface MachineStateSettings {
   silentAfterMs: number;
 }
 
-export type MachineSample = { ts: number; amps: number } | { ts: number; on: boolean };
+export type MachineSample = { ts: number; amps: number } | { ts: number; watts: number } | { ts: number; on: boolean };
 
 export interface MachineMemory {
   state: MachineStateName;
@@ -33,6 +33,7 @@ export interface StateChange {
   /** How long the previous state lasted, in ms (undefined when it had no start). */
   previousMs?: number;
   amps?: number;
+  watts?: number;
 }
 
 export const initialMachineMemory = (): MachineMemory => ({ state: 'UNKNOWN' });
@@ -43,15 +44,17 @@ export function classify(settings: MachineStateSettings, sample: MachineSample, 
   const { idleAbove = 0, runAbove = Number.POSITIVE_INFINITY, hysteresis = 0 } = settings;
   const run = current === 'RUN' ? runAbove - hysteresis : runAbove;
   const idle = current === 'RUN' || current === 'IDLE' ? idleAbove - hysteresis : idleAbove;
-  if (sample.amps >= run) return 'RUN';
-  if (sample.amps >= idle) return 'IDLE';
+  const level = 'amps' in sample ? sample.amps : sample.watts;
+  if (level >= run) return 'RUN';
+  if (level >= idle) return 'IDLE';
   return 'OFF';
 }
 
-function change(memory: MachineMemory, state: MachineStateName, ts: number, amps?: number): [MachineMemory, StateChange] {
+function change(memory: MachineMemory, state: MachineStateName, ts: number, sample?: MachineSample): [MachineMemory, StateChange] {
   const event: StateChange = { ts, state, previous: memory.state };
   if (memory.since !== undefined) event.previousMs = ts - memory.since;
-  if (amps !== undefined) event.amps = amps;
+  if (sample && 'amps' in sample) event.amps = sample.amps;
+  if (sample && 'watts' in sample) event.watts = sample.watts;
   return [{ ...memory, state, since: ts, candidate: undefined }, event];
 }
 
@@ -84,13 +87,13 @@ export function stepMachineState(
   if (seen === memory.state) return { memory: { ...memory, candidate: undefined }, changes };
   if (memory.state === 'UNKNOWN') {
     // Coming out of no-signal there is no earlier state to protect, so believe the first sample.
-    const [next, event] = change(memory, seen, sample.ts, amps);
+    const [next, event] = change(memory, seen, sample.ts, sample);
     return { memory: next, changes: [...changes, event] };
   }
   if (memory.candidate?.state !== seen) memory = { ...memory, candidate: { state: seen, since: sample.ts } };
   const candidate = memory.candidate as { state: MachineStateName; since: number };
   if (sample.ts - candidate.since >= settings.minDwellMs) {
-    const [next, event] = change(memory, seen, candidate.since, amps);
+    const [next, event] = change(memory, seen, candidate.since, sample);
     return { memory: next, changes: [...changes, event] };
   }
   return { memory, changes };

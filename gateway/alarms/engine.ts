@@ -1,6 +1,7 @@
 /** The alarm engine in the gateway: MQTT messages in; retained alarm topics, InfluxDB events, dashboard pushes and notifications out. */
 import type { Logger } from 'pino';
 import type { KitConfig } from '../../config/schema.js';
+import { sensorNodes } from '../../config/sensorNodes.js';
 import { decodePayload, parseTopic, TOPIC_ROOT } from '../../edge/mqtt/topics.js';
 import type { AlarmHistoryBody, AlarmHistoryFilters } from '../http/alarmSchemas.js';
 import type { AlarmBody } from '../http/schemas.js';
@@ -44,7 +45,7 @@ export function createAlarmEngine(options: AlarmEngineOptions) {
   const machineOf = new Map(config.machines.flatMap((m) => ('node' in m.source ? [[`${m.source.node}/${m.source.channel}`, m.id]] : [])));
   const zones = new Set(config.zones.map((z) => z.id));
   const zoneOf = new Map(config.zones.map((z) => [`${z.source.node}/${z.source.channel}`, z.id]));
-  const nodes = new Set(config.sources.serial.map((n) => n.id));
+  const nodes = new Set(sensorNodes(config).map((n) => n.id));
   let seq = 0;
   let savedAt = now();
   let dirty = false;
@@ -157,6 +158,7 @@ export function createAlarmEngine(options: AlarmEngineOptions) {
         return inputs;
       }
       case 'nodeClimate':
+      case 'nodePower':
         return nodes.has(id) ? [{ kind: 'seen', node: id }] : [];
       case 'nodeError': {
         if (!nodes.has(id)) return [];

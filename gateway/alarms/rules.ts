@@ -1,5 +1,6 @@
 /** The kit's alarm rules expanded into concrete instances, one per rule and target, each with a stable key `${ruleId}/${targetId}`. */
 import type { AlarmRuleConfig, KitConfig, Severity } from '../../config/schema.js';
+import { sensorNodes } from '../../config/sensorNodes.js';
 
 export type TargetKind = 'zone' | 'machine' | 'node';
 export type Metric = 'temperature' | 'humidity' | 'wbgt' | 'current';
@@ -151,7 +152,7 @@ function instancesOf(config: KitConfig, rule: AlarmRuleConfig): RuleInstance[] {
     }));
   }
   if (rule.kind === 'silent') {
-    return pick(config.sources.serial).map((node) => ({
+    return pick(sensorNodes(config)).map((node) => ({
       ...base('node', node),
       kind: 'silent' as const,
       afterMs: rule.afterMinutes !== undefined ? rule.afterMinutes * MINUTE : node.silentAfterSeconds * 1000,

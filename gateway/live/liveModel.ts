@@ -1,5 +1,6 @@
 /** The kit's live state for dashboards: current machine states, climate and node status, and a numbered event stream. */
 import type { KitConfig } from '../../config/schema.js';
+import { sensorNodes } from '../../config/sensorNodes.js';
 import { decodePayload, parseTopic } from '../../edge/mqtt/topics.js';
 import type { AlarmBody, LiveEventBody, LiveSnapshotBody, MachineLiveBody, NodeLiveBody, ZoneLiveBody } from '../http/schemas.js';
 
@@ -34,7 +35,7 @@ export function createLiveModel(config: KitConfig, options: LiveModelOptions = {
       { id: z.id, temperatureC: null, humidityPct: null, wbgtC: null, level: null, legalThreshold: false, lastReadingAt: null },
     ]),
   );
-  const nodes = new Map<string, NodeLiveBody>(config.sources.serial.map((n) => [n.id, { id: n.id, online: false, since: null }]));
+  const nodes = new Map<string, NodeLiveBody>(sensorNodes(config).map((n) => [n.id, { id: n.id, online: false, since: null }]));
   const machineOfChannel = new Map(
     config.machines.flatMap((m) => ('node' in m.source ? [[`${m.source.node}/${m.source.channel}`, m.id]] : [])),
   );

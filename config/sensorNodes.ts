@@ -1,0 +1,14 @@
+/** Every sensor node of a kit, serial or Modbus: the ids of the MQTT tree's node/<id>/… topics and when each counts as silent. */
+import type { KitConfig } from './schema.js';
+
+export interface SensorNode {
+  id: string;
+  silentAfterSeconds: number;
+}
+
+export function sensorNodes(config: KitConfig): SensorNode[] {
+  return [...config.sources.serial, ...config.sources.modbus.flatMap((bus) => bus.devices)].map(({ id, silentAfterSeconds }) => ({
+    id,
+    silentAfterSeconds,
+  }));
+}
