@@ -1,11 +1,13 @@
 /** The edge: runs the kit's sources, turns frames into readings and machine states, and publishes them over MQTT. */
 import type { Logger } from 'pino';
 import type { KitConfig, MachineConfig } from '../config/schema.js';
+import { sensorNodes } from '../config/sensorNodes.js';
 import type { Payload } from './mqtt/topics.js';
 import { topics } from './mqtt/topics.js';
 import type { RejectReason } from './protocol/frame.js';
 import { Publisher } from './publisher.js';
 import { createGpioInput } from './sources/gpio/index.js';
+import { createModbusBus, type ModbusBusSource } from './sources/modbus/index.js';
 import { createSerialNode } from './sources/serial/serialNode.js';
 import type { Source, SourceContext, SourceEvent } from './sources/types.js';
 import {
@@ -72,15 +74,17 @@ export function createEdge(options: EdgeOptions) {
   // Which machine or zone listens to which channel, decided once from the config.
   const machineByChannel = new Map<string, MachineTrack>();
   const machineByInput = new Map<string, MachineTrack>();
+  const machineByPower = new Map<string, MachineTrack>();
   const machines: MachineTrack[] = config.machines.map((machine) => {
     const track = { config: machine, settings: settingsOf(machine), memory: initialMachineMemory() };
     if ('gpio' in machine.source) machineByInput.set(machine.source.gpio, track);
+    else if (machine.source.quantity === 'power') machineByPower.set(`${machine.source.node}/${machine.source.channel}`, track);
     else machineByChannel.set(`${machine.source.node}/${machine.source.channel}`, track);
     return track;
   });
   const zoneByChannel = new Map(config.zones.map((zone) => [`${zone.source.node}/${zone.source.channel}`, zone]));
   const declared = (node: string, channel: string) => machineByChannel.has(`${node}/${channel}`) || zoneByChannel.has(`${node}/${channel}`);
-  const silentAfterMs = new Map(config.sources.serial.map((node) => [node.id, node.silentAfterSeconds * 1000]));
+  const silentAfterMs = new Map(sensorNodes(config).map((node) => [node.id, node.silentAfterSeconds * 1000]));
   const counters = new Map<string, NodeCounters>();
   const lastRejectLog = new Map<string, number>();
   const counterOf = (id: string) => {
@@ -98,6 +102,7 @@ export function createEdge(options: EdgeOptions) {
       const payload: Payload<'machineState'> = { ts: change.ts, state: change.state, previous: change.previous };
       if (change.previousMs !== undefined) payload.previousMs = change.previousMs;
       if (change.amps !== undefined) payload.amps = change.amps;
+      if (change.watts !== undefined) payload.watts = change.watts;
       publisher.publish('machineState', topics.machineState(kit, track.config.id), payload);
     }
   };
@@ -146,6 +151,16 @@ export function createEdge(options: EdgeOptions) {
         setNodeOnline(event.sourceId, true, event.ts);
         publisher.publish('gpioInput', topics.gpioInput(kit, event.sourceId), { ts: event.ts, value: event.value });
         feedMachine(machineByInput.get(event.sourceId), { ts: event.ts, on: event.value === 1 });
+        return;
+      }
+      case 'power': {
+        const { channel, ...values } = event.reading;
+        c.readings += Object.keys(values).length;
+        c.lastFrameAt = event.ts;
+        setNodeOnline(event.sourceId, true, event.ts);
+        publisher.publish('nodePower', topics.nodePower(kit, event.sourceId), { ts: event.ts, seq: event.seq, channel, ...values });
+        if (values.watts !== undefined)
+          feedMachine(machineByPower.get(`${event.sourceId}/${channel}`), { ts: event.ts, watts: values.watts });
         return;
       }
       case 'frame':
@@ -209,6 +224,8 @@ export function createEdge(options: EdgeOptions) {
   for (const input of config.sources.gpio) {
     sources.push(options.createSource?.('gpio', input.id, context(input.id)) ?? createGpioInput(input, context(input.id)));
   }
+  const buses: ModbusBusSource[] = config.sources.modbus.map((bus) => createModbusBus(bus, context(bus.id)));
+  sources.push(...buses);
 
   const tick = () => {
     const t = now();
@@ -228,6 +245,7 @@ export function createEdge(options: EdgeOptions) {
     nodes: Object.fromEntries(counters),
     machines: Object.fromEntries(machines.map((m) => [m.config.id, { state: m.memory.state, since: m.memory.since ?? null }])),
     publisher: publisher.snapshot(),
+    modbus: Object.fromEntries(buses.map((bus) => [bus.id, bus.stats()])),
   });
 
   let timers: NodeJS.Timeout[] = [];

@@ -184,7 +184,11 @@ export async function startKit(options: KitOptions) {
       const credentials = { ...broker.internalAccount({ username: `edge-${config.kit.id}`, role: 'edge' }, clientId), clientId };
       const localConfig = {
         ...config,
-        sources: { ...config.sources, serial: config.sources.serial.map((s) => ({ ...s, path: resolve(baseDir, s.path) })) },
+        sources: {
+          ...config.sources,
+          serial: config.sources.serial.map((s) => ({ ...s, path: resolve(baseDir, s.path) })),
+          modbus: config.sources.modbus.map((b) => ({ ...b, path: resolve(baseDir, b.path) })),
+        },
       };
       edge = createEdge({
         config: localConfig,

@@ -8,7 +8,18 @@ export type SourceEvent =
   | { kind: 'rejected'; sourceId: string; ts: number; reason: RejectReason; detail: string }
   | { kind: 'lost'; sourceId: string; ts: number; lines: number }
   | { kind: 'digital'; sourceId: string; ts: number; value: 0 | 1 }
+  | { kind: 'power'; sourceId: string; ts: number; seq: number; reading: PowerReading }
   | { kind: 'online'; sourceId: string; ts: number; online: boolean; detail?: string };
+
+/** One channel of an energy meter (a phase or the total): what it read besides amps, which travel in a current frame. */
+export interface PowerReading {
+  channel: string;
+  volts?: number;
+  watts?: number;
+  kwh?: number;
+  powerFactor?: number;
+  hz?: number;
+}
 
 export interface SourceContext {
   emit(event: SourceEvent): void;
