@@ -148,24 +148,34 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
     return true;
   };
 
-  /** One request with its retries: the block's words, the device's exception, 'port' when the port failed, undefined for no answer. */
-  const transact = async (device: DeviceRun, block: ReadBlock): Promise<BlockResult | 'port' | undefined> => {
+  /**
+   * One request with its retries: the block's words or the device's exception; 'silent' when nothing came back, 'garbled'
+   * when only broken frames did (the device is there, the line is noisy), 'port' when the port failed.
+   */
+  const transact = async (device: DeviceRun, block: ReadBlock): Promise<BlockResult | 'port' | 'silent' | 'garbled'> => {
     const { address, timeoutMs } = device.config;
     // Retries are for noise on a device that answers; one that has gone quiet is only probed, so it costs the bus one timeout.
     const retries = device.answering ? device.config.retries : 0;
     let exception: number | undefined;
     let timedOut = false;
+    let garbled = false;
+    let firstSentAt = 0;
+    let lastSentAt = 0;
     for (let attempt = 0; attempt <= retries; attempt++) {
       const wait = Math.max(busFreeAt, device.quietUntil) - clock();
       if (wait > 0) await sleep(wait);
       if (stopped || !master) return 'port';
       if (attempt > 0) device.stats.retries++;
       device.stats.requests++;
+      lastSentAt = clock();
+      if (attempt === 0) firstSentAt = lastSentAt;
       try {
         const words = await master.read(address, block.table, block.start, block.count, timeoutMs);
         busFreeAt = clock() + gapMs;
-        // A retry answered, but the device may still answer the try that timed out: the next block must not take that for its own.
-        if (timedOut) device.quietUntil = clock() + timeoutMs;
+        // After a timeout the answer may have been the late one to an earlier try (the same request, so the same data); the
+        // answer to the last try is then still to come, as late. Nobody talks until it has passed: it would collide with any
+        // request, and one to this device could take it for its own answer.
+        if (timedOut) busFreeAt = Math.max(busFreeAt, lastSentAt + (clock() - firstSentAt) + timeoutMs);
         return { block, words };
       } catch (error) {
         busFreeAt = clock() + gapMs;
@@ -186,10 +196,13 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
           return 'port';
         }
         if (failure.reason === 'timeout') timedOut = true;
+        else garbled = true;
       }
     }
+    // A device that may only be slow keeps its next request back a while; the others need not wait for one that may be dead.
     if (timedOut) device.quietUntil = clock() + timeoutMs;
-    return exception === undefined ? undefined : { block, exception };
+    if (exception !== undefined) return { block, exception };
+    return garbled ? 'garbled' : 'silent';
   };
 
   const emitReadings = (device: DeviceRun, results: BlockResult[]) => {
@@ -214,16 +227,18 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
     const startedAt = clock();
     const results: BlockResult[] = [];
     device.stats.polls++;
+    let heard = false;
     for (const block of device.blocks) {
       const result = await transact(device, block);
       if (result === 'port') return;
-      // A device that did not answer one block is most likely gone: its other blocks would only cost more timeouts.
-      if (result === undefined) break;
+      heard ||= result !== 'silent';
+      // A device that did not answer one block is most likely gone, or the line too noisy: its other blocks would only cost more.
+      if (result === 'silent' || result === 'garbled') break;
       results.push(result);
     }
     device.stats.lastPollMs = Math.round(clock() - startedAt);
     const pollMs = device.config.pollSeconds * 1000;
-    if (results.length === 0) {
+    if (!heard) {
       if (device.answering) {
         ctx.log.warn({ device: device.config.id, address: device.config.address, bus: cfg.id }, 'Modbus device does not answer');
       }
@@ -236,10 +251,11 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
     device.answering = true;
     device.backoff.reset();
     device.stats.pollEveryMs = pollMs;
-    device.stats.answered++;
-    device.stats.lastAnswerAt = ctx.now();
     // Keep the cadence (no drift), but a bus that fell behind catches up by skipping polls, not by a burst.
     device.dueAt = Math.max(device.dueAt + pollMs, clock());
+    if (results.length === 0) return;
+    device.stats.answered++;
+    device.stats.lastAnswerAt = ctx.now();
     emitReadings(device, results);
   };
 
