@@ -1,5 +1,5 @@
 /** Register maps of Modbus devices a technology center can buy, so a kit file names a model instead of writing out registers. */
-import type { ModbusDeviceConfig, ModbusRegisterConfig } from './schema.js';
+import type { KitConfig, ModbusDeviceConfig, ModbusRegisterConfig } from './schema.js';
 
 export interface ShippedModbusMap {
   model: { ja: string; en: string };
@@ -65,6 +65,13 @@ export const MODBUS_MAPS: Readonly<Record<string, ShippedModbusMap>> = {
 export function registersOf(device: Pick<ModbusDeviceConfig, 'map' | 'registers'>): ModbusRegisterConfig[] {
   if (device.registers) return device.registers;
   return device.map ? (MODBUS_MAPS[device.map]?.registers ?? []) : [];
+}
+
+/** `device/channel` of every channel of every Modbus device: its map declares them, as machines and zones declare a node's. */
+export function modbusChannels(config: KitConfig): string[] {
+  return config.sources.modbus.flatMap((bus) =>
+    bus.devices.flatMap((device) => [...channelsOf(device).keys()].map((c) => `${device.id}/${c}`)),
+  );
 }
 
 /** Which quantities each channel of a device carries. */

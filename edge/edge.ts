@@ -1,5 +1,6 @@
 /** The edge: runs the kit's sources, turns frames into readings and machine states, and publishes them over MQTT. */
 import type { Logger } from 'pino';
+import { modbusChannels } from '../config/modbusMaps.js';
 import type { KitConfig, MachineConfig } from '../config/schema.js';
 import { sensorNodes } from '../config/sensorNodes.js';
 import type { Payload } from './mqtt/topics.js';
@@ -83,7 +84,10 @@ export function createEdge(options: EdgeOptions) {
     return track;
   });
   const zoneByChannel = new Map(config.zones.map((zone) => [`${zone.source.node}/${zone.source.channel}`, zone]));
-  const declared = (node: string, channel: string) => machineByChannel.has(`${node}/${channel}`) || zoneByChannel.has(`${node}/${channel}`);
+  // A Modbus device's map declares all its channels (a meter's phases are worth storing even when no machine uses them).
+  const deviceChannels = new Set(modbusChannels(config));
+  const declared = (node: string, channel: string) =>
+    machineByChannel.has(`${node}/${channel}`) || zoneByChannel.has(`${node}/${channel}`) || deviceChannels.has(`${node}/${channel}`);
   const silentAfterMs = new Map(sensorNodes(config).map((node) => [node.id, node.silentAfterSeconds * 1000]));
   const counters = new Map<string, NodeCounters>();
   const lastRejectLog = new Map<string, number>();

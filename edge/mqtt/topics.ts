@@ -9,6 +9,8 @@ const Seq = T.Integer({ minimum: 0, maximum: 65535 });
 const State = T.Union([T.Literal('OFF'), T.Literal('IDLE'), T.Literal('RUN'), T.Literal('UNKNOWN')]);
 const Level = T.Union([T.Literal('safe'), T.Literal('caution'), T.Literal('warning'), T.Literal('severe'), T.Literal('danger')]);
 const Amps = T.Number({ minimum: 0, maximum: 1000 });
+/** Active power; negative when a meter sees power flowing back (export). 10 MW is far beyond any machine. */
+const Watts = T.Number({ minimum: -10_000_000, maximum: 10_000_000 });
 /** A sensor node's channel id, as in the kit file: never `__proto__` or a 5,000-character name. */
 const Channel = T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$' });
 
@@ -42,12 +44,11 @@ export const Payloads = {
     {
       ts: Ts,
       seq: Seq,
-      channel: T.String(),
+      channel: Channel,
       volts: T.Optional(T.Number({ minimum: 0, maximum: 100000 })),
-      /** Active power; negative when the meter sees power flowing back (export). */
-      watts: T.Optional(T.Number()),
+      watts: T.Optional(Watts),
       /** The meter's running total of active energy. */
-      kwh: T.Optional(T.Number({ minimum: 0 })),
+      kwh: T.Optional(T.Number({ minimum: 0, maximum: 1e12 })),
       powerFactor: T.Optional(T.Number({ minimum: -1, maximum: 1 })),
       hz: T.Optional(T.Number({ minimum: 0, maximum: 1000 })),
     },
@@ -65,7 +66,7 @@ export const Payloads = {
     previousMs: T.Optional(T.Integer({ minimum: 0 })),
     amps: T.Optional(Amps),
     /** For a machine watched through a meter's power. */
-    watts: T.Optional(T.Number()),
+    watts: T.Optional(Watts),
   }),
   /** Retained; the zone's latest climate with the WBGT estimate. */
   zoneEnvironment: T.Object({
@@ -116,6 +117,7 @@ export const MAX_PAYLOAD_BYTES: Partial<Record<PayloadKind, number>> = {
   nodeCurrent: 4096,
   nodeClimate: 4096,
   nodeError: 4096,
+  nodePower: 4096,
   gpioInput: 4096,
   machineState: 4096,
   zoneEnvironment: 4096,

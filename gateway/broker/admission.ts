@@ -1,5 +1,7 @@
 /** What the broker lets through to subscribers and storage: size per kind, a valid payload, ids the kit file declares, a plausible time. Pure. */
+import { modbusChannels } from '../../config/modbusMaps.js';
 import type { KitConfig } from '../../config/schema.js';
+import { sensorNodes } from '../../config/sensorNodes.js';
 import { decodePayload, MAX_PAYLOAD_BYTES, type ParsedTopic, type PayloadKind } from '../../edge/mqtt/topics.js';
 
 export type RejectRule = 'malformed' | 'tooLarge' | 'undeclared' | 'implausibleTime';
@@ -34,11 +36,11 @@ export function declaredBy(config: KitConfig): Declared {
   );
   return {
     nodes: new Set([
-      ...config.sources.serial.map((s) => s.id),
+      ...sensorNodes(config).map((s) => s.id),
       ...channelRefs.map((s) => s.node),
       ...config.broker.accounts.flatMap((a) => (a.node ? [a.node] : [])),
     ]),
-    channels: new Set(channelRefs.map((s) => `${s.node}/${s.channel}`)),
+    channels: new Set([...channelRefs.map((s) => `${s.node}/${s.channel}`), ...modbusChannels(config)]),
     machines: new Set(config.machines.map((m) => m.id)),
     zones: new Set(config.zones.map((z) => z.id)),
     inputs: new Set(config.sources.gpio.map((g) => g.id)),
@@ -93,6 +95,7 @@ function idOwner(kind: PayloadKind, declared: Declared): { what: string; ids: Re
     case 'nodeCurrent':
     case 'nodeClimate':
     case 'nodeError':
+    case 'nodePower':
       return { what: 'node', ids: declared.nodes };
     case 'gpioInput':
       return { what: 'input', ids: declared.inputs };
@@ -137,7 +140,7 @@ export function admitPublish(topic: ParsedTopic, payload: Buffer, context: Admis
   if (value.ts < window.oldest || value.ts > window.newest) return refuse('implausibleTime', describeTime(value.ts, context.now, window));
 
   const rejections: Rejection[] = [];
-  if (topic.kind === 'nodeClimate' || topic.kind === 'nodeError') {
+  if (topic.kind === 'nodeClimate' || topic.kind === 'nodeError' || topic.kind === 'nodePower') {
     const channel = value.channel as string;
     if (!declared.channels.has(`${id}/${channel}`))
       return refuse('undeclared', `channel "${channel}" is not declared for node ${id} in the kit file`);

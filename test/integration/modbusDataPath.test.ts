@@ -182,6 +182,8 @@ describe('Modbus devices → RS-485 pty → edge → aedes → InfluxDB', () => 
     const health = kit.health();
     expect(health.edge?.nodes['meter-3']).toMatchObject({ online: true });
     expect(health.broker.malformedPayloads).toBe(0);
+    // A meter's map declares its channels: the phases no machine uses are stored too, not refused as undeclared.
+    expect(health.broker.undeclaredReadings).toBe(0);
     expect(health.ingest.rejected).toBe(0);
   });
 });

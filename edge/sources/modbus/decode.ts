@@ -9,8 +9,8 @@ type Quantity = ModbusRegisterConfig['quantity'];
 const RANGES: Record<Quantity, [number, number]> = {
   current: [0, 1000],
   voltage: [0, 100_000],
-  power: [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
-  energy: [0, Number.POSITIVE_INFINITY],
+  power: [-10_000_000, 10_000_000],
+  energy: [0, 1e12],
   powerFactor: [-1, 1],
   frequency: [0, 1000],
   temperature: [-40, 125],
