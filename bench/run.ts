@@ -23,6 +23,7 @@ import { brokerAttackRss } from './broker.js';
 import { bundleSize, domLatency, historyQuery } from './dashboard.js';
 import { firmwareInTheLoop } from './firmware.js';
 import { wipeBench } from './kitlife.js';
+import { modbusPollCycle } from './modbus.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
 import { serialReconnect } from './serial.js';
 import { storageBench } from './storage.js';
@@ -283,6 +284,7 @@ async function main(): Promise<void> {
     await domLatency(dir);
     await demoRss(dir);
     await firmwareInTheLoop(dir);
+    await modbusPollCycle(dir);
     await brokerAttackRss(dir, root);
     await wipeBench(dir);
   } finally {
