@@ -112,12 +112,14 @@ export function modbusChannelProblem(
   needs: 'current' | 'power' | 'climate',
 ): { en: string; ja: string } | undefined {
   const device = config.sources.modbus.flatMap((bus) => bus.devices).find((d) => d.id === node);
-  if (!device) return undefined;
-  const quantities = channelsOf(device).get(channel);
+  const channels = device ? channelsOf(device) : new Map<string, Set<string>>();
+  // No such device, or one whose map is unknown (reported on its own): nothing to say about its channels here.
+  if (channels.size === 0) return undefined;
+  const quantities = channels.get(channel);
   if (!quantities) {
-    const known = [...channelsOf(device).keys()].join(', ');
+    const known = [...channels.keys()].join(', ');
     return {
-      en: `device "${node}" has no channel "${channel}" (it has ${known || 'none'})`,
+      en: `device "${node}" has no channel "${channel}" (it has ${known})`,
       ja: `「${node}」に「${channel}」はありません（${known}）`,
     };
   }
