@@ -194,4 +194,13 @@ describe('Modbus bus: faults', () => {
     await edge.until('readings after the adapter is back', () => edge.frames('th-1', 'climate').length > before);
     expect(edge.source.stats().open).toBe(true);
   });
+
+  it('opens the port afresh when no device has answered for a while, as a hung adapter needs', async () => {
+    const bus = await setUp('modbus-hung', (b) => b.sim.add(1, new SimXyMd02(1), { silent: true }));
+    const edge = await run(bus, [{ id: 'th-1', address: 1, map: 'xy-md02', pollSeconds: 0.3, timeoutMs: 100, silentAfterSeconds: 1 }]);
+    await edge.until('the port reopened', () => edge.source.stats().reopens >= 1);
+    bus.sim.setFaults(1, {});
+    await edge.until('readings once the device answers', () => edge.frames('th-1', 'climate').length > 0);
+    expect(edge.source.stats().open).toBe(true);
+  });
 });

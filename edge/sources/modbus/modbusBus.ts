@@ -37,6 +37,8 @@ export interface ModbusBusStats {
   path: string;
   open: boolean;
   openError: string | null;
+  /** Times the port was closed and opened afresh because no device had answered for a long while. */
+  reopens: number;
   devices: Record<string, ModbusDeviceStats>;
 }
 
@@ -94,6 +96,11 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
   });
   let master: RtuMaster | undefined;
   let openError: string | null = null;
+  let reopens = 0;
+  /** Monotonic ms of the last frame any device sent (or of the port's opening). */
+  let lastHeardAt = 0;
+  // A USB adapter can hang with its port still open; silence from every device this long and the port is opened afresh.
+  const reopenAfterMs = Math.max(...cfg.devices.map((d) => d.silentAfterSeconds * 1000));
   let stopped = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -144,6 +151,7 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
       wake?.();
     });
     const now = clock();
+    lastHeardAt = now;
     for (const device of devices) device.dueAt = now;
     return true;
   };
@@ -232,6 +240,7 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
       const result = await transact(device, block);
       if (result === 'port') return;
       heard ||= result !== 'silent';
+      if (result !== 'silent') lastHeardAt = clock();
       // A device that did not answer one block is most likely gone, or the line too noisy: its other blocks would only cost more.
       if (result === 'silent' || result === 'garbled') break;
       results.push(result);
@@ -265,6 +274,17 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
         if (!(await open())) await sleep(portBackoff.next());
         continue;
       }
+      if (clock() - lastHeardAt > reopenAfterMs) {
+        ctx.log.warn(
+          { bus: cfg.id, path: cfg.path, silentForMs: Math.round(clock() - lastHeardAt) },
+          'no Modbus device answers, reopening the port',
+        );
+        reopens++;
+        const silent = master;
+        master = undefined;
+        await silent.close();
+        continue;
+      }
       // The device most overdue goes first, so every device gets its turn however slow the others are.
       const next = devices.reduce((a, b) => (b.dueAt < a.dueAt ? b : a));
       const wait = next.dueAt - clock();
@@ -293,6 +313,7 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
       path: cfg.path,
       open: master?.isOpen ?? false,
       openError,
+      reopens,
       devices: Object.fromEntries(devices.map((d) => [d.config.id, { ...d.stats }])),
     }),
   };
