@@ -152,3 +152,15 @@ export async function startTestKit(name: string, extra: Record<string, unknown> 
     },
   };
 }
+
+/** Adds a viewer (the wall tablet's role) to a running kit and logs it in; the session cookie for the HTTP API. */
+export async function viewerCookie(kit: { httpPort: number; auth: { addUser(name: string, password: string, role: 'viewer'): unknown } }) {
+  kit.auth.addUser('tablet', 'tablet-password-1', 'viewer');
+  const login = await fetch(`http://127.0.0.1:${kit.httpPort}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'tablet', password: 'tablet-password-1' }),
+  });
+  if (login.status !== 200) throw new Error(`the tablet could not log in: HTTP ${login.status}`);
+  return (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+}

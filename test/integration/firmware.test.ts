@@ -4,7 +4,7 @@ import type { LiveSnapshotBody } from '../../gateway/http/schemas.js';
 import { startKit } from '../../gateway/kit.js';
 import type { ManagedInfluxd } from '../../gateway/storage/managedInfluxd.js';
 import { buildFirmware, type NodeSim, startNodeSim } from '../helpers/firmware.js';
-import { testConfig } from '../helpers/kit.js';
+import { testConfig, viewerCookie } from '../helpers/kit.js';
 import { testLog } from '../helpers/log.js';
 import { influxQuery, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
 
@@ -57,14 +57,7 @@ describe('the sensor node firmware in simavr, read by a real kit', () => {
       },
     });
     kit = await startKit({ config, log: testLog, baseDir: dir.path });
-    kit.auth.addUser('tablet', 'tablet-password-1', 'viewer');
-    const login = await fetch(`http://127.0.0.1:${kit.httpPort}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'tablet', password: 'tablet-password-1' }),
-    });
-    expect(login.status).toBe(200);
-    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    cookie = await viewerCookie(kit);
   });
 
   afterAll(async () => {

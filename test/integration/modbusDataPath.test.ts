@@ -5,7 +5,7 @@ import { SimSdm120, SimSdm630, SimXyMd02 } from '../../firmware-sim/modbus/index
 import type { LiveSnapshotBody } from '../../gateway/http/schemas.js';
 import { startKit } from '../../gateway/kit.js';
 import type { ManagedInfluxd } from '../../gateway/storage/managedInfluxd.js';
-import { KIT, PASSWORDS, testConfig } from '../helpers/kit.js';
+import { KIT, PASSWORDS, testConfig, viewerCookie } from '../helpers/kit.js';
 import { testLog } from '../helpers/log.js';
 import { startSimulatedBus } from '../helpers/modbus.js';
 import { influxQuery, mosquitto, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
@@ -83,13 +83,7 @@ describe('Modbus devices → RS-485 pty → edge → aedes → InfluxDB', () => 
       ],
     });
     kit = await startKit({ config, log: testLog, baseDir: dir.path });
-    kit.auth.addUser('tablet', 'tablet-password-1', 'viewer');
-    const login = await fetch(`http://127.0.0.1:${kit.httpPort}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'tablet', password: 'tablet-password-1' }),
-    });
-    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    cookie = await viewerCookie(kit);
   });
 
   afterAll(async () => {

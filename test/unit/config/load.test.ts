@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadKitConfig, parseKitYaml, redactSecrets } from '../../../config/load.js';
+import { type ConfigError, loadKitConfig, parseKitYaml, redactSecrets } from '../../../config/load.js';
+import { problemsOf } from './problems.js';
 
 const kitsDir = new URL('../../../config/kits/', import.meta.url);
 
@@ -17,16 +18,6 @@ zones:
 broker:
   accounts: [{ username: reader1, role: reader, password: long-enough-secret }]
 `;
-
-function problemsOf(text: string): string[] {
-  try {
-    parseKitYaml(text, 'kit.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems.map((p) => `${p.path}: ${p.en}`);
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('kit configuration', () => {
   it('loads every preset in config/kits', () => {

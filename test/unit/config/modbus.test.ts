@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseKitYaml } from '../../../config/load.js';
+import { parseKitYaml } from '../../../config/load.js';
 import { sensorNodes } from '../../../config/sensorNodes.js';
+import { problemsOf } from './problems.js';
 
 const base = `
 kit: { id: k1, site: 試験工場 }
@@ -24,16 +25,6 @@ machines:
 zones:
   - { id: z1, name: 工場, source: { node: th-1, channel: env1 } }
 `;
-
-function problemsOf(text: string): string[] {
-  try {
-    parseKitYaml(text, 'kit.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems.map((p) => `${p.path}: ${p.en}`);
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('Modbus in the kit configuration', () => {
   it('fills in the bus and device defaults, and counts devices as sensor nodes', () => {
