@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+/** Command line for simulated Modbus RTU devices on one RS-485 bus: `node dist/firmware-sim/modbusCli.js --pty /tmp/bus --device xy-md02@1`. */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type SimFaults, SimModbusBus } from './modbus/bus.js';
+import { createSimDevice, livenUp, SIM_MODELS, type SimModel } from './modbus/plant.js';
+import { openPtyPair, type PtyPair } from './ptyPair.js';
+
+export const HELP = `minotake firmware-sim modbus — 模擬 Modbus RTU 機器 / simulated Modbus RTU devices
+
+使い方 / Usage:
+  node dist/firmware-sim/modbusCli.js --device <機種@アドレス> … (--pty <dir> | --edge-link <path> | --port <path>) [options]
+
+1 本の RS-485 バス上の機器として、読み取り要求（ファンクション 03・04）に答えます。値は稼働・待機・停止を繰り返します。
+Answers read requests (functions 03 and 04) as devices on one RS-485 bus; their values cycle through run, idle and stop.
+
+オプション / Options:
+  --device <model@addr>   機器（繰り返し可）: ${SIM_MODELS.join(', ')}、アドレス 1–247 / a device (repeatable)
+  --pty <dir>             socat で pty の組を <dir> に作り、キット側のパスを表示 / make a socat pty pair, print the kit's side
+  --edge-link <path>      pty の組を作り、キット側をこのパスに置く（キットのデモが使用）/ the kit's side at <path> (the demo)
+  --port <path>           実際のシリアルポート（2 本目の USB–RS-485 変換器など）/ a real serial port (a second adapter)
+  --baud <n>              通信速度（既定 9600）/ speed (default 9600)
+  --parity <p>            none | even | odd（既定 none）
+  --fault <addr:kind>     故障 / a fault: silent, crc=<0–1>, exception=<code>, slow=<ms>（例 / e.g. 3:silent, 2:crc=0.2）
+  -h, --help              このヘルプ / this help
+`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface ModbusCliOptions {
+  devices: { model: SimModel; address: number }[];
+  faults: Map<number, SimFaults>;
+  ptyDir: string | null;
+  edgeLink: string | null;
+  port: string | null;
+  baudRate: number;
+  parity: 'none' | 'even' | 'odd';
+}
+
+const OPTIONS = {
+  device: { type: 'string', multiple: true },
+  fault: { type: 'string', multiple: true },
+  pty: { type: 'string' },
+  'edge-link': { type: 'string' },
+  port: { type: 'string' },
+  baud: { type: 'string' },
+  parity: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function fault(text: string): [number, SimFaults] {
+  const match = /^(\d+):(silent|crc=(0?\.\d+|1|0)|exception=(\d+)|slow=(\d+))$/.exec(text);
+  if (!match)
+    throw new UsageError(
+      `--fault ${JSON.stringify(text)}: <アドレス>:silent|crc=<0–1>|exception=<code>|slow=<ms> の形で / must be <addr>:silent|crc=<0–1>|exception=<code>|slow=<ms>`,
+    );
+  const [, address, kind, crc, exception, slow] = match;
+  if (kind === 'silent') return [Number(address), { silent: true }];
+  if (crc !== undefined) return [Number(address), { badCrc: Number(crc) }];
+  if (exception !== undefined) return [Number(address), { exception: Number(exception) }];
+  return [Number(address), { slowMs: Number(slow) }];
+}
+
+/** Parses argv (without node and the script); null means help was asked for. */
+export function parseModbusArgs(argv: string[]): ModbusCliOptions | null {
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'];
+  try {
+    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return null;
+  const devices = (values.device ?? []).map((text) => {
+    const [model, address] = text.split('@');
+    const n = Number(address);
+    if (!SIM_MODELS.includes(model as SimModel) || !Number.isInteger(n) || n < 1 || n > 247)
+      throw new UsageError(`--device ${JSON.stringify(text)}: <${SIM_MODELS.join('|')}>@<1–247> の形で / must be <model>@<1–247>`);
+    return { model: model as SimModel, address: n };
+  });
+  if (devices.length === 0) throw new UsageError('--device を 1 つ以上 / give at least one --device');
+  const targets = [values.pty, values['edge-link'], values.port].filter((x) => x !== undefined);
+  if (targets.length !== 1)
+    throw new UsageError('--pty・--edge-link・--port のどれか 1 つを / give exactly one of --pty, --edge-link and --port');
+  const baudRate = Number(values.baud ?? 9600);
+  if (!Number.isInteger(baudRate) || baudRate < 1200 || baudRate > 115200) throw new UsageError('--baud: 1200–115200');
+  const parity = values.parity ?? 'none';
+  if (parity !== 'none' && parity !== 'even' && parity !== 'odd') throw new UsageError('--parity: none | even | odd');
+  return {
+    devices,
+    faults: new Map((values.fault ?? []).map(fault)),
+    ptyDir: values.pty ?? null,
+    edgeLink: values['edge-link'] ?? null,
+    port: values.port ?? null,
+    baudRate,
+    parity,
+  };
+}
+
+/** Runs the bus until SIGINT/SIGTERM; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let options: ModbusCliOptions | null;
+  try {
+    options = parseModbusArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${HELP}`);
+    return 2;
+  }
+  if (options === null) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let pair: PtyPair | null = null;
+  try {
+    let port = options.port as string;
+    if (options.port === null) {
+      const edgeLink = options.edgeLink === null ? `${resolve(options.ptyDir as string)}/modbus-edge` : resolve(options.edgeLink);
+      pair = await openPtyPair({ nodeLink: `${edgeLink}.bus`, edgeLink });
+      port = pair.nodeLink;
+      process.stdout.write(`${pair.edgeLink}\n`);
+    }
+    const bus = new SimModbusBus(port, { baudRate: options.baudRate, parity: options.parity });
+    const devices = options.devices.map(({ model, address }) => {
+      const device = createSimDevice(model, address);
+      bus.add(address, device, options.faults.get(address) ?? {});
+      return { device, address };
+    });
+    const liven = () => {
+      for (const { device, address } of devices) livenUp(device, address, Date.now());
+    };
+    liven();
+    await bus.open();
+    const timer = setInterval(liven, 1000);
+    process.stderr.write(`${options.devices.map((d) => `${d.model}@${d.address}`).join(', ')} → ${port} at ${options.baudRate} bps\n`);
+    await new Promise<void>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    clearInterval(timer);
+    await bus.close();
+    process.stderr.write(`answered ${bus.stats.answered} requests, ${bus.stats.exceptions} with an exception\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await pair?.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
