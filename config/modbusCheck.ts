@@ -58,6 +58,11 @@ export function modbusProblems(config: KitConfig): ConfigProblem[] {
         );
       }
       problems.push(...registerProblems(device.registers ?? [], `${here}.registers`));
+      if (bus.simulator && device.registers !== undefined) {
+        problems.push(
+          problem(here, 'a simulated bus has devices with shipped maps only', 'シミュレータのバスには同梱マップの機器だけを置けます'),
+        );
+      }
       if (device.silentAfterSeconds < 2 * device.pollSeconds) {
         problems.push(
           problem(

@@ -103,6 +103,8 @@ const ModbusBus = T.Object(
     parity: T.Union([T.Literal('none'), T.Literal('even'), T.Literal('odd')], { default: 'none' }),
     stopBits: T.Union([T.Literal(1), T.Literal(2)], { default: 1 }),
     devices: T.Array(ModbusDevice, { minItems: 1 }),
+    /** Start simulated devices (firmware-sim) on a pty at `path` for every device of the bus: the demo. */
+    simulator: T.Optional(T.Boolean()),
   },
   strict,
 );

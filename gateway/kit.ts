@@ -54,6 +54,7 @@ export interface KitOptions {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SIM_CLI = join(here, '..', 'firmware-sim', 'cli.js');
+const MODBUS_SIM_CLI = join(here, '..', 'firmware-sim', 'modbusCli.js');
 /** The repository's dashboard/dist, built by `npm run build`: two levels up from dist/gateway, one from the sources. */
 const DASHBOARD_DIR = [join(here, '..', '..', 'dashboard', 'dist'), join(here, '..', 'dashboard', 'dist')].find((dir) => existsSync(dir));
 
@@ -150,6 +151,15 @@ export async function startKit(options: KitOptions) {
     });
 
     const simulators: ChildProcess[] = [];
+    const startSimulator = (args: string[], what: Record<string, unknown>) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+      child.on('exit', (code, signal) => {
+        if (!stopping) log.error({ ...what, code, signal }, 'simulator exited');
+      });
+      simulators.push(child);
+      undo.push(() => child.kill('SIGTERM'));
+      log.info(what, 'simulator started');
+    };
     if (options.runSimulators) {
       for (const node of config.sources.serial) {
         if (!node.simulator) continue;
@@ -167,13 +177,17 @@ export async function startKit(options: KitOptions) {
           String(node.simulator.linesPerSecond),
         ];
         if (node.simulator.startAt) args.push('--start-at', node.simulator.startAt);
-        const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-        child.on('exit', (code, signal) => {
-          if (!stopping) log.error({ node: node.id, code, signal }, 'simulated sensor node exited');
+        startSimulator(args, { node: node.id, scenario: node.simulator.scenario, path: edgeLink });
+      }
+      for (const bus of config.sources.modbus) {
+        if (!bus.simulator) continue;
+        const edgeLink = resolve(baseDir, bus.path);
+        mkdirSync(dirname(edgeLink), { recursive: true });
+        const devices = bus.devices.flatMap((d) => ['--device', `${d.map}@${d.address}`]);
+        startSimulator([MODBUS_SIM_CLI, '--edge-link', edgeLink, '--baud', String(bus.baudRate), '--parity', bus.parity, ...devices], {
+          bus: bus.id,
+          path: edgeLink,
         });
-        simulators.push(child);
-        undo.push(() => child.kill('SIGTERM'));
-        log.info({ node: node.id, scenario: node.simulator.scenario, path: edgeLink }, 'simulated sensor node started');
       }
     }
 

@@ -83,6 +83,11 @@ describe('Modbus in the kit configuration', () => {
       'sources.modbus[0].devices[1].silentAfterSeconds: must be at least twice pollSeconds',
     ],
     ['an address out of range', base.replace('address: 3', 'address: 248'), 'sources.modbus[0].devices[2].address: must be <= 247'],
+    [
+      'a simulated bus with a device it cannot simulate',
+      base.replace('path: /dev/ttyUSB1', 'path: /dev/ttyUSB1\n      simulator: true'),
+      'sources.modbus[0].devices[2]: a simulated bus has devices with shipped maps only',
+    ],
   ];
   for (const [what, text, expected] of bad) {
     it(`rejects ${what}`, () => {
