@@ -19,7 +19,11 @@ export async function brokerAttackRss(dir: string, root: string): Promise<void> 
   const config = {
     ...demo,
     dataDir: join(dir, 'attack-var'),
-    sources: { ...demo.sources, serial: demo.sources.serial.map((s) => ({ ...s, path: join(dir, 'attack-pty', `${s.id}-edge`) })) },
+    sources: {
+      ...demo.sources,
+      serial: demo.sources.serial.map((s) => ({ ...s, path: join(dir, 'attack-pty', `${s.id}-edge`) })),
+      modbus: demo.sources.modbus.map((b) => ({ ...b, path: join(dir, 'attack-pty', `${b.id}-edge`) })),
+    },
     broker: { ...demo.broker, host: '127.0.0.1', port: brokerPort, accounts: [{ ...NODE, role: 'node' as const, node: 'node-a' }] },
     http: { ...demo.http, host: '127.0.0.1', port: 0 },
   };

@@ -211,7 +211,11 @@ async function demoRss(dir: string): Promise<void> {
     broker: { ...demo.broker, port: 0 },
     http: { ...demo.http, host: '127.0.0.1', port: httpPort },
   };
-  config.sources = { ...demo.sources, serial: demo.sources.serial.map((s) => ({ ...s, path: join(dir, 'demo-pty', `${s.id}-edge`) })) };
+  config.sources = {
+    ...demo.sources,
+    serial: demo.sources.serial.map((s) => ({ ...s, path: join(dir, 'demo-pty', `${s.id}-edge`) })),
+    modbus: demo.sources.modbus.map((b) => ({ ...b, path: join(dir, 'demo-pty', `${b.id}-edge`) })),
+  };
   writeFileSync(file, stringify(config));
   const cli = join(root, 'dist', 'gateway', 'cli.js');
   const admin = spawnSync(process.execPath, [cli, 'admin', 'add', 'bench', '--config', file], { input: 'bench-password-1' });
