@@ -128,7 +128,10 @@ function plantDefect(kind: DefectKind, random: () => number, pixel: number): Pla
         s: 0.02 + random() * 0.02,
       }));
       const amount = (u: number, v: number) =>
-        Math.min(1, blobs.reduce((sum, b) => sum + Math.exp(-((u - b.x) ** 2 + (v - b.y) ** 2) / (2 * b.s * b.s)), 0));
+        Math.min(
+          1,
+          blobs.reduce((sum, b) => sum + Math.exp(-((u - b.x) ** 2 + (v - b.y) ** 2) / (2 * b.s * b.s)), 0),
+        );
       return { kind, shade: (u, v) => -28 * amount(u, v), tint: amount };
     }
     case 'missing-hole':
