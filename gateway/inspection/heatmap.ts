@@ -66,7 +66,7 @@ function colour(t: number): [number, number, number] {
 
 /**
  * The image with its anomaly map on top, scaled to the threshold so that every image's colours mean the same: nothing is
- * drawn below half the threshold, yellow-to-red from the threshold up.
+ * drawn below 60 % of the threshold, yellow-to-red from the threshold up.
  */
 export function overlay(image: RgbImage, map: Float32Array, mapRows: number, mapCols: number, threshold: number): RgbImage {
   const { width, height } = image;
@@ -74,9 +74,9 @@ export function overlay(image: RgbImage, map: Float32Array, mapRows: number, map
   const data = new Uint8Array(image.data);
   for (let i = 0; i < width * height; i++) {
     const relative = (smooth[i] as number) / threshold;
-    if (relative < 0.5) continue;
-    const alpha = Math.min(0.7, (relative - 0.5) * 1.2);
-    const [r, g, b] = colour((relative - 0.5) / 1.2);
+    if (relative < 0.6) continue;
+    const alpha = Math.min(0.7, (relative - 0.6) * 1.4);
+    const [r, g, b] = colour((relative - 0.6) / 1.1);
     data[i * 3] = (data[i * 3] as number) * (1 - alpha) + r * alpha;
     data[i * 3 + 1] = (data[i * 3 + 1] as number) * (1 - alpha) + g * alpha;
     data[i * 3 + 2] = (data[i * 3 + 2] as number) * (1 - alpha) + b * alpha;
