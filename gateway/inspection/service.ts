@@ -12,7 +12,7 @@ import { InspectionError } from './errors.js';
 import { evaluate, type ScoredImage } from './evaluation.js';
 import type { ImageLimits } from './image.js';
 import { InspectionWorker, type RunningFit } from './inspectionWorker.js';
-import type { FitOutput, JudgedImage, PreparedImage } from './protocol.js';
+import type { FitOutput, FitStage, JudgedImage, PreparedImage } from './protocol.js';
 import { type ImageRole, type Trial, type TrialImage, TrialStore } from './trialStore.js';
 
 /** The longer side of the images the kit keeps: enough for a heat map on a tablet and in the report. */
@@ -290,13 +290,9 @@ export class InspectionService {
     return this.get(id);
   }
 
-  private onProgress(
-    id: string,
-    stage: Trial['progress'] extends infer P ? (P extends { stage: infer S } ? S : never) : never,
-    fraction: number,
-  ) {
+  private onProgress(id: string, stage: FitStage, fraction: number) {
     const trial = this.store.read(id);
-    if (!trial || trial.status !== 'fitting') return;
+    if (trial?.status !== 'fitting') return;
     trial.progress = { stage, fraction: Math.round(fraction * 100) / 100 };
     this.store.write(trial);
   }
