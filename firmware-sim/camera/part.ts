@@ -75,21 +75,39 @@ interface PlantedDefect {
   missingHole?: number;
 }
 
-/** Where a defect goes: anywhere on the plate's solid metal, clear of its edge and holes. */
+/** The printed marking's box: a defect planted on it would be a different, harder test (print inspection). */
+const PRINT = { u0: -0.16, u1: 0.16, v0: -0.2, v1: -0.14 };
+
+/** Plain metal: inside the plate by `margin`, clear of the holes and the print. */
+function onPlainMetal(x: number, y: number, margin: number): boolean {
+  return (
+    Math.abs(x) < PLATE_HALF_W - margin &&
+    Math.abs(y) < PLATE_HALF_H - margin &&
+    HOLES.every((h) => Math.hypot(x - h.x, y - h.y) > h.r + margin) &&
+    !(x > PRINT.u0 - margin && x < PRINT.u1 + margin && y > PRINT.v0 - margin && y < PRINT.v1 + margin)
+  );
+}
+
+/** Where a defect goes: anywhere on the plate's plain metal. */
 function spotOnMetal(random: () => number, margin: number): { x: number; y: number } {
   for (;;) {
-    const x = (random() * 2 - 1) * (PLATE_HALF_W - margin);
-    const y = (random() * 2 - 1) * (PLATE_HALF_H - margin);
-    if (HOLES.every((h) => Math.hypot(x - h.x, y - h.y) > h.r + margin)) return { x, y };
+    const x = (random() * 2 - 1) * PLATE_HALF_W;
+    const y = (random() * 2 - 1) * PLATE_HALF_H;
+    if (onPlainMetal(x, y, margin)) return { x, y };
   }
 }
 
 function plantDefect(kind: DefectKind, random: () => number, pixel: number): PlantedDefect {
   switch (kind) {
     case 'scratch': {
-      const a = spotOnMetal(random, 0.08);
-      const angle = random() * Math.PI;
+      let a = spotOnMetal(random, 0.03);
+      let angle = random() * Math.PI;
       const length = 0.16 + random() * 0.12;
+      // The whole scratch on plain metal: its end and middle too.
+      while (![0.5, 1].every((f) => onPlainMetal(a.x + Math.cos(angle) * length * f, a.y + Math.sin(angle) * length * f, 0.03))) {
+        a = spotOnMetal(random, 0.03);
+        angle = random() * Math.PI;
+      }
       const dx = Math.cos(angle);
       const dy = Math.sin(angle);
       const halfWidth = 1.1 * pixel;
@@ -132,7 +150,8 @@ function plantDefect(kind: DefectKind, random: () => number, pixel: number): Pla
           1,
           blobs.reduce((sum, b) => sum + Math.exp(-((u - b.x) ** 2 + (v - b.y) ** 2) / (2 * b.s * b.s)), 0),
         );
-      return { kind, shade: (u, v) => -28 * amount(u, v), tint: amount };
+      // Faint on purpose: the low-contrast kind that a trial report must warn about.
+      return { kind, shade: (u, v) => -14 * amount(u, v), tint: (u, v) => 0.5 * amount(u, v) };
     }
     case 'missing-hole':
       return { kind, shade: () => 0, missingHole: Math.floor(random() * 4) };
@@ -178,9 +197,9 @@ export function renderPart(options: PartOptions): RgbImage {
         const streaks = valueNoise(textureSeed, u * 8, v * 220) - 0.5;
         grey = 168 + 16 * streaks + 10 * valueNoise(textureSeed + 1, u * 30, v * 30);
         // The printed marking: a row of dark glyph blocks near the top edge.
-        if (v > -0.2 && v < -0.14 && u > -0.16 && u < 0.16) {
-          const glyph = Math.floor((u + 0.16) / 0.04);
-          const inGlyph = (u + 0.16) % 0.04 < 0.028;
+        if (v > PRINT.v0 && v < PRINT.v1 && u > PRINT.u0 && u < PRINT.u1) {
+          const glyph = Math.floor((u - PRINT.u0) / 0.04);
+          const inGlyph = (u - PRINT.u0) % 0.04 < 0.028;
           if (inGlyph && (glyph * 7 + 3) % 5 !== 0) grey = 60;
         }
         // A chamfer along the outline catches the light.
