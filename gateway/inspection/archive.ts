@@ -15,8 +15,8 @@ export interface ArchiveLimits {
 export interface ArchiveEntry {
   /** Path inside the archive. */
   name: string;
-  /** The folder the file sits in (its last part), used as the defect class or ok/ng hint. */
-  folder: string | null;
+  /** The folders the file sits in, outermost first (ok/, ng/<defect>/ tell role and defect class). */
+  folders: string[];
   bytes: Buffer;
 }
 
@@ -129,7 +129,7 @@ export function readArchive(
           stream.on('error', (e: Error) => fail(broken(archiveName, e.message)));
           stream.on('end', () => {
             const folder = dirname(name);
-            entries.push({ name, folder: folder === '.' ? null : basename(folder), bytes: Buffer.concat(chunks) });
+            entries.push({ name, folders: folder === '.' ? [] : folder.split('/'), bytes: Buffer.concat(chunks) });
             zip.readEntry();
           });
         });

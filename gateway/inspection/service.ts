@@ -148,9 +148,12 @@ export class InspectionService {
     });
     const result: UploadResult = { added: [], refused: [...skipped] };
     for (const entry of entries) {
-      const folder = entry.folder?.toLowerCase() ?? null;
-      const entryRole: ImageRole = folder === 'ok' || folder === 'good' ? 'ok' : folder === 'ng' || folder === 'defect' ? 'ng' : role;
-      const entryLabel = entryRole === 'ng' && entry.folder && !['ng', 'defect'].includes(folder ?? '') ? entry.folder : label;
+      const folders = entry.folders.map((f) => f.toLowerCase());
+      const ngAt = folders.findIndex((f) => f === 'ng' || f === 'defect');
+      const okAt = folders.findIndex((f) => f === 'ok' || f === 'good');
+      const entryRole: ImageRole = ngAt >= 0 ? 'ng' : okAt >= 0 ? 'ok' : role;
+      // ng/<kind>/file: the folder under ng/ names the defect; a zip uploaded as NG uses its innermost folder.
+      const entryLabel = ngAt >= 0 ? (entry.folders[ngAt + 1] ?? label) : entryRole === 'ng' ? (entry.folders.at(-1) ?? label) : label;
       try {
         result.added.push(await this.addImage(id, entryRole, entryLabel, entry.name, entry.bytes));
       } catch (error) {

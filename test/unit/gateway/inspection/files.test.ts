@@ -81,9 +81,9 @@ describe('zip archives', () => {
       { name: '__MACOSX/ok/._a.png', data: Buffer.from('x') },
     ]);
     const { entries, skipped } = await readArchive(zip, 'set.zip', limits);
-    expect(entries.map((e) => [e.name, e.folder])).toEqual([
-      ['ok/a.png', 'ok'],
-      ['ng/scratch/b.png', 'scratch'],
+    expect(entries.map((e) => [e.name, e.folders])).toEqual([
+      ['ok/a.png', ['ok']],
+      ['ng/scratch/b.png', ['ng', 'scratch']],
     ]);
     expect(skipped.map((s) => s.file)).toEqual(['notes.txt']);
   });
