@@ -143,6 +143,8 @@ function UploadPanel({ base, onDone }: { base: string; onDone: () => void }) {
         class="upload-form"
         onSubmit={async (e) => {
           e.preventDefault();
+          // Read now: after the awaits below the event no longer has a currentTarget.
+          const form = e.currentTarget;
           const result = { added: 0, refused: [] as UploadResult['refused'], error: null as string | null };
           setOutcome(null);
           // One file per request: a bad file is refused on its own, and the progress is real.
@@ -167,7 +169,7 @@ function UploadPanel({ base, onDone }: { base: string; onDone: () => void }) {
           }
           setDone(null);
           setFiles([]);
-          (e.currentTarget as HTMLFormElement).reset();
+          form.reset();
           setOutcome(result);
           onDone();
         }}
