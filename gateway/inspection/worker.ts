@@ -2,6 +2,7 @@
  * The inspection worker thread: every heavy step (decoding, the CNN, the coreset, scoring, heat maps) runs here, so the
  * gateway's own thread keeps taking MQTT messages and serving the dashboard while a model is fitted.
  */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { type Backbone, loadBackbone } from './backbone.js';
 import { Cancelled, Detector, type DetectorSettings, type FittedModel, TEMPLATE_GRID } from './detector.js';
@@ -12,6 +13,12 @@ import type { JudgedImage, PreparedImage, WorkerReply, WorkerRequest } from './p
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread');
+
+// On Linux the nice value belongs to the thread: this one yields the CPU to the gateway's own thread (MQTT, ingest,
+// dashboard) whenever both want it, and still has every idle cycle.
+try {
+  setPriority(10);
+} catch {}
 
 const backbones = new Map<string, Promise<Backbone>>();
 let judging: { key: string; detector: Detector } | undefined;
