@@ -22,7 +22,8 @@ const IMAGE_SIDE = 480;
 async function makeTrial(service: InspectionService, id: string, good: number): Promise<void> {
   service.create({ id, name: id });
   // `good` images to learn from, 10 more held out for the threshold, and a defect of each kind.
-  for (let i = 0; i < good + 10; i++) await service.upload(id, 'ok', null, `ok-${i}.png`, encodePng(renderPart({ size: IMAGE_SIDE, seed: i + 1 })));
+  for (let i = 0; i < good + 10; i++)
+    await service.upload(id, 'ok', null, `ok-${i}.png`, encodePng(renderPart({ size: IMAGE_SIDE, seed: i + 1 })));
   for (const [k, defect] of DEFECT_KINDS.entries()) {
     await service.upload(id, 'ng', defect, `${defect}.png`, encodePng(renderPart({ size: IMAGE_SIDE, seed: 900 + k, defect })));
   }
@@ -111,7 +112,11 @@ export async function inspectionBench(dir: string): Promise<void> {
       `${f.trainImages} good ${IMAGE_SIDE}² PNG learned, ${f.heldOutImages} held out + ${DEFECT_KINDS.length} defects scored; 224 px, bank ${f.bankSize} of ${f.goodPatches} patches`,
     );
     report('inspection: model on disk', `${(f.modelBytes / 1048576).toFixed(2)} MB`, `memory bank ${f.bankSize} × 256 float32 + template`);
-    report('inspection: gateway RSS peak during the fit', `${Math.round(peakRss / 1048576)} MB`, 'whole process: gateway, both workers, WASM heaps');
+    report(
+      'inspection: gateway RSS peak during the fit',
+      `${Math.round(peakRss / 1048576)} MB`,
+      'whole process: gateway, both workers, WASM heaps',
+    );
 
     const image = encodePng(renderPart({ size: IMAGE_SIDE, seed: 4242, defect: 'scratch' }));
     await service.judgeFile('bench', 'warm.png', image);
@@ -126,7 +131,11 @@ export async function inspectionBench(dir: string): Promise<void> {
       `p50 ${percentile(times, 50).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms`,
       `20 × ${IMAGE_SIDE}² PNG: decode, both scores, two heat-map PNGs (PNG encoding of the input not counted)`,
     );
-    report('inspection: AUROC on the bench trial', `${f.patchcore.auroc?.toFixed(3)} (template ${f.template.auroc?.toFixed(3)})`, `${f.heldOutImages} held-out good vs ${DEFECT_KINDS.length} defects`);
+    report(
+      'inspection: AUROC on the bench trial',
+      `${f.patchcore.auroc?.toFixed(3)} (template ${f.template.auroc?.toFixed(3)})`,
+      `${f.heldOutImages} held-out good vs ${DEFECT_KINDS.length} defects`,
+    );
   } finally {
     await kit.stop();
     await pair.close();

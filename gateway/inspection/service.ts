@@ -337,6 +337,29 @@ export class InspectionService {
     };
     this.save(this.reevaluate(trial));
     this.log.info({ trial: id, durationMs, auroc: output.patchcore.auroc }, 'inspection model fitted');
+    void this.judgeUnscored(id);
+  }
+
+  /** Images brought only to be judged before the model existed: judged now with it. */
+  private async judgeUnscored(id: string): Promise<void> {
+    const model = this.model(id);
+    const waiting = this.store.read(id)?.images.filter((image) => image.role === 'test' && image.score === null) ?? [];
+    for (const image of waiting) {
+      const png = this.store.readImage(id, image.id, 'image');
+      if (!model || !png) continue;
+      try {
+        const { judged } = await this.judgeWith(id, model, image.name, png);
+        this.store.writeImage(id, image.id, 'heatmap', judged.overlay);
+        this.store.writeImage(id, image.id, 'template', judged.templateOverlay);
+        const trial = this.get(id);
+        const kept = trial.images.find((i) => i.id === image.id);
+        if (!kept) continue;
+        Object.assign(kept, { use: 'judged', score: judged.score, templateScore: judged.templateScore });
+        this.save(trial);
+      } catch (error) {
+        this.log.warn({ trial: id, image: image.id, err: (error as Error).message }, 'image not judged after the fit');
+      }
+    }
   }
 
   /** The sensitivity control: move PatchCore's threshold (null = back to the fitted one); no refit. */

@@ -106,7 +106,8 @@ export class InspectionStation {
     try {
       for (const name of this.readyFiles()) {
         if (this.stopped) break;
-        await this.judgeFile(name);
+        // No model (yet): the rest of the folder waits for the next poll.
+        if (!(await this.judgeFile(name))) break;
       }
     } catch (error) {
       this.deps.log.warn({ station: this.id, err: (error as Error).message }, 'inspection folder not readable');
@@ -133,7 +134,8 @@ export class InspectionStation {
     return ready.sort();
   }
 
-  private async judgeFile(name: string): Promise<void> {
+  /** False when the station cannot judge at all right now (no model), so the poll stops early. */
+  private async judgeFile(name: string): Promise<boolean> {
     const { watch, trial } = this.deps.config;
     const path = join(watch, name);
     this.seen.delete(name);
@@ -197,16 +199,20 @@ export class InspectionStation {
           timeNs: pointTime(ts, 0),
         },
       ]);
+      return true;
     } catch (error) {
       const known = error instanceof InspectionError ? error : undefined;
       if (known?.code === 'NOT_FITTED' || known?.code === 'NO_SUCH_TRIAL' || known?.code === 'CANCELLED' || !known) {
-        // Not the file's fault: leave it where it is and try again at the next poll.
+        // Not the file's fault: leave it where it is and try again at the next poll (logged once, not at every poll).
+        const previous = this.lastError?.code;
         this.lastError = known?.body() ?? { code: 'WORKER_FAILED', message: (error as Error).message, messageJa: (error as Error).message };
-        this.deps.log.warn(
-          { station: this.id, code: this.lastError.code, err: this.lastError.message },
-          'inspection station cannot judge yet',
-        );
-        return;
+        if (previous !== this.lastError.code) {
+          this.deps.log.warn(
+            { station: this.id, code: this.lastError.code, err: this.lastError.message },
+            'inspection station cannot judge yet',
+          );
+        }
+        return false;
       }
       // The file itself is bad: set it aside with the reason beside it, and carry on with the next one.
       this.rejectedFiles++;
@@ -216,6 +222,7 @@ export class InspectionStation {
         writeFileSync(join(watch, 'rejected', `${name}.txt`), `${known.message}\n${known.messageJa}\n`);
       } catch {}
       this.deps.log.warn({ station: this.id, code: known.code, err: known.message }, 'inspection image refused');
+      return true;
     }
   }
 

@@ -62,7 +62,10 @@ describe('the inspection pages in headless Chromium', () => {
     await expect(cards.count()).resolves.toBe(12);
     const first = cards.first().locator('img');
     await first.scrollIntoViewIfNeeded();
-    await page.waitForFunction((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0, await first.elementHandle());
+    await page.waitForFunction(
+      (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0,
+      await first.elementHandle(),
+    );
     expect(await first.getAttribute('src')).toContain('/heatmap');
     await expect(page.getByTestId('verdict').first().textContent()).resolves.toBe('NG');
 
