@@ -84,7 +84,7 @@ export function startInspection(deps: InspectionPartDeps): {
     const sample = join(deps.dataDir, 'inspection', 'demo-sample');
     void (async () => {
       if (!existsSync(sample))
-        await promisify(execFile)(process.execPath, [CAMERA_CLI, '--sample', sample, '--good', '30', '--per-defect', '3']);
+        await promisify(execFile)(process.execPath, [CAMERA_CLI, '--sample', sample, '--good', '60', '--per-defect', '3']);
       await inspection.ensureDemoTrial(sample);
     })().catch((error: Error & { code?: string }) => log.error({ err: error.message, code: error.code }, 'demo inspection trial not made'));
   }

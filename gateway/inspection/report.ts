@@ -79,7 +79,7 @@ export async function renderInspectionReport(trial: Trial, store: TrialStore, co
 
   report.heading('4. 判定結果');
   report.paragraph(
-    `しきい値は、学習に使わなかった良品 ${pc.heldOutGood} 枚のスコアから、過検出（良品を不良と判定）が ${(pc.falseRejectRate * 100).toFixed(0)} % 以下になるよう決めました。${pc.heldOutGood} 枚からの推定のため、実際の過検出率はこれより高くなりえます。`,
+    `しきい値は、学習に使わなかった良品 ${pc.heldOutGood} 枚のスコアから、新しい良品を誤って不良と判定する率（過検出率）が ${(pc.falseRejectRate * 100).toFixed(0)} % 以下となる見込みの値に決めました（スコアを正規分布とみなした予測上限と、取り置いた画像での実績の高い方）。${pc.heldOutGood} 枚からの推定のため、実際の過検出率はこれより高くなりえます。`,
     { size: 9.5 },
   );
   report.table(

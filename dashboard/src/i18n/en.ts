@@ -326,7 +326,8 @@ export const en: Record<MessageKey, string> = {
   'inspection.trueAccept': 'Good judged OK',
   'inspection.noData': 'no data',
   'inspection.noDefects': 'No defect images: detection cannot be evaluated.',
-  'inspection.heldOutNote': 'The threshold was set from {n} good images not used for learning, for a false-reject rate of at most {rate}%.',
+  'inspection.heldOutNote':
+    'The threshold was set from the scores of {n} good images not used for learning, where new good parts are expected to be falsely rejected at most {rate}% of the time (an estimate from {n} images).',
   'inspection.sensitivity': 'Sensitivity (no refit needed)',
   'inspection.sensitivityHint': 'A lower threshold misses fewer defects and rejects more good parts.',
   'inspection.preview': 'At this threshold: detected {detected}, false rejects {rejected}',

@@ -322,7 +322,8 @@ export const ja = {
   'inspection.trueAccept': '良品を OK',
   'inspection.noData': 'データなし',
   'inspection.noDefects': '不良品画像がないため、検出性能は評価できません。',
-  'inspection.heldOutNote': 'しきい値は学習に使わなかった良品 {n} 枚から、過検出 {rate}% 以下となるよう設定しました。',
+  'inspection.heldOutNote':
+    'しきい値は学習に使わなかった良品 {n} 枚のスコアから、新しい良品の過検出が {rate}% 以下となる見込みの値に設定しました（{n} 枚からの推定です）。',
   'inspection.sensitivity': '感度調整（再学習不要）',
   'inspection.sensitivityHint': 'しきい値を下げると見逃しが減り、過検出が増えます。',
   'inspection.preview': 'このしきい値では: 検出 {detected}・過検出 {rejected}',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auroc, confusionAt, evaluate, thresholdAt } from '../../../../gateway/inspection/evaluation.js';
+import { auroc, confusionAt, evaluate, studentT, thresholdAt } from '../../../../gateway/inspection/evaluation.js';
 
 describe('threshold and metrics', () => {
   it('sets the threshold so that at most the stated share of held-out good images is rejected', () => {
@@ -10,6 +10,15 @@ describe('threshold and metrics', () => {
     expect(good.filter((s) => s > atTen)).toEqual([10]);
     // 5 % of ten images is less than one image: nothing may be rejected.
     expect(good.filter((s) => s > thresholdAt(good, 0.05))).toEqual([]);
+  });
+
+  it('keeps a margin above a tight cluster of few held-out scores, as a new good part may score higher', () => {
+    const six = [2.069, 2.071, 2.082, 2.109, 2.124, 2.2];
+    const threshold = thresholdAt(six, 0.05);
+    // mean 2.109, s 0.050: the 95 % prediction bound with t(5) = 2.015 lies at 2.217, above the largest of the six.
+    expect(threshold).toBeCloseTo(2.217, 3);
+    expect(studentT(0.95, 5)).toBeCloseTo(2.015, 2);
+    expect(studentT(0.95, 1000)).toBeCloseTo(1.645, 2);
   });
 
   it('computes AUROC as the chance that a defect outscores a good image', () => {
