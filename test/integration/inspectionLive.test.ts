@@ -86,6 +86,20 @@ describe('inspection trial in a running kit', () => {
   }, 300_000);
 
   it('judges images dropped in the watched folder: result on MQTT, in InfluxDB, in the counts; a hostile file is set aside', async () => {
+    // The manager sets the sensitivity between the good and the defect images the trial was given; live judging follows it.
+    const trial = (await (await api('/api/inspection/trials/plate')).json()) as {
+      images: { role: string; use: string; score: number | null }[];
+    };
+    const good = Math.max(...trial.images.filter((i) => i.use === 'heldOut').map((i) => i.score as number));
+    const defect = Math.min(...trial.images.filter((i) => i.role === 'ng').map((i) => i.score as number));
+    expect(defect).toBeGreaterThan(good);
+    const moved = await api('/api/inspection/trials/plate/threshold', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patchcore: (good + defect) / 2 }),
+    });
+    expect(moved.status).toBe(200);
+
     const port = String(t.kit.brokerPort);
     const sub = mosquitto(
       'mosquitto_sub',
@@ -133,6 +147,7 @@ describe('inspection trial in a running kit', () => {
     const byImage = Object.fromEntries(results.map((r) => [r.image, r]));
     expect(byImage['part-0002.png']?.verdict).toBe('NG');
     expect(byImage['part-0002.png']!.score).toBeGreaterThan(byImage['part-0001.png']!.score);
+    expect(byImage['part-0002.png']!.threshold).toBeCloseTo((good + defect) / 2, 3);
     const last = results[1]!;
     expect(last.goodToday + last.rejectToday).toBe(2);
 
