@@ -297,6 +297,7 @@ export const en: Record<MessageKey, string> = {
   'inspection.role.ng': 'Defect',
   'inspection.role.test': 'Judge only',
   'inspection.label': 'Defect kind (optional)',
+  'inspection.folder': 'Or a whole folder (ok/ and ng/<defect kind>/ tell them apart)',
   'inspection.files': 'Files',
   'inspection.uploading': 'Uploading {done} / {total}',
   'inspection.uploaded': '{added} images added.',

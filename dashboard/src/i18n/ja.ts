@@ -293,6 +293,7 @@ export const ja = {
   'inspection.role.ng': '不良品',
   'inspection.role.test': '判定のみ',
   'inspection.label': '不良の種類（任意）',
+  'inspection.folder': 'またはフォルダごと（ok/・ng/<不良の種類>/ で区別）',
   'inspection.files': 'ファイル',
   'inspection.uploading': 'アップロード中 {done} / {total}',
   'inspection.uploaded': '{added} 枚を追加しました。',

@@ -151,10 +151,11 @@ function UploadPanel({ base, onDone }: { base: string; onDone: () => void }) {
           for (const [i, file] of files.entries()) {
             setDone(i);
             try {
+              const kind = fromFolders(file, role, label);
               const reply = await upload<UploadResult>(`${base}/images`, file, {
-                role,
-                name: file.name,
-                ...(label && role === 'ng' ? { label } : {}),
+                role: kind.role,
+                name: file.webkitRelativePath || file.name,
+                ...(kind.label && kind.role === 'ng' ? { label: kind.label } : {}),
               });
               result.added += reply.added.length;
               result.refused.push(...reply.refused);
@@ -198,6 +199,16 @@ function UploadPanel({ base, onDone }: { base: string; onDone: () => void }) {
             data-testid="upload-files"
           />
         </label>
+        <label>
+          {t('inspection.folder')}
+          <input
+            type="file"
+            multiple
+            {...{ webkitdirectory: '' }}
+            onChange={(e) => setFiles([...(e.currentTarget.files ?? [])].filter((f) => /\.(jpe?g|png)$/i.test(f.name)))}
+            data-testid="upload-folder"
+          />
+        </label>
         <button type="submit" class="button primary" disabled={files.length === 0 || done !== null} data-testid="upload-submit">
           {t('inspection.upload')}
         </button>
@@ -224,4 +235,14 @@ function UploadPanel({ base, onDone }: { base: string; onDone: () => void }) {
       )}
     </section>
   );
+}
+
+/** A file picked with its folder (…/ok/a.png, …/ng/scratch/b.png): the folders say its kind, as in a zip. */
+function fromFolders(file: File, role: 'ok' | 'ng' | 'test', label: string): { role: 'ok' | 'ng' | 'test'; label: string } {
+  const folders = (file.webkitRelativePath || '').split('/').slice(0, -1);
+  const lower = folders.map((f) => f.toLowerCase());
+  const ng = lower.findIndex((f) => f === 'ng' || f === 'defect');
+  if (ng >= 0) return { role: 'ng', label: folders[ng + 1] ?? label };
+  if (lower.some((f) => f === 'ok' || f === 'good')) return { role: 'ok', label: '' };
+  return { role, label };
 }
