@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKitConfig } from '../../config/load.js';
 import { DEFECT_KINDS, renderPart } from '../../firmware-sim/camera/part.js';
 import { encodePng } from '../../firmware-sim/camera/png.js';
+import { DEFAULT_SETTINGS } from '../../gateway/inspection/detector.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../gateway/inspection/image.js';
+import { InspectionWorker } from '../../gateway/inspection/inspectionWorker.js';
 import { InspectionService } from '../../gateway/inspection/service.js';
 import type { Trial } from '../../gateway/inspection/trialStore.js';
 import { testLog } from '../helpers/log.js';
@@ -98,6 +101,33 @@ describe('PatchCore and the template baseline on generated parts', () => {
     service.startFit('plate');
     expect((await service.fitSettled('plate')).status).toBe('fitted');
   }, 300_000);
+
+  it('ends a worker thread that does not stop in time, and the next job runs in a fresh one', async () => {
+    const worker = new InspectionWorker({ cancelGraceMs: 1 });
+    try {
+      const settings = { ...DEFAULT_SETTINGS, imageSize: 64, templateSize: 64 };
+      const train = Array.from({ length: 6 }, (_, i) => new Uint8Array(part(i + 1)));
+      let started: () => void = () => {};
+      const loading = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const fit = worker.fit({ settings, train, evaluation: [] }, () => started());
+      await loading;
+      // The worker is loading the network and cannot look at the cancel flag within 1 ms: its thread is ended.
+      await fit.cancel();
+      await expect(fit.result).rejects.toMatchObject({ code: 'CANCELLED' });
+      const prepared = await worker.prepare({
+        name: 'after.png',
+        bytes: new Uint8Array(part(77)),
+        limits: DEFAULT_IMAGE_LIMITS,
+        displaySize: 96,
+      });
+      expect([prepared.width, prepared.height]).toEqual([96, 96]);
+      expect(worker.restarts).toBe(2);
+    } finally {
+      await worker.close();
+    }
+  });
 
   it('refuses to fit with too few good images, saying how many are needed', () => {
     service.create({ id: 'few', name: 'few' });
