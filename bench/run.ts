@@ -22,6 +22,7 @@ import { Spool } from '../gateway/storage/spool.js';
 import { brokerAttackRss } from './broker.js';
 import { bundleSize, domLatency, historyQuery } from './dashboard.js';
 import { firmwareInTheLoop } from './firmware.js';
+import { inspectionBench } from './inspection.js';
 import { wipeBench } from './kitlife.js';
 import { modbusPollCycle } from './modbus.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
@@ -291,6 +292,7 @@ async function main(): Promise<void> {
     await modbusPollCycle(dir);
     await brokerAttackRss(dir, root);
     await wipeBench(dir);
+    await inspectionBench(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

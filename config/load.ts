@@ -99,6 +99,10 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
   duplicates(config.zones, (z) => z.id, 'zones', problems);
   duplicates(config.broker.accounts, (a) => a.username, 'broker.accounts', problems);
   duplicates(config.sources.gpio, (g) => String(g.pin), 'sources.gpio', problems);
+  duplicates(config.inspection.stations, (s) => s.id, 'inspection.stations', problems);
+  if (config.inspection.backbone.kind === 'file' && !config.inspection.backbone.path) {
+    problems.push({ path: 'inspection.backbone.path', en: 'is required when kind is file', ja: 'kind が file のときは必須です' });
+  }
 
   const channelsUsed = new Map<string, string>();
   const claim = (key: string, path: string) => {

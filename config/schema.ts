@@ -386,6 +386,58 @@ const Notifications = T.Object(
   { ...strict, default: {} },
 );
 
+/** A camera position that judges images as they arrive in a folder (a camera's FTP/SMB drop, or a capture script). */
+const InspectionStation = T.Object(
+  {
+    id: Id,
+    name: Name,
+    nameEn: T.Optional(Name),
+    /** The inspection trial whose fitted model judges this station's images. */
+    trial: Id,
+    /** The watched folder; judged files move to judged/OK, judged/NG or rejected/ beside it. */
+    watch: T.String({ minLength: 1 }),
+    pollMs: T.Integer({ minimum: 200, maximum: 60000, default: 1000 }),
+    /** Demo only: a simulated camera drops synthetic parts into the folder. */
+    simulator: T.Optional(
+      T.Object(
+        { intervalSeconds: T.Number({ minimum: 0.2, default: 5 }), defectRate: T.Number({ minimum: 0, maximum: 1, default: 0.15 }) },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
+/** The AI visual-inspection trial (AI外観検査のお試し判定): see docs/inspection.md. */
+const Inspection = T.Object(
+  {
+    enabled: T.Boolean({ default: true }),
+    /** Side in pixels the feature network sees (a multiple of 32): 224 on a Pi 4; smaller is faster and misses small defects. */
+    imageSize: T.Integer({ minimum: 64, maximum: 512, multipleOf: 32, default: 224 }),
+    /** The pretrained network patches are described by: the bundled MobileNetV2, or a TensorFlow.js layers model on disk. */
+    backbone: T.Object(
+      {
+        kind: T.Union([T.Literal('mobilenet_v2'), T.Literal('file')], { default: 'mobilenet_v2' }),
+        path: T.Optional(T.String({ minLength: 1 })),
+        layers: T.Optional(T.Array(T.String({ minLength: 1 }), { minItems: 1, maxItems: 3 })),
+        pixelScale: T.Optional(T.Union([T.Literal('unit'), T.Literal('symmetric')])),
+      },
+      { ...strict, default: {} },
+    ),
+    /** The false-reject rate the threshold is set for on held-out good images. */
+    falseRejectRate: T.Number({ minimum: 0, maximum: 0.5, default: 0.05 }),
+    /** Share of the memory bank kept by the coreset, and its ceiling in patches. */
+    coresetRatio: T.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.05 }),
+    maxBank: T.Integer({ minimum: 100, maximum: 50000, default: 4000 }),
+    maxImageMegapixels: T.Number({ exclusiveMinimum: 0, maximum: 100, default: 40 }),
+    maxUploadMegabytes: T.Number({ exclusiveMinimum: 0, maximum: 2000, default: 200 }),
+    stations: T.Array(InspectionStation, { default: [] }),
+    /** Demo only: create a ready-made trial from synthetic parts at first start. */
+    demoTrial: T.Boolean({ default: false }),
+  },
+  { ...strict, default: {} },
+);
+
 export const KitConfigSchema = T.Object(
   {
     kit: Kit,
@@ -407,6 +459,7 @@ export const KitConfigSchema = T.Object(
     alarms: Alarms,
     notifications: Notifications,
     http: Http,
+    inspection: Inspection,
   },
   strict,
 );
@@ -427,3 +480,5 @@ export type AlarmsConfig = KitConfig['alarms'];
 export type AlarmRuleConfig = AlarmsConfig['rules'][number];
 export type NotificationChannelConfig = KitConfig['notifications']['channels'][number];
 export type Severity = AlarmRuleConfig['severity'];
+export type InspectionConfig = KitConfig['inspection'];
+export type InspectionStationConfig = InspectionConfig['stations'][number];

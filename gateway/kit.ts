@@ -17,6 +17,7 @@ import { lockDataDir } from './dataLock.js';
 import { createHistoryStore } from './history/historyStore.js';
 import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
+import { startInspection } from './inspection/kitPart.js';
 import { markDataFolder } from './kitlife/dataFolder.js';
 import { createKitLife } from './kitlife/kitLife.js';
 import { serveLocal } from './kitlife/localSocket.js';
@@ -278,6 +279,18 @@ export async function startKit(options: KitOptions) {
     broker.onPublish((packet, client) => {
       if (client) kitlife.handle(packet.topic, packet.payload as Buffer);
     });
+    const inspection = config.inspection.enabled
+      ? startInspection({
+          config,
+          dataDir,
+          baseDir,
+          broker,
+          buffer,
+          log: log.child({ part: 'inspection' }),
+          runSimulators: options.runSimulators ?? false,
+        })
+      : undefined;
+    if (inspection) undo.push(() => inspection.stop());
 
     const app = buildApp({
       config,
@@ -289,6 +302,7 @@ export async function startKit(options: KitOptions) {
       alarms,
       notifier,
       kitlife,
+      ...(inspection ? { inspection: inspection.routes } : {}),
       dashboardDir: options.dashboardDir ?? DASHBOARD_DIR,
       log: log.child({ part: 'http' }),
     });
@@ -326,6 +340,7 @@ export async function startKit(options: KitOptions) {
       auth,
       live,
       alarms,
+      inspection: inspection?.inspection,
       /** Shown once on the console when the kit has no user yet and a person watches it; else the file that holds it. */
       setupCode: setup.code,
       setupCodeFile: setup.file,
@@ -345,6 +360,7 @@ export async function startKit(options: KitOptions) {
         kitlife.stop();
         await closeLocal();
         removeRunInfo();
+        await inspection?.stop();
         sessions.flush();
         await broker.stop();
         await buffer.stop();

@@ -22,6 +22,7 @@ const AlarmsPage = lazyPage(() => import('./pages/AlarmsPage').then((m) => m.def
 const AdminPage = lazyPage(() => import('./pages/AdminPage').then((m) => m.default));
 const DoctorPage = lazyPage(() => import('./pages/DoctorPage').then((m) => m.default));
 const CalibrationPage = lazyPage(() => import('./pages/CalibrationPage').then((m) => m.default));
+const InspectionPage = lazyPage(() => import('./pages/inspection/InspectionPage').then((m) => m.default));
 
 export function App() {
   const session = useStore(sessionStore);
@@ -105,5 +106,7 @@ function PageFor({ route, me, kit }: { route: Route; me: Me; kit: KitInfo }) {
       return <DoctorPage me={me} kit={kit} />;
     case 'calibration':
       return <CalibrationPage me={me} kit={kit} id={route.id} />;
+    case 'inspection':
+      return <InspectionPage me={me} kit={kit} id={route.id} />;
   }
 }

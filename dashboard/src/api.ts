@@ -84,6 +84,27 @@ export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path
   );
 }
 
+/** Sends a file as the raw request body (uploads): no JSON, no base64, the CSRF header as on every write. */
+export async function upload<T>(path: string, file: Blob, query: Query): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': file.type || 'application/octet-stream' };
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(apiUrl(path, query), { method: 'POST', headers, body: file, credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The kit did not answer', null);
+  }
+  const body = (await response.json().catch(() => null)) as { code?: string; message?: string; messageJa?: string } | null;
+  if (response.ok) return body as T;
+  if (response.status === 401) sessionLost();
+  throw new ApiError(
+    response.status,
+    body?.code ?? `HTTP_${response.status}`,
+    body?.message ?? response.statusText,
+    body?.messageJa ?? null,
+  );
+}
+
 export const api = {
   get: <T>(path: string, query?: Query, signal?: AbortSignal) =>
     request<T>('GET', path, { ...(query ? { query } : {}), ...(signal ? { signal } : {}) }),

@@ -18,6 +18,7 @@ export const PAGE_ROLE: Record<Page, Role> = {
   admin: 'admin',
   doctor: 'manager',
   calibration: 'manager',
+  inspection: 'viewer',
 };
 
 /** A wall-mounted kiosk tablet shows the shop floor only, whatever role its link carries. */

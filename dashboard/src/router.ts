@@ -9,7 +9,8 @@ export type Route =
   | { page: 'export' }
   | { page: 'admin' }
   | { page: 'doctor' }
-  | { page: 'calibration'; id: string | null };
+  | { page: 'calibration'; id: string | null }
+  | { page: 'inspection'; id: string | null };
 
 export type Page = Route['page'];
 
@@ -27,6 +28,7 @@ export function parseHash(hash: string): Route {
   if (page === 'export' || page === 'admin') return { page };
   if (page === 'doctor') return { page };
   if (page === 'calibration') return { page, id };
+  if (page === 'inspection') return { page, id };
   return { page: 'overview' };
 }
 
@@ -45,4 +47,5 @@ export const href = {
   admin: '#/admin',
   doctor: '#/doctor',
   calibration: (id?: string) => (id ? `#/calibration/${encodeURIComponent(id)}` : '#/calibration'),
+  inspection: (id?: string) => (id ? `#/inspection/${encodeURIComponent(id)}` : '#/inspection'),
 };

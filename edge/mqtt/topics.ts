@@ -99,6 +99,20 @@ export const Payloads = {
     acknowledgedBy: T.Union([T.String(), T.Null()]),
     comment: T.Union([T.String(), T.Null()]),
   }),
+  /** One image judged at an inspection station (published by the gateway): score against threshold, and today's counts. */
+  inspectionResult: T.Object({
+    ts: Ts,
+    station: T.String(),
+    trial: T.String(),
+    image: T.String(),
+    score: T.Number(),
+    threshold: T.Number(),
+    verdict: T.Union([T.Literal('OK'), T.Literal('NG')]),
+    templateScore: T.Number(),
+    /** Good and rejected parts judged today (local day), for the production layer's quality rate. */
+    goodToday: T.Integer({ minimum: 0 }),
+    rejectToday: T.Integer({ minimum: 0 }),
+  }),
   /** What the broker did with a publish it refused: the original topic, why, and the first 1 KB of the payload. */
   rejectedPublish: T.Object({ ts: Ts, topic: T.String(), clientId: T.String(), reason: T.String(), payload: T.String() }),
 } satisfies Record<string, TSchema>;
@@ -137,6 +151,7 @@ export const topics = {
   zoneEnvironment: (kit: string, zone: string) => `${TOPIC_ROOT}/${kit}/zone/${zone}/environment`,
   rejectedPublish: (kit: string) => `${TOPIC_ROOT}/${kit}/rejected`,
   alarm: (kit: string, rule: string, target: string) => `${TOPIC_ROOT}/${kit}/alarm/${rule}/${target}`,
+  inspectionResult: (kit: string, station: string) => `${TOPIC_ROOT}/${kit}/inspection/${station}/result`,
 } satisfies Record<PayloadKind, (...ids: string[]) => string>;
 
 export const RETAINED: ReadonlySet<PayloadKind> = new Set([
@@ -178,6 +193,7 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (a === 'gpio' && c === undefined) return { kind: 'gpioInput', kit, id: b };
   if (a === 'machine' && c === 'state') return { kind: 'machineState', kit, id: b };
   if (a === 'zone' && c === 'environment') return { kind: 'zoneEnvironment', kit, id: b };
+  if (a === 'inspection' && c === 'result') return { kind: 'inspectionResult', kit, id: b };
   return undefined;
 }
 

@@ -20,6 +20,7 @@ import { authRoutes } from './routes/auth.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { type InspectionRoutesOptions, inspectionRoutes } from './routes/inspection.js';
 import { kitlifeRoutes } from './routes/kitlife.js';
 import { liveRoutes } from './routes/live.js';
 
@@ -35,6 +36,8 @@ export interface AppDeps {
   notifier: Notifier;
   /** Doctor, clock and calibration (absent in tests that build the app without a kit). */
   kitlife?: KitLife;
+  /** The visual-inspection trial, when the kit has it enabled. */
+  inspection?: InspectionRoutesOptions;
   /** The built dashboard (dashboard/dist); without it the kit says how to build it. */
   dashboardDir?: string;
   log?: FastifyBaseLogger;
@@ -82,6 +85,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       await kit.register(exportRoutes, { history: deps.history, config });
       await kit.register(alarmRoutes, { engine: deps.alarms });
       if (deps.kitlife) await kit.register(kitlifeRoutes, { kitlife: deps.kitlife });
+      if (deps.inspection) await kit.register(inspectionRoutes, deps.inspection);
       // Failed and suppressed notifications must be visible, not only logged.
       kit.get(
         '/api/notifications',

@@ -28,6 +28,7 @@ export function AppShell({ me, kit, page, children }: Props) {
       : []),
     { page: 'alarms', href: href.alarms(), label: t('nav.alarms'), testId: 'nav-alarms' },
     { page: 'export', href: href.export, label: t('nav.export'), testId: 'nav-export' },
+    { page: 'inspection', href: href.inspection(), label: t('nav.inspection'), testId: 'nav-inspection' },
     { page: 'admin', href: href.admin, label: t('nav.admin'), testId: 'nav-admin' },
     { page: 'doctor', href: href.doctor, label: t('nav.doctor'), testId: 'nav-doctor' },
   ];

@@ -1,0 +1,105 @@
+/** Wires the inspection trial into a running kit: MQTT and InfluxDB for live results, the demo's camera and ready-made trial. */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Logger } from 'pino';
+import type { KitConfig } from '../../config/schema.js';
+import { topics } from '../../edge/mqtt/topics.js';
+import type { Broker } from '../broker/broker.js';
+import type { InspectionRoutesOptions } from '../http/routes/inspection.js';
+import type { PointBuffer } from '../storage/pointBuffer.js';
+import { createInspection, type Inspection } from './inspection.js';
+import { renderInspectionReport } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CAMERA_CLI = join(here, '..', '..', 'firmware-sim', 'camera', 'cli.js');
+
+export interface InspectionPartDeps {
+  config: KitConfig;
+  dataDir: string;
+  baseDir: string;
+  broker: Broker;
+  buffer: PointBuffer;
+  log: Logger;
+  runSimulators: boolean;
+}
+
+export function startInspection(deps: InspectionPartDeps): {
+  inspection: Inspection;
+  routes: InspectionRoutesOptions;
+  stop(): Promise<void>;
+} {
+  const { config, log } = deps;
+  const inspection = createInspection({
+    config,
+    dir: join(deps.dataDir, 'inspection'),
+    baseDir: deps.baseDir,
+    log,
+    publish: (station, payload) =>
+      deps.broker.aedes.publish(
+        {
+          cmd: 'publish',
+          topic: topics.inspectionResult(config.kit.id, station),
+          payload: Buffer.from(JSON.stringify(payload)),
+          qos: 1,
+          retain: false,
+          dup: false,
+        },
+        (error) => {
+          if (error) log.warn({ station, err: error.message }, 'inspection result not published');
+        },
+      ),
+    store: (points) => deps.buffer.addMany(points),
+  });
+  inspection.start();
+
+  const cameras: ChildProcess[] = [];
+  let stopping = false;
+  if (deps.runSimulators) {
+    for (const station of config.inspection.stations) {
+      if (!station.simulator) continue;
+      const child = spawn(
+        process.execPath,
+        [
+          CAMERA_CLI,
+          '--drop',
+          resolve(deps.baseDir, station.watch),
+          '--interval',
+          String(station.simulator.intervalSeconds),
+          '--defect-rate',
+          String(station.simulator.defectRate),
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      child.on('exit', (code, signal) => {
+        if (!stopping) log.error({ station: station.id, code, signal }, 'simulated inspection camera exited');
+      });
+      cameras.push(child);
+    }
+  }
+  if (config.inspection.demoTrial) {
+    // In the background: the kit is usable at once, the demo trial appears when its fit is done (a minute on a Pi 4).
+    const sample = join(deps.dataDir, 'inspection', 'demo-sample');
+    void (async () => {
+      if (!existsSync(sample))
+        await promisify(execFile)(process.execPath, [CAMERA_CLI, '--sample', sample, '--good', '60', '--per-defect', '3']);
+      await inspection.ensureDemoTrial(sample);
+    })().catch((error: Error & { code?: string }) => log.error({ err: error.message, code: error.code }, 'demo inspection trial not made'));
+  }
+
+  return {
+    inspection,
+    routes: {
+      inspection,
+      bodyLimit: config.inspection.maxUploadMegabytes * 1048576,
+      report: (trial) => renderInspectionReport(trial, inspection.service.store, config),
+    },
+    async stop() {
+      stopping = true;
+      for (const child of cameras) child.kill('SIGTERM');
+      await inspection.stop();
+    },
+  };
+}
