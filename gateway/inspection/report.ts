@@ -3,7 +3,7 @@
  * from defective parts, with heat maps, next to the plain template comparison, and honest limits and next steps.
  */
 import type { KitConfig } from '../../config/schema.js';
-import { type Figure, Report } from '../report/layout.js';
+import { type Figure, openReport } from '../report/layout.js';
 import { formatLocal } from '../utilization/timeZone.js';
 import type { Evaluation } from './evaluation.js';
 import type { Trial, TrialImage, TrialStore } from './trialStore.js';
@@ -27,11 +27,14 @@ export async function renderInspectionReport(trial: Trial, store: TrialStore, co
   const fit = trial.fit;
   if (!fit || !trial.thresholds) throw new Error('the trial has not been fitted');
   const tz = config.kit.timeZone;
-  const report = new Report({
-    title: 'AI外観検査 お試し判定 報告書',
-    subtitle: `${trial.name}　／　${config.kit.site}　／　作成 ${formatLocal(Date.now(), tz)}`,
+  const title = 'AI外観検査 お試し判定 報告書';
+  const report = openReport({
+    title,
+    kitId: config.kit.id,
+    lang: 'ja',
     footer: `Minotake 身の丈IoTキット ${config.kit.id} — 外観検査トライアル「${trial.id}」`,
   });
+  report.titleBlock(title, `${trial.name}　／　${config.kit.site}　／　作成 ${formatLocal(Date.now(), tz)}`);
   const pc = fit.patchcore;
   const tp = fit.template;
   const byId = new Map(trial.images.map((image) => [image.id, image]));
@@ -82,13 +85,13 @@ export async function renderInspectionReport(trial: Trial, store: TrialStore, co
     `しきい値は、学習に使わなかった良品 ${pc.heldOutGood} 枚のスコアから、新しい良品を誤って不良と判定する率（過検出率）が ${(pc.falseRejectRate * 100).toFixed(0)} % 以下となる見込みの値に決めました（スコアを正規分布とみなした予測上限と、取り置いた画像での実績の高い方）。${pc.heldOutGood} 枚からの推定のため、実際の過検出率はこれより高くなりえます。`,
     { size: 9.5 },
   );
-  report.table(
-    [
+  report.table({
+    columns: [
       { header: '項目', width: 0.4 },
       { header: 'AI（PatchCore）', width: 0.3, align: 'right' },
       { header: 'テンプレート比較', width: 0.3, align: 'right' },
     ],
-    [
+    rows: [
       ['しきい値（スコアがこれを超えたら NG）', fmt(pc.threshold), fmt(tp.threshold)],
       ['AUROC（1.0 が完全な分離、0.5 は当て推量）', fmt(pc.auroc), fmt(tp.auroc)],
       ['不良を NG と判定（検出）', pct(pc.confusion.truePositive, pc.defects), pct(tp.confusion.truePositive, tp.defects)],
@@ -96,7 +99,7 @@ export async function renderInspectionReport(trial: Trial, store: TrialStore, co
       ['良品を NG と判定（過検出）', pct(pc.confusion.falsePositive, pc.heldOutGood), pct(tp.confusion.falsePositive, tp.heldOutGood)],
       ['良品を OK と判定', pct(pc.confusion.trueNegative, pc.heldOutGood), pct(tp.confusion.trueNegative, tp.heldOutGood)],
     ],
-  );
+  });
   if (trial.thresholds.patchcore !== fit.fittedThresholds.patchcore) {
     report.paragraph(
       `AI のしきい値は感度調整により ${fmt(fit.fittedThresholds.patchcore)} から ${fmt(trial.thresholds.patchcore)} に変更されています（上表は変更後の値）。`,
@@ -106,14 +109,18 @@ export async function renderInspectionReport(trial: Trial, store: TrialStore, co
   const labels = Object.keys(pc.aurocByLabel);
   if (labels.length > 0) {
     report.heading('不良の種類ごとの AUROC', 2);
-    report.table(
-      [
+    report.table({
+      columns: [
         { header: '不良の種類', width: 0.4 },
         { header: 'AI（PatchCore）', width: 0.3, align: 'right' },
         { header: 'テンプレート比較', width: 0.3, align: 'right' },
       ],
-      labels.map((label) => [`${labelJa(label)}（${classes[label] ?? 0} 枚）`, fmt(pc.aurocByLabel[label]), fmt(tp.aurocByLabel[label])]),
-    );
+      rows: labels.map((label) => [
+        `${labelJa(label)}（${classes[label] ?? 0} 枚）`,
+        fmt(pc.aurocByLabel[label]),
+        fmt(tp.aurocByLabel[label]),
+      ]),
+    });
   }
 
   report.heading('5. ヒートマップ');
@@ -167,7 +174,7 @@ export async function renderInspectionReport(trial: Trial, store: TrialStore, co
     '本報告書は、技術センターの IoT 貸出キット（Minotake）による「お試し判定」の結果です。判定の仕組みと設定はキットの文書（docs/inspection.md）に記載しています。',
     { size: 8.5, muted: true },
   );
-  return report.finish();
+  return report.toBuffer();
 }
 
 function figuresFor(store: TrialStore, trial: Trial, image: TrialImage, kind: string): Figure[] {
