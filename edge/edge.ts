@@ -277,10 +277,10 @@ export function createEdge(options: EdgeOptions) {
           }
         }),
       );
-      timers = [
-        setInterval(tick, SILENCE_CHECK_MS),
-        setInterval(() => publisher.publish('edgeHealth', topics.edgeHealth(kit), health()), HEALTH_EVERY_MS),
-      ];
+      const publishHealth = () => publisher.publish('edgeHealth', topics.edgeHealth(kit), health());
+      // At once too: the gateway counts the kit as recording (its data coverage) from the first health message.
+      publishHealth();
+      timers = [setInterval(tick, SILENCE_CHECK_MS), setInterval(publishHealth, HEALTH_EVERY_MS)];
     },
     async stop(): Promise<void> {
       for (const timer of timers) clearInterval(timer);

@@ -5,6 +5,7 @@ import { decodePayload, parseTopic } from '../edge/mqtt/topics.js';
 import { assessHeat } from '../edge/stages/wbgt.js';
 import type { StoredPoint } from './storage/point.js';
 import { pointTime } from './storage/pointTime.js';
+import { COVERAGE_STEP_MS } from './utilization/coverage.js';
 
 const STATE_CODES = { OFF: 0, IDLE: 1, RUN: 2, UNKNOWN: -1 } as const;
 
@@ -24,6 +25,7 @@ export function createIngest(config: KitConfig, store: (points: StoredPoint[]) =
   const machineOfInput = new Map(config.machines.flatMap((m) => ('gpio' in m.source ? [[m.source.gpio, m.id]] : [])));
   const zoneOf = new Map(config.zones.map((z) => [`${z.source.node}/${z.source.channel}`, z.id]));
   const stats: IngestStats = { messages: 0, readings: 0, points: 0, rejected: 0, notStored: 0 };
+  let lastCoverageMinute = Number.NEGATIVE_INFINITY;
 
   const withMapping = (tags: Record<string, string>, key: string, map: Map<string, string>, name: string) => {
     const id = map.get(key);
@@ -101,6 +103,16 @@ export function createIngest(config: KitConfig, store: (points: StoredPoint[]) =
         if (!d.ok) return reject(topic, d.reason);
         const { ts, seq, channel, code } = d.payload;
         return [{ measurement: 'sensor_error', tags: { kit, node, channel }, fields: { code }, timeNs: pointTime(ts, seq) }];
+      }
+      case 'edgeHealth': {
+        // The edge's health every 10 s says "the kit is recording": one point per minute is the coverage that tells
+        // "no data" (kit off) from UNKNOWN (kit on, sensor silent). The same minute twice is one point anyway.
+        const d = decodePayload('edgeHealth', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        const minute = Math.floor(d.payload.ts / COVERAGE_STEP_MS) * COVERAGE_STEP_MS;
+        if (minute === lastCoverageMinute) return [];
+        lastCoverageMinute = minute;
+        return [{ measurement: 'coverage', tags: { kit }, fields: { alive: true }, timeNs: pointTime(minute) }];
       }
       case 'nodeStatus': {
         const d = decodePayload('nodeStatus', payload);

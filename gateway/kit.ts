@@ -250,9 +250,10 @@ export async function startKit(options: KitOptions) {
       for (const machine of config.machines) {
         try {
           const { rows } = await history.utilization(machine.id, dayStart, now, 'day');
-          const planned = rows.reduce((sum, r) => sum + r.plannedMs, 0);
+          // Of the planned time the kit saw: a kit plugged in at 10:00 does not count 08:30–10:00 as standing still.
+          const seen = rows.reduce((sum, r) => sum + r.plannedMs - r.noDataMs, 0);
           const run = rows.reduce((sum, r) => sum + r.runMs, 0);
-          live.setUtilizationToday(machine.id, planned > 0 ? run / planned : null);
+          live.setUtilizationToday(machine.id, seen > 0 ? run / seen : null);
         } catch (error) {
           log.debug({ machine: machine.id, err: (error as Error).message }, 'utilization not available yet');
         }

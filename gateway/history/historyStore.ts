@@ -3,9 +3,10 @@ import type { InfluxDB } from 'influx';
 import type { KitConfig } from '../../config/schema.js';
 import type { CurrentSeriesBody, EnvironmentSeriesBody, TimelineBody, UtilizationBody } from '../http/schemas.js';
 import { plannedIntervals } from '../utilization/calendar.js';
+import { COVERAGE_STEP_MS, extendToNow, mergeSpans, NoDataOverlay, type Span } from '../utilization/coverage.js';
 import { TimelineBuilder, toMachineState } from '../utilization/timeline.js';
 import { formatLocal } from '../utilization/timeZone.js';
-import { type MachineStateName, type StateInterval, type UtilizationBy, utilizationRows } from '../utilization/utilization.js';
+import { type StateInterval, type TimelineState, type UtilizationBy, utilizationRows } from '../utilization/utilization.js';
 import { BOM, csvLine, csvText } from './csv.js';
 import { ident, literal, source, timeNs, timeRange } from './influxql.js';
 
@@ -21,6 +22,8 @@ export interface HistoryStore {
   environmentSeries(zone: string, from: number, to: number): Promise<EnvironmentSeriesBody>;
   timeline(machine: string, from: number, to: number): Promise<TimelineBody>;
   utilization(machine: string, from: number, to: number, by: UtilizationBy): Promise<UtilizationBody>;
+  /** When the kit was recording within [from, min(to, now)): sorted, merged spans; the rest is "no data". */
+  coverage(from: number, to: number): Promise<Span[]>;
   /** Every mapped current and climate reading in [from, to), oldest first. */
   readingsCsv(from: number, to: number): AsyncIterable<string>;
   /** Every machine's state intervals in [from, min(to, now)). */
@@ -63,7 +66,9 @@ export function retentionMs(duration: string): number {
   return Number(match[1]) * { h: HOUR, d: DAY, w: 7 * DAY }[match[2] as 'h' | 'd' | 'w'];
 }
 
-const STATE_NAMES_JA: Record<MachineStateName, string> = { RUN: '稼働', IDLE: '待機', OFF: '停止', UNKNOWN: '不明' };
+const STATE_NAMES_JA: Record<TimelineState, string> = { RUN: '稼働', IDLE: '待機', OFF: '停止', UNKNOWN: '不明', NO_DATA: 'データなし' };
+/** Partly covered hours are read minute by minute, this many hours per request. */
+const PARTIAL_HOURS_PER_QUERY = 100;
 
 /** What one kind of series is made of, raw and downsampled (field names as in docs/storage.md). */
 interface SeriesSpec {
@@ -184,10 +189,46 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     return (await query(statements)).flat();
   }
 
-  /** A machine's state intervals covering [from, end), streamed: state changes are read a window at a time. */
-  async function* stateIntervals(machine: string, from: number, end: number): AsyncGenerator<StateInterval> {
+  /**
+   * When the kit was recording: one `coverage` point per minute the edge was alive. Counted per hour first, so a month
+   * of full hours costs one row each; only hours with gaps are read minute by minute.
+   */
+  async function coverage(from: number, to: number): Promise<Span[]> {
+    const end = Math.min(to, now());
+    if (!(end > from)) return [];
+    const points = source(database, 'events', 'coverage');
+    const [hours = []] = await query([
+      `SELECT count("alive") FROM ${points} WHERE ${kitFilter} AND ${timeRange(from, end)} GROUP BY time(1h) fill(none)`,
+    ]);
+    const spans: Span[] = [];
+    const partial: Span[] = [];
+    for (const [time, count] of hours) {
+      const hour = num(time);
+      if (hour === null) continue;
+      const span = { from: Math.max(hour, from), to: Math.min(hour + HOUR, end) };
+      if (num(count) === HOUR / COVERAGE_STEP_MS) spans.push(span);
+      else partial.push(span);
+    }
+    for (let i = 0; i < partial.length; i += PARTIAL_HOURS_PER_QUERY) {
+      const statements = partial
+        .slice(i, i + PARTIAL_HOURS_PER_QUERY)
+        .map((p) => `SELECT "alive" FROM ${points} WHERE ${kitFilter} AND ${timeRange(p.from - COVERAGE_STEP_MS + 1, p.to)}`);
+      for (const rows of await query(statements)) {
+        for (const [time] of rows) {
+          const minute = num(time);
+          if (minute !== null) spans.push({ from: minute, to: minute + COVERAGE_STEP_MS });
+        }
+      }
+    }
+    const merged = mergeSpans(spans, from, end);
+    return end >= now() ? extendToNow(merged, end) : merged;
+  }
+
+  /** A machine's state intervals covering [from, end), streamed: state changes are read a window at a time, "no data" laid over. */
+  async function* stateIntervals(machine: string, from: number, end: number, covered: Span[]): AsyncGenerator<StateInterval> {
     const where = machineFilter(machine);
     if (!(end > from)) return;
+    const overlay = new NoDataOverlay(covered);
     const events = source(database, 'events', 'machine_state');
     const changesIn = (a: number, b: number) =>
       `SELECT ${ident('state')} FROM ${events} WHERE ${where} AND ${timeRange(a, b)} ORDER BY time ASC`;
@@ -201,7 +242,7 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     for (;;) {
       for (const row of changes) {
         const closed = builder.change(num(row[0]) ?? from, toMachineState(row[1]));
-        if (closed) yield closed;
+        if (closed) yield* overlay.push(closed);
       }
       if (windowEnd >= end) break;
       const windowStart = windowEnd;
@@ -209,21 +250,34 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
       [changes = []] = await query([changesIn(windowStart, windowEnd)]);
     }
     const last = builder.finish(end);
-    if (last) yield last;
+    if (last) yield* overlay.push(last);
+    yield* overlay.finish();
+  }
+
+  async function timelineWith(machine: string, from: number, end: number, covered: Span[]): Promise<StateInterval[]> {
+    const intervals: StateInterval[] = [];
+    for await (const interval of stateIntervals(machine, from, end, covered)) intervals.push(interval);
+    return intervals;
   }
 
   async function timeline(machine: string, from: number, to: number): Promise<TimelineBody> {
-    const intervals: StateInterval[] = [];
-    for await (const interval of stateIntervals(machine, from, Math.min(to, now()))) intervals.push(interval);
-    return { machine, intervals };
+    machineFilter(machine);
+    const end = Math.min(to, now());
+    return { machine, intervals: await timelineWith(machine, from, end, await coverage(from, end)) };
+  }
+
+  /** 稼働率 rows of one machine, from a coverage already read (the CSV reads it once for every machine). */
+  async function utilizationWith(machine: string, from: number, to: number, by: UtilizationBy, covered: Span[]): Promise<UtilizationBody> {
+    // Time after now is not planned yet: today's row is "so far", like the dashboard's 稼働率.
+    const end = Math.min(to, now());
+    const states = await timelineWith(machine, from, end, covered);
+    const planned = plannedIntervals(config.calendar, timeZone, from, end);
+    return { machine, by, rows: utilizationRows({ states, planned, by, timeZone, from, to }) };
   }
 
   async function utilization(machine: string, from: number, to: number, by: UtilizationBy): Promise<UtilizationBody> {
-    // Time after now is not planned yet: today's row is "so far", like the dashboard's 稼働率.
-    const end = Math.min(to, now());
-    const { intervals } = await timeline(machine, from, to);
-    const planned = plannedIntervals(config.calendar, timeZone, from, end);
-    return { machine, by, rows: utilizationRows({ states: intervals, planned, by, timeZone, from, to }) };
+    machineFilter(machine);
+    return utilizationWith(machine, from, to, by, await coverage(from, to));
   }
 
   /**
@@ -294,8 +348,9 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
 
   async function* stateLines(from: number, to: number): AsyncGenerator<string> {
     const end = Math.min(to, now());
+    const covered = await coverage(from, end);
     for (const machine of config.machines) {
-      for await (const s of stateIntervals(machine.id, from, end)) {
+      for await (const s of stateIntervals(machine.id, from, end, covered)) {
         yield csvLine([
           machine.id,
           csvText(machine.name),
@@ -312,8 +367,9 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
   }
 
   async function* utilizationLines(from: number, to: number, by: UtilizationBy): AsyncGenerator<string> {
+    const covered = await coverage(from, to);
     for (const machine of config.machines) {
-      const { rows } = await utilization(machine.id, from, to, by);
+      const { rows } = await utilizationWith(machine.id, from, to, by, covered);
       for (const r of rows) {
         yield csvLine([
           machine.id,
@@ -329,7 +385,10 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
           minutes(r.idleMs),
           minutes(r.offMs),
           minutes(r.unknownMs),
+          minutes(r.noDataMs),
           r.utilization === null ? null : Math.round(r.utilization * 1000) / 10,
+          r.plannedMs === 0 ? null : Math.round((1 - r.noDataMs / r.plannedMs) * 1000) / 10,
+          r.plannedMs === 0 ? '計画なし' : r.noDataMs === r.plannedMs ? 'データなし' : r.noDataMs > 0 ? 'データ一部欠落' : '',
         ]);
       }
     }
@@ -371,6 +430,7 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
 
     timeline,
     utilization,
+    coverage,
 
     readingsCsv(from, to) {
       return withHeader(
@@ -402,7 +462,10 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
           '待機(分)',
           '停止(分)',
           '不明(分)',
+          'データなし(分)',
           '稼働率(%)',
+          'データ収集率(%)',
+          '備考',
         ],
         utilizationLines(from, to, by),
       );

@@ -130,10 +130,12 @@ export const EnvironmentSeries = T.Object({
   /** [time ms, temperature °C, humidity %RH, WBGT °C] */
   points: T.Array(T.Tuple([Ms, T.Union([T.Number(), T.Null()]), T.Union([T.Number(), T.Null()]), T.Union([T.Number(), T.Null()])])),
 });
+/** A machine state, or NO_DATA where the kit was not recording (not installed yet, switched off). */
+export const TimelineState = T.Union([MachineState, T.Literal('NO_DATA')]);
 export const Timeline = T.Object({
   machine: T.String(),
-  /** Consecutive intervals covering [from, to]; UNKNOWN where there was no data. */
-  intervals: T.Array(T.Object({ state: MachineState, from: Ms, to: Ms })),
+  /** Consecutive intervals covering [from, min(to, now)]: UNKNOWN where the kit recorded but the sensor was silent, NO_DATA where the kit recorded nothing. */
+  intervals: T.Array(T.Object({ state: TimelineState, from: Ms, to: Ms })),
 });
 export const Utilization = T.Object({
   machine: T.String(),
@@ -149,7 +151,9 @@ export const Utilization = T.Object({
       idleMs: T.Integer(),
       offMs: T.Integer(),
       unknownMs: T.Integer(),
-      /** runMs ÷ plannedMs, null when nothing was planned. */
+      /** Planned time in which the kit recorded nothing; not counted in utilization. */
+      noDataMs: T.Integer(),
+      /** runMs ÷ (plannedMs − noDataMs): null when nothing was planned, or when none of it has data. */
       utilization: T.Union([T.Number(), T.Null()]),
     }),
   ),

@@ -103,7 +103,7 @@ function classify(err: unknown): Error {
 }
 
 /** Sparse events (state changes, sensor errors) are kept as long as the trial reports need them, not 30 days. */
-const EVENT_MEASUREMENTS = new Set(['machine_state', 'digital_input', 'sensor_error', 'node_status', 'alarm', 'inspection']);
+const EVENT_MEASUREMENTS = new Set(['machine_state', 'digital_input', 'sensor_error', 'node_status', 'alarm', 'inspection', 'coverage']);
 
 export interface InfluxSinkOptions {
   /** The policies' durations (storage.retention): a point older than its policy keeps is refused here, without a request. */

@@ -1,5 +1,5 @@
 /** A machine's state timeline built from recorded state changes: consecutive intervals, UNKNOWN until the first known state. Pure. */
-import type { MachineStateName, StateInterval } from './utilization.js';
+import type { MachineStateName, StateInterval, TimelineState } from './utilization.js';
 
 const STATES = new Set<string>(['RUN', 'IDLE', 'OFF', 'UNKNOWN']);
 
@@ -14,15 +14,15 @@ export function toMachineState(value: unknown): MachineStateName {
  * very instant the current interval began replaces its state instead of making an empty interval.
  */
 export class TimelineBuilder {
-  private state: MachineStateName;
+  private state: TimelineState;
   private since: number;
 
-  constructor(from: number, stateAtFrom: MachineStateName = 'UNKNOWN') {
+  constructor(from: number, stateAtFrom: TimelineState = 'UNKNOWN') {
     this.state = stateAtFrom;
     this.since = from;
   }
 
-  change(at: number, state: MachineStateName): StateInterval | undefined {
+  change(at: number, state: TimelineState): StateInterval | undefined {
     if (state === this.state) return undefined;
     const when = Math.max(at, this.since);
     const closed = when > this.since ? { state: this.state, from: this.since, to: when } : undefined;

@@ -3,10 +3,15 @@ import type { PlannedInterval } from './calendar.js';
 import { addDays, localDate, startOfLocalDay, startOfLocalHour, zonedInstant } from './timeZone.js';
 
 export type MachineStateName = 'RUN' | 'IDLE' | 'OFF' | 'UNKNOWN';
+/**
+ * A timeline also knows NO_DATA: the kit was not recording at all (not yet installed, switched off, crashed). UNKNOWN is
+ * the kit recording while the machine's sensor said nothing (無信号). Only NO_DATA is left out of 稼働率.
+ */
+export type TimelineState = MachineStateName | 'NO_DATA';
 export type UtilizationBy = 'hour' | 'shift' | 'day';
 
 export interface StateInterval {
-  state: MachineStateName;
+  state: TimelineState;
   from: number;
   to: number;
 }
@@ -21,7 +26,9 @@ export interface UtilizationRow {
   idleMs: number;
   offMs: number;
   unknownMs: number;
-  /** runMs ÷ plannedMs; null when nothing was planned. */
+  /** Planned time in which the kit recorded nothing: left out of 稼働率 and reported beside it. */
+  noDataMs: number;
+  /** runMs ÷ (plannedMs − noDataMs); null when nothing was planned or none of it has data. */
   utilization: number | null;
 }
 
@@ -74,10 +81,14 @@ function union(spans: Span[]): Span[] {
  * counting it as run would let a dead sensor raise 稼働率, and leaving it out of planned time would let it raise it
  * just as well (the same RUN over a smaller denominator). The trial report is evidence for a subsidy plan, so it must
  * never look better than what was measured; unknownMs is reported beside it so a reader can see how much was missing.
+ *
+ * NO_DATA is different: the kit was not there to see (a day before it was installed, a night it was unplugged). Counting
+ * that as planned-but-not-run would report a factory standing still that nobody watched, so it leaves the denominator:
+ * 稼働率 is of the planned time the kit saw, noDataMs says how much it did not, and a row with no data at all has none.
  */
 function countRow(pieces: Span[], states: StateInterval[], row: Span, shift?: string): UtilizationRow {
   let plannedMs = 0;
-  const byState = { RUN: 0, IDLE: 0, OFF: 0, UNKNOWN: 0 };
+  const byState = { RUN: 0, IDLE: 0, OFF: 0, UNKNOWN: 0, NO_DATA: 0 };
   for (const piece of pieces) {
     plannedMs += piece.to - piece.from;
     for (let i = firstEndingAfter(states, piece.from); i < states.length; i++) {
@@ -87,7 +98,9 @@ function countRow(pieces: Span[], states: StateInterval[], row: Span, shift?: st
       if (overlap > 0) byState[s.state] += overlap;
     }
   }
-  const unknownMs = plannedMs - byState.RUN - byState.IDLE - byState.OFF;
+  const noDataMs = byState.NO_DATA;
+  const seenMs = plannedMs - noDataMs;
+  const unknownMs = seenMs - byState.RUN - byState.IDLE - byState.OFF;
   return {
     from: row.from,
     to: row.to,
@@ -97,7 +110,8 @@ function countRow(pieces: Span[], states: StateInterval[], row: Span, shift?: st
     idleMs: byState.IDLE,
     offMs: byState.OFF,
     unknownMs,
-    utilization: plannedMs > 0 ? byState.RUN / plannedMs : null,
+    noDataMs,
+    utilization: seenMs > 0 ? byState.RUN / seenMs : null,
   };
 }
 

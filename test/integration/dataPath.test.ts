@@ -60,6 +60,19 @@ describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
     expect(health.edge.nodes['node-a']?.frames).toBe(t.node.sent.length);
   });
 
+  const msOf = (ns: unknown) => Number(BigInt(String(ns)) / 1_000_000n);
+  it('records the minutes in which the kit was recording, so that its absence can be told from a silent sensor', async () => {
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const points = await waitFor('a coverage point for this minute', async () => {
+      const rows = await influxQuery(t.influxd.current.url, 'minotake', 'SELECT "alive" FROM "events"."coverage"');
+      return rows.some((r) => msOf(r.time) >= minute - 60_000) ? rows : undefined;
+    });
+    // One point a minute, however many health messages (every 10 s) came in it.
+    const times = points.map((r) => msOf(r.time));
+    expect(new Set(times).size).toBe(times.length);
+    for (const time of times) expect(time % 60_000).toBe(0);
+  });
+
   it('refuses anonymous and wrong-password connections', async () => {
     const anonymous = await mosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-t', `minotake/v1/${KIT}/#`, '-W', '3']);
     expect(anonymous.code).not.toBe(0);

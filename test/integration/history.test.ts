@@ -86,6 +86,22 @@ const stateEvents: StoredPoint[] = m1Changes.map(([at, state], i) => ({
   timeNs: pointTime(jst(at)),
 }));
 
+/**
+ * When the kit was recording (one point a minute): from Sunday noon through Monday, and on Tuesday only 08:30–10:00
+ * (then it was unplugged). Before Sunday noon the kit did not exist.
+ */
+const coverageMinutes = (from: string, to: string) =>
+  Array.from(
+    { length: (jst(to) - jst(from)) / MIN },
+    (_, n): StoredPoint => ({
+      measurement: 'coverage',
+      tags: { kit: KIT },
+      fields: { alive: true },
+      timeNs: pointTime(jst(from) + n * MIN),
+    }),
+  );
+const coverage = [...coverageMinutes('2025-06-01 12:00', '2025-06-03 00:00'), ...coverageMinutes('2025-06-03 08:30', '2025-06-03 10:00')];
+
 let dir: ReturnType<typeof tempDir>;
 let influxd: ManagedInfluxd;
 let influx: InfluxDB;
@@ -99,7 +115,7 @@ beforeAll(async () => {
   influx = connectInflux({ ...influxd.access, database: 'minotake' });
   await ensureSchema(influx, 'minotake', config.storage.retention);
   const sink = new InfluxSink(influx);
-  await sink.write([...m1Readings, ...m2Readings, ...spareReadings, ...climateReadings, ...stateEvents]);
+  await sink.write([...m1Readings, ...m2Readings, ...spareReadings, ...climateReadings, ...stateEvents, ...coverage]);
   // What the continuous queries would have written: hourly means up to 07:00 on the day, and (for the 30-day store) minute means.
   await influx.writePoints(
     Array.from({ length: 56 }, (_, n) => ({
@@ -213,12 +229,21 @@ describe('timeline', () => {
     ]);
   });
 
-  it('is UNKNOWN before the first known state, and ends at now', async () => {
+  it('is NO_DATA before the kit recorded, UNKNOWN while it recorded before the first known state, and ends at now', async () => {
     expect((await store.timeline('m2', DAY_START, DAY_END)).intervals).toEqual([{ state: 'UNKNOWN', from: DAY_START, to: DAY_END }]);
     const early = createHistoryStore(influx, config, { now: () => jst('2025-06-01 21:00') });
     expect((await early.timeline('m1', jst('2025-06-01 00:00'), DAY_END)).intervals).toEqual([
-      { state: 'UNKNOWN', from: jst('2025-06-01 00:00'), to: jst('2025-06-01 20:00') },
+      { state: 'NO_DATA', from: jst('2025-06-01 00:00'), to: jst('2025-06-01 12:00') },
+      { state: 'UNKNOWN', from: jst('2025-06-01 12:00'), to: jst('2025-06-01 20:00') },
       { state: 'OFF', from: jst('2025-06-01 20:00'), to: jst('2025-06-01 21:00') },
+    ]);
+  });
+
+  it('shows the hours a kit was unplugged as NO_DATA, not as the last state it saw', async () => {
+    expect((await store.timeline('m1', jst('2025-06-03 00:00'), jst('2025-06-04 00:00'))).intervals).toEqual([
+      { state: 'NO_DATA', from: jst('2025-06-03 00:00'), to: jst('2025-06-03 08:30') },
+      { state: 'OFF', from: jst('2025-06-03 08:30'), to: jst('2025-06-03 10:00') },
+      { state: 'NO_DATA', from: jst('2025-06-03 10:00'), to: jst('2025-06-04 00:00') },
     ]);
   });
 
@@ -236,6 +261,7 @@ describe('utilization of the hand-made day', () => {
       idleMs: 30 * MIN,
       offMs: 10 * MIN,
       unknownMs: 30 * MIN,
+      noDataMs: 0,
       utilization: 410 / 480,
     };
     const byDay = await store.utilization('m1', DAY_START, DAY_END, 'day');
@@ -251,10 +277,33 @@ describe('utilization of the hand-made day', () => {
     expect(rows[16]).toMatchObject({ plannedMs: 60 * MIN, runMs: 30 * MIN, unknownMs: 30 * MIN, utilization: 0.5 });
   });
 
-  it('a machine with no data at all is 0 %, all of its planned time unknown', async () => {
+  it('a machine whose sensor said nothing while the kit recorded is 0 %, all of its planned time unknown', async () => {
     const { rows } = await store.utilization('m2', DAY_START, DAY_END, 'day');
     expect(rows).toEqual([
-      { from: DAY_START, to: DAY_END, plannedMs: 480 * MIN, runMs: 0, idleMs: 0, offMs: 0, unknownMs: 480 * MIN, utilization: 0 },
+      {
+        from: DAY_START,
+        to: DAY_END,
+        plannedMs: 480 * MIN,
+        runMs: 0,
+        idleMs: 0,
+        offMs: 0,
+        unknownMs: 480 * MIN,
+        noDataMs: 0,
+        utilization: 0,
+      },
+    ]);
+  });
+
+  it('days before the kit existed have no 稼働率 (not 0 %), and a day it was unplugged counts only the hours it saw', async () => {
+    const { rows } = await store.utilization('m1', jst('2025-05-29 00:00'), jst('2025-06-04 00:00'), 'day');
+    const byDate = rows.map((r) => [r.plannedMs / MIN, r.noDataMs / MIN, r.utilization]);
+    expect(byDate).toEqual([
+      [480, 480, null], // Thursday: no kit yet
+      [480, 480, null], // Friday
+      [0, 0, null], // Saturday: not planned
+      [0, 0, null], // Sunday: the kit arrived at noon, nothing planned
+      [480, 0, 410 / 480], // Monday
+      [480, 390, 0], // Tuesday: seen 08:30–10:00, the machine off
     ]);
   });
 });
@@ -293,9 +342,21 @@ describe('CSV export', () => {
     const lines = (await collect(store.utilizationCsv(DAY_START, DAY_END))).split('\r\n');
     expect(lines[0]?.startsWith('\uFEFF機械ID,機械名,シフトID,シフト名,')).toBe(true);
     expect(lines.slice(1, -1)).toEqual([
-      'm1,"旋盤1号, NC",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,410,30,10,30,85.4',
-      'm2,"プレス ""A""",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,0,0,0,480,0',
+      'm1,"旋盤1号, NC",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,410,30,10,30,0,85.4,100,',
+      'm2,"プレス ""A""",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,0,0,0,480,0,0,100,',
     ]);
+  });
+
+  it('utilization and states: a day with no data says so instead of 0 %', async () => {
+    const friday = [jst('2025-05-30 00:00'), jst('2025-05-31 00:00')] as const;
+    const util = (await collect(store.utilizationCsv(...friday))).split('\r\n');
+    expect(util[1]).toBe(
+      'm1,"旋盤1号, NC",,,2025-05-30 00:00:00,2025-05-31 00:00:00,2025-05-29T15:00:00.000Z,2025-05-30T15:00:00.000Z,480,0,0,0,0,480,,0,データなし',
+    );
+    const states = (await collect(store.statesCsv(...friday))).split('\r\n');
+    expect(states[1]).toBe(
+      'm1,"旋盤1号, NC",NO_DATA,データなし,2025-05-30 00:00:00,2025-05-31 00:00:00,2025-05-29T15:00:00.000Z,2025-05-30T15:00:00.000Z,86400',
+    );
   });
 
   it('a range with no readings is the header alone', async () => {

@@ -68,6 +68,7 @@ describe('utilizationRows', () => {
       idleMs: 30 * MIN,
       offMs: 10 * MIN,
       unknownMs: 30 * MIN,
+      noDataMs: 0,
       utilization: 410 / 480,
     });
   });
@@ -99,7 +100,22 @@ describe('utilizationRows', () => {
     expect(all.reduce((sum, r) => sum + r.runMs, 0)).toBe(410 * MIN);
   });
 
-  it('planned time with no state interval at all (no data) is unknown, not run', () => {
+  it('planned time the kit did not see (NO_DATA) leaves 稼働率 instead of counting as standing still', () => {
+    // The kit was plugged in at 10:00 on its first day: 08:30–10:00 it saw nothing.
+    const firstDay = day([
+      ['00:00', 'NO_DATA'],
+      ['10:00', 'RUN'],
+      ['15:00', 'UNKNOWN'],
+      ['16:00', 'IDLE'],
+    ]);
+    const [row] = rows(firstDay, 'day', from, to);
+    expect(row).toMatchObject({ plannedMs: 480 * MIN, noDataMs: 90 * MIN, runMs: 240 * MIN, unknownMs: 60 * MIN, idleMs: 90 * MIN });
+    expect(row?.utilization).toBeCloseTo(240 / 390, 10);
+    const [before] = rows([{ state: 'NO_DATA', from, to }], 'day', from, to);
+    expect(before).toMatchObject({ plannedMs: 480 * MIN, noDataMs: 480 * MIN, runMs: 0, unknownMs: 0, utilization: null });
+  });
+
+  it('planned time with no state interval at all is unknown, not run', () => {
     const partial = day([['10:00', 'RUN']], '2025-06-02 11:00');
     const [row] = rows(partial, 'day', from, to);
     expect(row).toMatchObject({ plannedMs: 480 * MIN, runMs: 60 * MIN, unknownMs: 420 * MIN, utilization: 60 / 480 });
