@@ -32,6 +32,8 @@ export type WbgtLevel = NonNullable<ZoneLiveBody['level']>;
 export type CurrentSeries = CurrentSeriesBody;
 export type EnvironmentSeries = EnvironmentSeriesBody;
 export type Timeline = TimelineBody;
+/** A machine state, or NO_DATA where the kit recorded nothing. */
+export type TimelineState = TimelineBody['intervals'][number]['state'];
 export type Utilization = UtilizationBody;
 export type UtilizationRow = UtilizationBody['rows'][number];
 

@@ -11,8 +11,10 @@ export interface Bar {
   label: string;
   /** The bar's figures in words, for the tap detail and the tooltip. */
   detail: string;
-  /** 0–1, or null when nothing was planned. */
+  /** 0–1, or null when nothing was planned or nothing was recorded. */
   value: number | null;
+  /** Planned time without any data: drawn hatched and labelled, never as 0 %. */
+  noData?: boolean;
 }
 
 const HEIGHT = 200;
@@ -47,6 +49,12 @@ export function BarChart({ bars, label }: { bars: Bar[]; label: string }) {
       {width > 0 && (
         // biome-ignore lint/a11y/useKeyWithClickEvents: the average above and each bar's title carry the figures; the tap is a convenience.
         <svg width={width} height={HEIGHT} role="img" aria-label={label} onClick={onTap}>
+          <defs>
+            <pattern id="bar-no-data" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+              <rect width="6" height="6" fill="#fff" />
+              <line x1="0" y1="0" x2="0" y2="6" stroke="#9ca3af" stroke-width="2" />
+            </pattern>
+          </defs>
           {[0, 0.25, 0.5, 0.75, 1].map((v) => (
             <g key={v}>
               <line x1={PAD.left} x2={width - PAD.right} y1={y(v)} y2={y(v)} stroke={GRID} />
@@ -66,12 +74,14 @@ export function BarChart({ bars, label }: { bars: Bar[]; label: string }) {
                 <title>{bar.detail}</title>
                 {/* The whole column is the touch target, not just the (possibly tiny) bar. */}
                 <rect x={x} y={PAD.top} width={step} height={plotH} fill={isSelected ? '#e0f2fe' : 'transparent'} />
-                {bar.value === null ? (
+                {bar.noData ? (
+                  <rect x={x + (step - barW) / 2} y={y(1)} width={barW} height={plotH} fill="url(#bar-no-data)" stroke="#9ca3af" />
+                ) : bar.value === null ? (
                   <rect x={x + (step - barW) / 2} y={y(0) - 3} width={barW} height={3} fill="#9ca3af" />
                 ) : (
                   <rect x={x + (step - barW) / 2} y={y(bar.value)} width={barW} height={y(0) - y(bar.value)} fill={STATE_COLOR.RUN} />
                 )}
-                {step >= 34 && (
+                {step >= 34 && !bar.noData && (
                   <text x={x + step / 2} y={y(bar.value ?? 0) - 4} text-anchor="middle" fill={INK} font-size="12">
                     {formatPct(bar.value)}
                   </text>
@@ -89,6 +99,14 @@ export function BarChart({ bars, label }: { bars: Bar[]; label: string }) {
       <p class="chart-detail" aria-live="polite">
         {chosen ? chosen.detail : bars.length === 0 ? t('chart.noData') : t('chart.tapBar')}
       </p>
+      {bars.some((b) => b.noData) && (
+        <ul class="legend">
+          <li>
+            <span class="swatch state-NO_DATA" />
+            {t('util.noDataLegend')}
+          </li>
+        </ul>
+      )}
     </div>
   );
 }

@@ -4,10 +4,10 @@ import { formatDuration, formatPct, formatTime } from '../format';
 import { useWidth } from '../hooks';
 import { useI18n } from '../i18n';
 import { DAY, HOUR, MINUTE, startOfDay } from '../time';
-import type { MachineState, Timeline } from '../types';
+import type { Timeline, TimelineState } from '../types';
 import { StateIcon } from './StateIcon';
 
-const STATES: readonly MachineState[] = ['RUN', 'IDLE', 'OFF', 'UNKNOWN'];
+const STATES: readonly TimelineState[] = ['RUN', 'IDLE', 'OFF', 'UNKNOWN', 'NO_DATA'];
 const STEPS = [15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY];
 
 /** Tick times at round local hours or days, about one per 90 px. */
@@ -28,7 +28,7 @@ export function StateGantt({ timeline, from, to, timeZone }: { timeline: Timelin
   const intervals = timeline.intervals
     .map((iv) => ({ state: iv.state, from: Math.max(from, iv.from), to: Math.min(to, iv.to) }))
     .filter((iv) => iv.to > iv.from);
-  const totals = new Map<MachineState, number>();
+  const totals = new Map<TimelineState, number>();
   for (const iv of intervals) totals.set(iv.state, (totals.get(iv.state) ?? 0) + iv.to - iv.from);
   const totalText = STATES.filter((s) => totals.has(s)).map((s) =>
     t('gantt.total', {
@@ -78,7 +78,8 @@ export function StateGantt({ timeline, from, to, timeZone }: { timeline: Timelin
         {chosen ? describe(chosen) : intervals.length === 0 ? t('chart.noData') : t('gantt.hint')}
       </p>
       <ul class="legend">
-        {STATES.map((s) => (
+        {/* No data is named only where there is some: a kit that always recorded needs no such entry. */}
+        {STATES.filter((s) => s !== 'NO_DATA' || totals.has(s)).map((s) => (
           <li key={s}>
             <span class={`swatch state-${s}`}>
               <StateIcon state={s} size={16} />

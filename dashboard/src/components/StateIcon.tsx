@@ -1,7 +1,7 @@
-/** A shape per machine state (play, pause, stop, dashed ring), so colour is never the only signal on the andon. */
-import type { MachineState } from '../types';
+/** A shape per machine state (play, pause, stop, dashed ring; a struck-out ring for no data), so colour is never the only signal on the andon. */
+import type { TimelineState } from '../types';
 
-export function StateIcon({ state, size = 32 }: { state: MachineState; size?: number }) {
+export function StateIcon({ state, size = 32 }: { state: TimelineState; size?: number }) {
   return (
     <svg class="state-icon" width={size} height={size} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
       {state === 'RUN' && <path d="M7 4.5v15l12.5-7.5z" fill="currentColor" />}
@@ -14,6 +14,12 @@ export function StateIcon({ state, size = 32 }: { state: MachineState; size?: nu
       {state === 'OFF' && <rect x="5" y="5" width="14" height="14" rx="1.5" fill="currentColor" />}
       {state === 'UNKNOWN' && (
         <circle cx="12" cy="12" r="8" fill="none" stroke="currentColor" stroke-width="2.5" stroke-dasharray="3.5 3" />
+      )}
+      {state === 'NO_DATA' && (
+        <g fill="none" stroke="currentColor" stroke-width="2.5">
+          <circle cx="12" cy="12" r="8" />
+          <path d="M6.5 17.5 17.5 6.5" />
+        </g>
       )}
     </svg>
   );

@@ -352,4 +352,12 @@ export const en: Record<MessageKey, string> = {
   'inspection.today': 'Today: {good} good · {reject} rejected',
   'inspection.watch': 'Watched folder: {path}',
   'inspection.waiting': 'Nothing judged yet.',
+
+  // trial-report: no data, the trial report, the alarm banner
+  'state.NO_DATA': 'No data',
+  'util.noDataRow': '{label}: no data (the kit was not recording; this is not 0%)',
+  'util.partialData': '; no data for {duration} (left out of utilization)',
+  'util.noDataLegend': 'Hatched: no data (the kit was not recording)',
+  'util.noDataAtAll': 'None of the planned time in this range has data.',
+  'util.coverage': ' (data for {pct} of the planned time)',
 };

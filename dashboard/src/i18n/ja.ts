@@ -348,6 +348,14 @@ export const ja = {
   'inspection.today': '本日 良品 {good}・不良 {reject}',
   'inspection.watch': '監視フォルダ: {path}',
   'inspection.waiting': 'まだ判定していません。',
+
+  // trial-report: no data, the trial report, the alarm banner
+  'state.NO_DATA': 'データなし',
+  'util.noDataRow': '{label}：データなし（キットが記録していない時間です。0% ではありません）',
+  'util.partialData': '。うちデータなし {duration}（稼働率には含めません）',
+  'util.noDataLegend': '斜線：データなし（キットが記録していない）',
+  'util.noDataAtAll': 'この期間の計画時間にはデータがありません。',
+  'util.coverage': '（計画時間のうちデータがあるのは {pct}）',
 };
 
 export type MessageKey = keyof typeof ja;

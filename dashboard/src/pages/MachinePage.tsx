@@ -15,9 +15,9 @@ import { rangeStore, resolveRange } from '../range';
 import { href } from '../router';
 import { useStore } from '../store';
 import { DAY, MINUTE, startOfDay } from '../time';
-import type { CurrentSeries, KitInfo, Timeline, Utilization } from '../types';
+import type { CurrentSeries, KitInfo, Timeline, Utilization, UtilizationRow } from '../types';
 import { LiveMachineHeader } from './MachineTile';
-import { averageUtilization, currentChartOptions, utilizationBars } from './machineCharts';
+import { averageUtilization, currentChartOptions, plannedCoverage, utilizationBars } from './machineCharts';
 
 /** Hourly bars beyond two weeks would be too thin to read or tap. */
 const HOURLY_LIMIT_MS = 14 * DAY;
@@ -102,7 +102,7 @@ export default function MachinePage({ kit, id }: { kit: KitInfo; id: string }) {
           <Async fetched={hourly}>
             {(u) => (
               <>
-                <p class="summary">{t('util.average', { pct: formatPct(averageUtilization(u.rows)) })}</p>
+                <UtilizationSummary rows={u.rows} />
                 <BarChart label={t('machinePage.utilHour')} bars={utilizationBars(u.rows, tz, lang, t, multiDay ? 'dateTime' : 'time')} />
               </>
             )}
@@ -115,12 +115,27 @@ export default function MachinePage({ kit, id }: { kit: KitInfo; id: string }) {
         <Async fetched={daily}>
           {(u) => (
             <>
-              <p class="summary">{t('util.average', { pct: formatPct(averageUtilization(u.rows)) })}</p>
+              <UtilizationSummary rows={u.rows} />
               <BarChart label={t('machinePage.utilDay')} bars={utilizationBars(u.rows, tz, lang, t, 'date')} />
             </>
           )}
         </Async>
       </section>
     </>
+  );
+}
+
+/** The average 稼働率 and, when some planned time has no data, how much of it the kit saw. */
+function UtilizationSummary({ rows }: { rows: UtilizationRow[] }) {
+  const { t } = useI18n();
+  const average = averageUtilization(rows);
+  const coverage = plannedCoverage(rows);
+  return (
+    <p class="summary">
+      {average === null && coverage === 0 ? t('util.noDataAtAll') : t('util.average', { pct: formatPct(average) })}
+      {coverage !== null && coverage > 0 && coverage < 1 && (
+        <span class="coverage-note">{t('util.coverage', { pct: formatPct(coverage) })}</span>
+      )}
+    </p>
   );
 }

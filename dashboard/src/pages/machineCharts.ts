@@ -38,24 +38,30 @@ export function currentChartOptions(machine: KitMachine, timeZone: string, lang:
 export function utilizationBars(rows: UtilizationRow[], timeZone: string, lang: Lang, t: Translate, style: TimeStyle): Bar[] {
   return rows.map((row) => {
     const label = formatTime(row.from, timeZone, lang, style);
-    return {
-      key: String(row.from),
-      label,
-      value: row.utilization,
-      detail: t('util.row', {
-        label: style === 'time' ? `${label}–${formatTime(row.to, timeZone, lang, 'time')}` : label,
-        pct: row.utilization === null ? t('util.notPlanned') : formatPct(row.utilization),
-        run: formatDuration(row.runMs, t),
-        idle: formatDuration(row.idleMs, t),
-        off: formatDuration(row.offMs, t),
-        unknown: formatDuration(row.unknownMs, t),
-      }),
-    };
+    const span = style === 'time' ? `${label}–${formatTime(row.to, timeZone, lang, 'time')}` : label;
+    const noData = row.plannedMs > 0 && row.noDataMs >= row.plannedMs;
+    const detail = noData
+      ? t('util.noDataRow', { label: span })
+      : t('util.row', {
+          label: span,
+          pct: row.utilization === null ? t('util.notPlanned') : formatPct(row.utilization),
+          run: formatDuration(row.runMs, t),
+          idle: formatDuration(row.idleMs, t),
+          off: formatDuration(row.offMs, t),
+          unknown: formatDuration(row.unknownMs, t),
+        }) + (row.noDataMs > 0 ? t('util.partialData', { duration: formatDuration(row.noDataMs, t) }) : '');
+    return { key: String(row.from), label, value: row.utilization, noData, detail };
   });
 }
 
-/** RUN time over planned time across the rows. */
+/** RUN time over the planned time the kit saw, across the rows; null when it saw none. */
 export function averageUtilization(rows: UtilizationRow[]): number | null {
+  const seen = rows.reduce((sum, r) => sum + r.plannedMs - r.noDataMs, 0);
+  return seen > 0 ? rows.reduce((sum, r) => sum + r.runMs, 0) / seen : null;
+}
+
+/** The share of planned time with data, or null when nothing was planned. */
+export function plannedCoverage(rows: UtilizationRow[]): number | null {
   const planned = rows.reduce((sum, r) => sum + r.plannedMs, 0);
-  return planned > 0 ? rows.reduce((sum, r) => sum + r.runMs, 0) / planned : null;
+  return planned > 0 ? rows.reduce((sum, r) => sum + r.plannedMs - r.noDataMs, 0) / planned : null;
 }
