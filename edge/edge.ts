@@ -57,7 +57,8 @@ interface MachineTrack {
 const SILENCE_CHECK_MS = 1000;
 const HEALTH_EVERY_MS = 10_000;
 
-function settingsOf(machine: MachineConfig): MachineStateSettings {
+/** The machine-state stage's settings from a machine's config (the demo's history runs the same stage). */
+export function settingsOf(machine: MachineConfig): MachineStateSettings {
   return { ...machine.thresholds, minDwellMs: machine.minDwellSeconds * 1000, silentAfterMs: machine.silentAfterSeconds * 1000 };
 }
 

@@ -3,16 +3,18 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { historyLines } from './history.js';
 import { localClockToMs, localDayIndex, parseClockTime } from './localTime.js';
 import { SimNode } from './node.js';
 import { openPtyPair, type PtyPair } from './ptyPair.js';
-import { ID_PATTERN, listScenarios, loadScenario, type Scenario } from './scenario.js';
+import { calendarFromObject, ID_PATTERN, listScenarios, loadScenario, type Scenario } from './scenario.js';
 
 export const HELP = `minotake firmware-sim — 模擬センサノード / simulated sensor node
 
 使い方 / Usage:
   node dist/firmware-sim/cli.js --scenario <名前|file.yaml> --port <path> [options]
   node dist/firmware-sim/cli.js --scenario <名前|file.yaml> --pty <dir> [options]
+  node dist/firmware-sim/cli.js --scenario <名前|file.yaml> --history <from>/<to> [--step <s>]
 
 シリアル行プロトコル v1 の行（hello・電流・温湿度・ハートビート）を送ります。
 Sends serial line protocol v1 lines (hello, current, climate, heartbeat) like a real node.
@@ -31,6 +33,12 @@ Sends serial line protocol v1 lines (hello, current, climate, heartbeat) like a 
   --start-at <time>       模擬時間の開始: HH:MM（今日、シナリオのタイムゾーン）または ISO 日時
                           simulated start: HH:MM today (scenario time zone) or an ISO date-time
   --lines <n>             n 行送ったら終了 / stop after n lines
+  --calendar <json>       シナリオの操業カレンダーを置き換え（キットのカレンダーに合わせる）
+                          replace the scenario's work calendar (to follow the kit's):
+                          {"start":"08:30","end":"17:30","lunch":{"from":"12:00","to":"13:00"},"weekdays":["mon"],"holidays":["2025-08-13"]}
+  --history <from>/<to>   過去の期間の行を「時刻(ms) 行」の形で標準出力へ（デモの履歴づくり）。時刻は ISO または ms
+                          print the lines of a past period as "<ms> <line>" on stdout (a demo's history); ISO or ms
+  --step <s>              --history の行の間隔（秒、既定 10）/ seconds between --history lines (default 10)
   -h, --help              このヘルプ / this help
 
 例 / Examples:
@@ -48,6 +56,9 @@ export interface CliOptions {
   speed: number;
   startAt: string | null;
   lines: number | null;
+  calendar: string | null;
+  history: { from: number; to: number } | null;
+  stepS: number;
 }
 
 /** A mistake in the command line: print the message and the help, exit 2. */
@@ -66,6 +77,9 @@ const OPTIONS = {
   speed: { type: 'string' },
   'start-at': { type: 'string' },
   lines: { type: 'string' },
+  calendar: { type: 'string' },
+  history: { type: 'string' },
+  step: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -93,7 +107,8 @@ export function parseCliArgs(argv: string[]): CliOptions | null {
   const port = v.port ?? null;
   const ptyDir = v.pty ?? null;
   const edgeLink = v['edge-link'] ?? null;
-  if ([port, ptyDir, edgeLink].filter((x) => x !== null).length !== 1)
+  const history = v.history === undefined ? null : parseHistory(v.history);
+  if (history === null && [port, ptyDir, edgeLink].filter((x) => x !== null).length !== 1)
     throw new UsageError('--port・--pty・--edge-link のどれか 1 つを指定してください / give exactly one of --port, --pty and --edge-link');
   if (v.node !== undefined && !ID_PATTERN.test(v.node))
     throw new UsageError(
@@ -109,7 +124,20 @@ export function parseCliArgs(argv: string[]): CliOptions | null {
     speed: positive(v.speed, '--speed') ?? 1,
     startAt: v['start-at'] ?? null,
     lines: positive(v.lines, '--lines', true),
+    calendar: v.calendar ?? null,
+    history,
+    stepS: positive(v.step, '--step') ?? 10,
   };
+}
+
+/** "<from>/<to>", each an ISO date-time or ms since the epoch. */
+function parseHistory(text: string): { from: number; to: number } {
+  const [from, to] = text.split('/').map((part) => (/^\d+$/.test(part) ? Number(part) : Date.parse(part)));
+  if (from === undefined || to === undefined || Number.isNaN(from) || Number.isNaN(to) || !(to > from))
+    throw new UsageError(
+      `--history ${JSON.stringify(text)}: 「開始/終了」（ISO か ms、開始 < 終了）/ must be <from>/<to>, ISO or ms, from before to`,
+    );
+  return { from, to };
 }
 
 /** "13:00" → today at 13:00 in the scenario's time zone; otherwise an ISO date-time. */
@@ -151,6 +179,28 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     let scenario = await loadScenario(options.scenario);
     if (options.nodeId !== null) scenario = { ...scenario, nodeId: options.nodeId };
+    if (options.calendar !== null) {
+      let data: unknown;
+      try {
+        data = JSON.parse(options.calendar);
+      } catch {
+        throw new UsageError(`--calendar: JSON ではありません / not JSON: ${options.calendar}`);
+      }
+      scenario = { ...scenario, calendar: calendarFromObject(data, '--calendar') };
+    }
+    if (options.history !== null) {
+      // Written in large chunks: a week at a 10 s step is some 120,000 lines.
+      let chunk = '';
+      for (const { ms, line } of historyLines(scenario, options.history.from, options.history.to, options.stepS * 1000)) {
+        chunk += `${ms} ${line}\n`;
+        if (chunk.length >= 65536) {
+          io.out(chunk);
+          chunk = '';
+        }
+      }
+      io.out(chunk);
+      return 0;
+    }
     const startAt = options.startAt === null ? undefined : resolveStartAt(options.startAt, scenario, Date.now());
 
     let port = options.port as string;

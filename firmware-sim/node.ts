@@ -2,10 +2,11 @@
 import { EventEmitter } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { scenarioSignals } from './channels.js';
 import { encodeFrame, formatFixed, LINE_END, MAX_LINE_LENGTH, nextSeq, type SimFrame } from './encoder.js';
 import { corruptLine, garbageBytes, overlongLine, truncateLine } from './faults.js';
 import { localClockToMs, localDayIndex, localTimeOfDayMs, MINUTE_MS } from './localTime.js';
-import { hashInts, hashString, mulberry32 } from './random.js';
+import { hashInts, mulberry32 } from './random.js';
 import {
   ERROR_CODE_PATTERN,
   type FaultRates,
@@ -15,7 +16,7 @@ import {
   type Scenario,
   type ScheduledFault,
 } from './scenario.js';
-import { type ChannelOverride, ClimateSignal, MachineChannel, MachineSignal, type MachineState } from './signals.js';
+import type { ChannelOverride, ClimateSignal, MachineChannel, MachineState } from './signals.js';
 
 /** What a line on the wire is: a frame type, or the fault that produced it. */
 export type LineKind = SimFrame['type'] | 'badChecksum' | 'garbage' | 'truncated' | 'overlong';
@@ -189,32 +190,9 @@ export class SimNode extends EventEmitter<SimNodeEvents> {
     // do not depend on how punctual the timers were.
     this.tickSimMs = (1000 / this.linesPerSecond) * this.speed;
 
-    const nodeSalt = hashInts(scenario.seed, hashString(scenario.nodeId));
-    this.currents = [];
-    this.climates = [];
-    for (const channel of scenario.channels) {
-      const salt = hashInts(nodeSalt, hashString(channel.id));
-      if (channel.kind === 'current') {
-        const signal = new MachineSignal({
-          params: channel.machine,
-          salt,
-          calendar: scenario.calendar,
-          tzOffsetMinutes: scenario.tzOffsetMinutes,
-          breakdowns: scenario.breakdowns.filter((b) => b.channel === channel.id).map((b) => b.window),
-        });
-        this.currents.push({ id: channel.id, channel: new MachineChannel(signal), override: null });
-      } else {
-        this.climates.push({
-          id: channel.id,
-          signal: new ClimateSignal({
-            params: scenario.climate,
-            salt,
-            tzOffsetMinutes: scenario.tzOffsetMinutes,
-            offsetC: channel.offsetC,
-          }),
-        });
-      }
-    }
+    const { nodeSalt, currents, climates } = scenarioSignals(scenario);
+    this.currents = currents.map((c) => ({ ...c, override: null }));
+    this.climates = climates;
     this.faultRandom = mulberry32(hashInts(nodeSalt, 0xfa17));
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;

@@ -218,7 +218,7 @@ function readCalendar(r: Reader, value: unknown): WorkCalendar {
   if (value === undefined) return DEFAULT_CALENDAR;
   const obj = r.object(value, 'calendar');
   if (!obj) return DEFAULT_CALENDAR;
-  r.keys(obj, 'calendar', ['start', 'end', 'lunch', 'weekdays']);
+  r.keys(obj, 'calendar', ['start', 'end', 'lunch', 'weekdays', 'holidays']);
   const startMin = r.clock(obj, 'start', 'calendar') ?? DEFAULT_CALENDAR.startMin;
   const endMin = r.clock(obj, 'end', 'calendar') ?? DEFAULT_CALENDAR.endMin;
   if (endMin <= startMin) r.problems.push(`calendar.end: must be after calendar.start (night shifts are not simulated)`);
@@ -237,17 +237,14 @@ function readCalendar(r: Reader, value: unknown): WorkCalendar {
       }
     }
   }
-  let weekdays = DEFAULT_CALENDAR.weekdays;
-  if (obj.weekdays !== undefined) {
-    const names = r.list(obj, 'weekdays', 'calendar');
-    weekdays = [];
-    names.forEach((name, index) => {
-      const day = typeof name === 'string' ? WEEKDAYS.indexOf(name.toLowerCase()) : -1;
-      if (day < 0) r.problems.push(`calendar.weekdays[${index}]: must be one of ${WEEKDAYS.join(', ')}`);
-      else weekdays.push(day);
-    });
-  }
-  return { startMin, endMin, lunchStartMin, lunchEndMin, weekdays };
+  const weekdays = obj.weekdays === undefined ? DEFAULT_CALENDAR.weekdays : readWeekdays(r, obj, 'calendar');
+  const holidays: number[] = [];
+  r.list(obj, 'holidays', 'calendar').forEach((date, index) => {
+    const ms = typeof date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(date) ? Date.parse(`${date}T00:00:00Z`) : Number.NaN;
+    if (Number.isNaN(ms)) r.problems.push(`calendar.holidays[${index}]: must be a date "YYYY-MM-DD"`);
+    else holidays.push(Math.round(ms / 86_400_000));
+  });
+  return { startMin, endMin, lunchStartMin, lunchEndMin, weekdays, ...(holidays.length > 0 ? { holidays } : {}) };
 }
 
 const CURRENT_KEYS = [
@@ -315,7 +312,18 @@ function readClimate(r: Reader, value: unknown): ClimateParams {
   const obj = r.object(value, 'climate');
   if (!obj) return DEFAULT_CLIMATE;
   const path = 'climate';
-  r.keys(obj, path, ['minC', 'maxC', 'humidityMinPct', 'humidityMaxPct', 'minHour', 'maxHour', 'dayToDayC', 'noiseC', 'noisePct']);
+  r.keys(obj, path, [
+    'minC',
+    'maxC',
+    'humidityMinPct',
+    'humidityMaxPct',
+    'minHour',
+    'maxHour',
+    'dayToDayC',
+    'noiseC',
+    'noisePct',
+    'hotAfternoon',
+  ]);
   const minC = r.number(obj, 'minC', path, { min: -40, max: 125 }) ?? DEFAULT_CLIMATE.minC;
   const maxC = r.number(obj, 'maxC', path, { min: -40, max: 125 }) ?? DEFAULT_CLIMATE.maxC;
   if (maxC < minC) r.problems.push('climate.maxC: must not be below climate.minC');
@@ -334,7 +342,27 @@ function readClimate(r: Reader, value: unknown): ClimateParams {
   if (dayToDayC !== undefined) params.dayToDayC = dayToDayC;
   if (noiseC !== undefined) params.noiseC = noiseC;
   if (noisePct !== undefined) params.noisePct = noisePct;
+  if (obj.hotAfternoon !== undefined) {
+    const hot = r.object(obj.hotAfternoon, `${path}.hotAfternoon`);
+    if (hot) {
+      r.keys(hot, `${path}.hotAfternoon`, ['weekdays', 'extraC']);
+      const extraC = r.number(hot, 'extraC', `${path}.hotAfternoon`, { min: 0, max: 30 });
+      const weekdays = readWeekdays(r, hot, `${path}.hotAfternoon`);
+      if (extraC !== undefined) params.hotAfternoon = { weekdays, extraC };
+    }
+  }
   return params;
+}
+
+/** A list of weekday names (sun … sat) as 0–6. */
+function readWeekdays(r: Reader, obj: Obj, path: string): number[] {
+  const days: number[] = [];
+  r.list(obj, 'weekdays', path).forEach((name, index) => {
+    const day = typeof name === 'string' ? WEEKDAYS.indexOf(name.toLowerCase()) : -1;
+    if (day < 0) r.problems.push(`${path}.weekdays[${index}]: must be one of ${WEEKDAYS.join(', ')}`);
+    else days.push(day);
+  });
+  return days;
 }
 
 function readBreakdowns(r: Reader, top: Obj, channels: ScenarioChannel[]): Breakdown[] {
@@ -343,7 +371,7 @@ function readBreakdowns(r: Reader, top: Obj, channels: ScenarioChannel[]): Break
     const path = `breakdowns[${index}]`;
     const obj = r.object(value, path);
     if (!obj) return;
-    r.keys(obj, path, ['channel', 'from', 'to', 'note']);
+    r.keys(obj, path, ['channel', 'from', 'to', 'weekdays', 'note']);
     const channel = r.string(obj, 'channel', path);
     const fromMin = r.clock(obj, 'from', path);
     const toMin = r.clock(obj, 'to', path);
@@ -351,7 +379,9 @@ function readBreakdowns(r: Reader, top: Obj, channels: ScenarioChannel[]): Break
       r.problems.push(`${path}.channel: ${JSON.stringify(channel)} is not a current channel of this scenario`);
     }
     if (fromMin !== undefined && toMin !== undefined && toMin <= fromMin) r.problems.push(`${path}.to: must be after ${path}.from`);
-    if (channel !== undefined && fromMin !== undefined && toMin !== undefined) breakdowns.push({ channel, window: { fromMin, toMin } });
+    const weekdays = obj.weekdays === undefined ? undefined : readWeekdays(r, obj, path);
+    if (channel !== undefined && fromMin !== undefined && toMin !== undefined)
+      breakdowns.push({ channel, window: { fromMin, toMin, ...(weekdays ? { weekdays } : {}) } });
   });
   return breakdowns;
 }
@@ -431,6 +461,17 @@ export function lineBudgetProblems(scenario: Pick<Scenario, 'nodeId' | 'firmware
     );
   }
   return problems;
+}
+
+/**
+ * A work calendar given from outside (the kit's, so that a demo's machines keep the kit's shifts): the scenario file's
+ * `calendar` form, plus `holidays` as local dates.
+ */
+export function calendarFromObject(data: unknown, source: string): WorkCalendar {
+  const r = new Reader();
+  const calendar = readCalendar(r, data);
+  if (r.problems.length > 0) throw new ScenarioError('SCENARIO_INVALID', source, r.problems);
+  return calendar;
 }
 
 /** Validates a parsed YAML document. `source` names the file in errors. */

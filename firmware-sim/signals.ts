@@ -26,6 +26,8 @@ export interface WorkCalendar {
   lunchEndMin: number;
   /** Working weekdays, 0 = Sunday. */
   weekdays: number[];
+  /** Local days off (days since 1970-01-01, see localDayIndex): no work even on a working weekday. */
+  holidays?: number[];
 }
 
 export const DEFAULT_CALENDAR: WorkCalendar = {
@@ -72,10 +74,11 @@ const MACHINE_DEFAULTS: Required<Omit<MachineParams, 'runA' | 'idleA'>> = {
   loadNoise: 0.06,
 };
 
-/** A daily window in local clock minutes, [from, to). */
+/** A daily window in local clock minutes, [from, to); on the given weekdays only (0 = Sunday), or every day. */
 export interface ClockWindow {
   fromMin: number;
   toMin: number;
+  weekdays?: number[];
 }
 
 /** A state forced from outside (a demo button, a test), in force since `sinceMs`. */
@@ -146,7 +149,8 @@ export class MachineSignal {
   private buildDay(dayIndex: number): Segment[] {
     const dayStart = localDayStartMs(dayIndex, this.tzOffsetMinutes);
     const dayEnd = dayStart + DAY_MS;
-    if (!this.calendar.weekdays.includes(localWeekday(dayIndex))) return [{ startMs: dayStart, endMs: dayEnd, state: 'off' }];
+    if (!this.calendar.weekdays.includes(localWeekday(dayIndex)) || this.calendar.holidays?.includes(dayIndex))
+      return [{ startMs: dayStart, endMs: dayEnd, state: 'off' }];
 
     const random = mulberry32(hashInts(this.salt, dayIndex));
     const p = this.params;
@@ -211,6 +215,7 @@ export class MachineSignal {
     const day = localDayIndex(tMs, this.tzOffsetMinutes);
     let sinceMs = segment.startMs;
     for (const window of this.breakdowns) {
+      if (window.weekdays && !window.weekdays.includes(localWeekday(day))) continue;
       const from = localClockToMs(day, window.fromMin, this.tzOffsetMinutes);
       const to = localClockToMs(day, window.toMin, this.tzOffsetMinutes);
       if (tMs >= from && tMs < to) return { state: 'off', sinceMs: from };
@@ -310,9 +315,26 @@ export interface ClimateParams {
   /** Sensor noise, ± °C and ± %RH (an SHT3x is good to ±0.2–0.3 °C). */
   noiseC?: number;
   noisePct?: number;
+  /** A hot afternoon on these weekdays: up to extraC warmer, rising from 10:00, peaking at 15:00, gone by 20:00. */
+  hotAfternoon?: { weekdays: number[]; extraC: number };
 }
 
-const CLIMATE_DEFAULTS = { minHour: 5, maxHour: 14.5, dayToDayC: 0.8, noiseC: 0.08, noisePct: 0.4 };
+const CLIMATE_DEFAULTS = {
+  minHour: 5,
+  maxHour: 14.5,
+  dayToDayC: 0.8,
+  noiseC: 0.08,
+  noisePct: 0.4,
+  hotAfternoon: { weekdays: [], extraC: 0 },
+};
+const HOT_FROM_HOUR = 10;
+const HOT_TO_HOUR = 20;
+
+/** 0 outside 10:00–20:00, rising to 1 at 15:00: the hot afternoon's extra heat, gone at both ends so no day jumps at midnight. */
+export function afternoonBump(hour: number): number {
+  if (hour <= HOT_FROM_HOUR || hour >= HOT_TO_HOUR) return 0;
+  return Math.sin((Math.PI * (hour - HOT_FROM_HOUR)) / (HOT_TO_HOUR - HOT_FROM_HOUR)) ** 2;
+}
 
 export const DEFAULT_CLIMATE: ClimateParams = { minC: 19, maxC: 27, humidityMinPct: 45, humidityMaxPct: 68 };
 
@@ -361,7 +383,8 @@ export class ClimateSignal {
     const drift = today + (tomorrow - today) * (hour / 24);
     const noiseT = (uniformAt(this.salt, tMs, 6) - 0.5) * 2 * p.noiseC;
     const noiseH = (uniformAt(this.salt, tMs, 7) - 0.5) * 2 * p.noisePct;
-    const temperatureC = p.minC + (p.maxC - p.minC) * shape + drift + this.offsetC + noiseT;
+    const hot = p.hotAfternoon.weekdays.includes(localWeekday(day)) ? p.hotAfternoon.extraC * afternoonBump(hour) : 0;
+    const temperatureC = p.minC + (p.maxC - p.minC) * shape + drift + this.offsetC + noiseT + hot;
     // Warm air holds more water, so with the same moisture the relative humidity falls as it warms.
     const humidityPct = p.humidityMaxPct - (p.humidityMaxPct - p.humidityMinPct) * shape + noiseH;
     return {

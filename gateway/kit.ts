@@ -1,7 +1,6 @@
 /** Starts a whole kit from its config: storage, broker, ingest, the in-process edge and the HTTP server; stops it gracefully. */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -14,6 +13,8 @@ import { offerSetupCode } from './auth/setupCode.js';
 import { AuthStore } from './auth/store.js';
 import { type Broker, startBroker } from './broker/broker.js';
 import { lockDataDir } from './dataLock.js';
+import { backfillDemo } from './demo/backfill.js';
+import { startSimulators } from './demo/simulators.js';
 import { createHistoryStore } from './history/historyStore.js';
 import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
@@ -31,7 +32,7 @@ import { DeadLetters } from './storage/deadLetters.js';
 import { connectInflux, InfluxSink } from './storage/influxSink.js';
 import { type ManagedInfluxd, startInfluxd } from './storage/managedInfluxd.js';
 import { PointBuffer } from './storage/pointBuffer.js';
-import { ensureSchema } from './storage/schema.js';
+import { downsampleRange, ensureSchema } from './storage/schema.js';
 import { Spool } from './storage/spool.js';
 import { startOfLocalDay } from './utilization/timeZone.js';
 
@@ -54,8 +55,6 @@ export interface KitOptions {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SIM_CLI = join(here, '..', 'firmware-sim', 'cli.js');
-const MODBUS_SIM_CLI = join(here, '..', 'firmware-sim', 'modbusCli.js');
 /** The repository's dashboard/dist, built by `npm run build`: two levels up from dist/gateway, one from the sources. */
 const DASHBOARD_DIR = [join(here, '..', '..', 'dashboard', 'dist'), join(here, '..', 'dashboard', 'dist')].find((dir) => existsSync(dir));
 
@@ -151,46 +150,30 @@ export async function startKit(options: KitOptions) {
       return notifier.stop();
     });
 
-    const simulators: ChildProcess[] = [];
-    const startSimulator = (args: string[], what: Record<string, unknown>) => {
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-      child.on('exit', (code, signal) => {
-        if (!stopping) log.error({ ...what, code, signal }, 'simulator exited');
-      });
-      simulators.push(child);
-      undo.push(() => child.kill('SIGTERM'));
-      log.info(what, 'simulator started');
-    };
-    if (options.runSimulators) {
-      for (const node of config.sources.serial) {
-        if (!node.simulator) continue;
-        const edgeLink = resolve(baseDir, node.path);
-        mkdirSync(dirname(edgeLink), { recursive: true });
-        const args = [
-          SIM_CLI,
-          '--scenario',
-          node.simulator.scenario,
-          '--node',
-          node.id,
-          '--edge-link',
-          edgeLink,
-          '--rate',
-          String(node.simulator.linesPerSecond),
-        ];
-        if (node.simulator.startAt) args.push('--start-at', node.simulator.startAt);
-        startSimulator(args, { node: node.id, scenario: node.simulator.scenario, path: edgeLink });
-      }
-      for (const bus of config.sources.modbus) {
-        if (!bus.simulator) continue;
-        const edgeLink = resolve(baseDir, bus.path);
-        mkdirSync(dirname(edgeLink), { recursive: true });
-        const devices = bus.devices.flatMap((d) => ['--device', `${d.map}@${d.address}`]);
-        startSimulator([MODBUS_SIM_CLI, '--edge-link', edgeLink, '--baud', String(bus.baudRate), '--parity', bus.parity, ...devices], {
-          bus: bus.id,
-          path: edgeLink,
-        });
-      }
-    }
+    const simulators = options.runSimulators
+      ? startSimulators({
+          config,
+          baseDir,
+          log,
+          onExit: (what, code, signal) => {
+            if (!stopping) log.error({ ...what, code, signal }, 'simulator exited');
+          },
+        })
+      : [];
+    for (const child of simulators) undo.push(() => child.kill('SIGTERM'));
+    // The demo's past days, filled once in the background: the dashboard is usable meanwhile.
+    const backfillAbort = new AbortController();
+    const backfill = options.runSimulators
+      ? backfillDemo({
+          config,
+          dataDir,
+          sink: new InfluxSink(influx, { retention: config.storage.retention }),
+          downsample: (from, to) => downsampleRange(influx, config.storage.database, from, to),
+          log: log.child({ part: 'demo' }),
+          signal: backfillAbort.signal,
+        }).catch((error: Error) => log.warn({ err: error.message }, 'demo history not filled; trying again at the next start'))
+      : Promise.resolve();
+    undo.push(() => backfillAbort.abort());
 
     let edge: Edge | undefined;
     if (!config.edge) {
@@ -353,6 +336,8 @@ export async function startKit(options: KitOptions) {
         clearTimeout(schemaTimer);
         clearInterval(utilizationTimer);
         for (const child of simulators) child.kill('SIGTERM');
+        backfillAbort.abort();
+        await backfill;
         await edge?.stop();
         clearInterval(alarmTimer);
         alarms.stop();

@@ -1,8 +1,7 @@
 /** The alarm engine in the gateway: MQTT messages in; retained alarm topics, InfluxDB events, dashboard pushes and notifications out. */
 import type { Logger } from 'pino';
 import type { KitConfig } from '../../config/schema.js';
-import { sensorNodes } from '../../config/sensorNodes.js';
-import { decodePayload, parseTopic, TOPIC_ROOT } from '../../edge/mqtt/topics.js';
+import { TOPIC_ROOT } from '../../edge/mqtt/topics.js';
 import type { AlarmHistoryBody, AlarmHistoryFilters } from '../http/alarmSchemas.js';
 import type { AlarmBody } from '../http/schemas.js';
 import type { StoredPoint } from '../storage/point.js';
@@ -10,11 +9,33 @@ import { pointTime } from '../storage/pointTime.js';
 import { type CoreStep, createAlarmCore } from './core.js';
 import type { AlarmInput } from './evaluate.js';
 import type { AlarmHistoryReader } from './history.js';
+import { alarmInputs } from './inputs.js';
 import type { AckResult, NotifyEvent } from './lifecycle.js';
 import { AlarmStateFile } from './store.js';
 
 /** The retained topic of one rule on one target: the Alarm JSON while open, an empty payload once fully cleared. */
 export const alarmTopic = (kit: string, ruleId: string, targetId: string) => `${TOPIC_ROOT}/${kit}/alarm/${ruleId}/${targetId}`;
+
+/** An alarm's raise, clear or acknowledgement as the `alarm` point of the history (docs/storage.md). */
+export function alarmEventPoint(kit: string, event: NotifyEvent, ts: number, seq: number): StoredPoint {
+  const { alarm } = event;
+  const fields: StoredPoint['fields'] = {
+    id: alarm.id,
+    event: event.kind,
+    state: alarm.state,
+    message_ja: alarm.message.ja,
+    message_en: alarm.message.en,
+  };
+  if (alarm.value !== null) fields.value = alarm.value;
+  if (alarm.acknowledgedBy !== null) fields.acknowledged_by = alarm.acknowledgedBy;
+  if (alarm.comment !== null) fields.comment = alarm.comment;
+  return {
+    measurement: 'alarm',
+    tags: { kit, rule: alarm.ruleId, target_kind: alarm.target.kind, target: alarm.target.id, severity: alarm.severity },
+    fields,
+    timeNs: pointTime(ts, seq),
+  };
+}
 
 export interface AlarmEngineOptions {
   config: KitConfig;
@@ -42,10 +63,7 @@ export function createAlarmEngine(options: AlarmEngineOptions) {
   const file = new AlarmStateFile(options.dataDir);
   const saved = file.load((reason, movedTo) => log.error({ reason, movedTo }, 'alarm state file damaged; starting without it'));
   const core = createAlarmCore(config, saved);
-  const machineOf = new Map(config.machines.flatMap((m) => ('node' in m.source ? [[`${m.source.node}/${m.source.channel}`, m.id]] : [])));
-  const zones = new Set(config.zones.map((z) => z.id));
-  const zoneOf = new Map(config.zones.map((z) => [`${z.source.node}/${z.source.channel}`, z.id]));
-  const nodes = new Set(sensorNodes(config).map((n) => n.id));
+  const inputsOf = alarmInputs(config);
   let seq = 0;
   let savedAt = now();
   let dirty = false;
@@ -79,25 +97,9 @@ export function createAlarmEngine(options: AlarmEngineOptions) {
   };
 
   const record = (event: NotifyEvent, ts: number) => {
-    const { alarm } = event;
-    const fields: StoredPoint['fields'] = {
-      id: alarm.id,
-      event: event.kind,
-      state: alarm.state,
-      message_ja: alarm.message.ja,
-      message_en: alarm.message.en,
-    };
-    if (alarm.value !== null) fields.value = alarm.value;
-    if (alarm.acknowledgedBy !== null) fields.acknowledged_by = alarm.acknowledgedBy;
-    if (alarm.comment !== null) fields.comment = alarm.comment;
     // The sequence keeps two events of one alarm in the same millisecond (a clear and an ack) from overwriting each other.
     seq = (seq + 1) % 65536;
-    const point: StoredPoint = {
-      measurement: 'alarm',
-      tags: { kit, rule: alarm.ruleId, target_kind: alarm.target.kind, target: alarm.target.id, severity: alarm.severity },
-      fields,
-      timeNs: pointTime(ts, seq),
-    };
+    const point = alarmEventPoint(kit, event, ts, seq);
     guard('alarm store', () => options.store([point]));
   };
 
@@ -130,54 +132,6 @@ export function createAlarmEngine(options: AlarmEngineOptions) {
   for (const key of core.book.keys()) publishKey(key);
   step({ kind: 'start' });
   save();
-
-  function inputsOf(topic: string, payload: Buffer): AlarmInput[] {
-    const parsed = parseTopic(topic);
-    if (!parsed || parsed.kit !== kit || parsed.id === undefined) return [];
-    const id = parsed.id;
-    switch (parsed.kind) {
-      case 'zoneEnvironment': {
-        if (!zones.has(id)) return [];
-        const d = decodePayload('zoneEnvironment', payload);
-        if (!d.ok) return [];
-        const { temperatureC, humidityPct, wbgtC } = d.payload;
-        return [{ kind: 'climate', zone: id, temperatureC, humidityPct, wbgtC }];
-      }
-      case 'machineState': {
-        const d = decodePayload('machineState', payload);
-        return d.ok ? [{ kind: 'state', machine: id, state: d.payload.state, since: d.payload.ts }] : [];
-      }
-      case 'nodeCurrent': {
-        const d = decodePayload('nodeCurrent', payload);
-        if (!d.ok) return [];
-        const inputs: AlarmInput[] = [{ kind: 'seen', node: id }];
-        for (const [channel, amps] of Object.entries(d.payload.amps)) {
-          const machine = machineOf.get(`${id}/${channel}`);
-          if (machine) inputs.push({ kind: 'current', machine, amps });
-        }
-        return inputs;
-      }
-      case 'nodeClimate':
-      case 'nodePower':
-        return nodes.has(id) ? [{ kind: 'seen', node: id }] : [];
-      case 'nodeError': {
-        if (!nodes.has(id)) return [];
-        const d = decodePayload('nodeError', payload);
-        const key = d.ok ? `${id}/${d.payload.channel}` : '';
-        const target = zoneOf.get(key) ?? machineOf.get(key);
-        const inputs: AlarmInput[] = [{ kind: 'seen', node: id }];
-        if (target) inputs.push({ kind: 'sensorError', target });
-        return inputs;
-      }
-      case 'nodeStatus': {
-        // The edge itself publishes "offline" when a node falls silent: that is not the node speaking.
-        const d = decodePayload('nodeStatus', payload);
-        return d.ok && d.payload.online && nodes.has(id) ? [{ kind: 'seen', node: id }] : [];
-      }
-      default:
-        return [];
-    }
-  }
 
   return {
     /** Every MQTT message the broker routes (broker.onPublish); cheap for messages that concern no alarm. */

@@ -57,3 +57,25 @@ export async function ensureSchema(influx: InfluxDB, database: string, retention
     }
   }
 }
+
+/**
+ * Runs the continuous queries' own SELECT … INTO over [from, to), minute means from raw and then hour means from
+ * minutes: continuous queries never look back, so points written after their time (a demo's history) need this once.
+ */
+export async function downsampleRange(influx: InfluxDB, database: string, from: number, to: number): Promise<void> {
+  const HOUR = 3_600_000;
+  const ns = (ms: number) => `${BigInt(Math.trunc(ms)) * 1_000_000n}`;
+  const steps = [
+    { select: 'minute', source: 'raw', into: 'minute', every: '1m', a: from, b: to },
+    { select: 'hour', source: 'minute', into: 'hour', every: '1h', a: Math.floor(from / HOUR) * HOUR, b: Math.ceil(to / HOUR) * HOUR },
+  ] as const;
+  for (const step of steps) {
+    for (const d of DOWNSAMPLING) {
+      await influx.query(
+        `SELECT ${d[step.select]} INTO "${database}"."${step.into}"."${d.measurement}" FROM "${database}"."${step.source}"."${d.measurement}" ` +
+          `WHERE time >= ${ns(step.a)} AND time < ${ns(step.b)} GROUP BY time(${step.every}), *`,
+        { database },
+      );
+    }
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The demo's history: on the demo kit's first start, the last days are filled from the same scenario the live simulator
+ * plays, so that every page, 稼働率, the timeline, the alarm history and the trial report have something to show at once.
+ * The simulator prints the lines its node would have sent; they go through the edge's own parser and state stage, the
+ * gateway's ingest and the alarm rules exactly as live lines would, only with their simulated times. Every point is
+ * tagged demo=1, so demo data can be told apart (and dropped: DROP SERIES WHERE "demo" = '1').
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Logger } from 'pino';
+import type { KitConfig, SerialNodeConfig } from '../../config/schema.js';
+import { settingsOf } from '../../edge/edge.js';
+import { type Payload, type PayloadKind, topics } from '../../edge/mqtt/topics.js';
+import { parseLine } from '../../edge/protocol/parseLine.js';
+import { initialMachineMemory, type MachineMemory, stepMachineState } from '../../edge/stages/machineState.js';
+import { assessHeat } from '../../edge/stages/wbgt.js';
+import { createAlarmCore } from '../alarms/core.js';
+import { alarmEventPoint } from '../alarms/engine.js';
+import { alarmInputs } from '../alarms/inputs.js';
+import type { NotifyEvent } from '../alarms/lifecycle.js';
+import { createIngest } from '../ingest.js';
+import type { PointSink, StoredPoint } from '../storage/point.js';
+import { startOfLocalDay } from '../utilization/timeZone.js';
+import { simulatorArgs } from './simulators.js';
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+/** One line every 10 s: a sixth of the live rate, enough for states, alarms and charts, quick to write on a Pi. */
+const STEP_S = 10;
+const BATCH = 5000;
+/** Who acknowledges the demo's past alarms, and how fast: a few minutes to half an hour, like a busy shop floor. */
+export const DEMO_OPERATOR = 'demo';
+const ACK_DELAY_MS = [2 * MINUTE, 30 * MINUTE] as const;
+
+export interface BackfillOptions {
+  config: KitConfig;
+  dataDir: string;
+  sink: PointSink;
+  /** Downsamples [from, to) into the minute and hour policies (continuous queries never look back). */
+  downsample: (from: number, to: number) => Promise<void>;
+  log: Logger;
+  now?: () => number;
+  /** Ends the backfill early (the kit is stopping); nothing is marked done, so the next start does it again. */
+  signal?: AbortSignal;
+}
+
+export interface BackfillResult {
+  node: string;
+  from: number;
+  to: number;
+  points: number;
+  alarms: number;
+}
+
+const markerOf = (dataDir: string, node: string) => join(dataDir, 'demo', `backfill-${node}.json`);
+
+/** Fills every simulated node's history that has not been filled yet. */
+export async function backfillDemo(options: BackfillOptions): Promise<BackfillResult[]> {
+  const results: BackfillResult[] = [];
+  for (const node of options.config.sources.serial) {
+    const days = node.simulator?.backfillDays ?? 0;
+    if (days === 0 || existsSync(markerOf(options.dataDir, node.id))) continue;
+    const result = await backfillNode(options, node, days);
+    if (!result) break;
+    mkdirSync(join(options.dataDir, 'demo'), { recursive: true });
+    writeFileSync(markerOf(options.dataDir, node.id), `${JSON.stringify(result)}\n`);
+    results.push(result);
+  }
+  return results;
+}
+
+/** A deterministic "random" delay per alarm, so a demo's history is the same every time it is made. */
+function ackDelay(id: string): number {
+  let h = 2166136261;
+  for (const c of id) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return ACK_DELAY_MS[0] + ((h >>> 0) % (ACK_DELAY_MS[1] - ACK_DELAY_MS[0]));
+}
+
+async function backfillNode(options: BackfillOptions, node: SerialNodeConfig, days: number): Promise<BackfillResult | undefined> {
+  const { config, log } = options;
+  const kit = config.kit.id;
+  const now = (options.now ?? Date.now)();
+  const from = startOfLocalDay(now - days * DAY, config.kit.timeZone);
+  const to = Math.floor(now / (STEP_S * 1000)) * STEP_S * 1000;
+  log.info({ node: node.id, from: new Date(from).toISOString(), to: new Date(to).toISOString() }, 'filling the demo history');
+
+  let batch: StoredPoint[] = [];
+  let points = 0;
+  let refused = 0;
+  const flush = async () => {
+    const { rejected } = await options.sink.write(batch);
+    // Refused points (older than the raw policy keeps, say) are counted, not fatal: the rest of the week is stored.
+    refused += rejected.length;
+    points += batch.length - rejected.length;
+    batch = [];
+  };
+  const demo = (p: StoredPoint): StoredPoint => ({ ...p, tags: { ...p.tags, demo: '1' } });
+  const ingest = createIngest(config, (ps) => batch.push(...ps.map(demo)), log);
+  const core = createAlarmCore(config);
+  const inputsOf = alarmInputs(config);
+  let alarmSeq = 0;
+  let alarmEvents = 0;
+  const acks: { id: string; at: number }[] = [];
+  const record = (events: NotifyEvent[], ts: number) => {
+    for (const event of events) {
+      if (event.kind === 'reminder') continue;
+      alarmSeq = (alarmSeq + 1) % 65536;
+      batch.push(demo(alarmEventPoint(kit, event, ts, alarmSeq)));
+      alarmEvents++;
+      if (event.kind === 'raised') {
+        acks.push({ id: event.alarm.id, at: ts + ackDelay(event.alarm.id) });
+        acks.sort((a, b) => a.at - b.at);
+      }
+    }
+  };
+  /** What happened at `ts`: the edge's message, then what the alarm rules make of it. */
+  const publish = <K extends PayloadKind>(topic: string, payload: Payload<K>, ts: number) => {
+    const buffer = Buffer.from(JSON.stringify(payload));
+    ingest.handle(topic, buffer);
+    for (const input of inputsOf(topic, buffer)) record(core.step(input, ts).events, ts);
+  };
+  const machines = new Map(
+    config.machines.flatMap((m) =>
+      'node' in m.source && m.source.node === node.id
+        ? [[m.source.channel, { config: m, memory: initialMachineMemory() as MachineMemory }]]
+        : [],
+    ),
+  );
+  const zones = new Map(config.zones.filter((z) => z.source.node === node.id).map((z) => [z.source.channel, z]));
+
+  const child = spawn(process.execPath, [...simulatorArgs(config, node, log), '--history', `${from}/${to}`, '--step', String(STEP_S)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const abort = () => child.kill('SIGTERM');
+  options.signal?.addEventListener('abort', abort, { once: true });
+
+  record(core.step({ kind: 'start' }, from).events, from);
+  let lastMinute = Number.NEGATIVE_INFINITY;
+  try {
+    for await (const text of createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY })) {
+      const space = text.indexOf(' ');
+      const ts = Number(text.slice(0, space));
+      const parsed = parseLine(text.slice(space + 1));
+      if (!parsed.ok || !Number.isFinite(ts)) continue;
+      const frame = parsed.frame;
+      if (Math.floor(ts / MINUTE) !== lastMinute) {
+        lastMinute = Math.floor(ts / MINUTE);
+        publish<'edgeHealth'>(topics.edgeHealth(kit), { ts }, ts);
+      }
+      if (frame.type === 'hello')
+        publish<'nodeStatus'>(topics.nodeStatus(kit, node.id), { online: true, ts, firmware: frame.firmware }, ts);
+      else if (frame.type === 'current') {
+        publish<'nodeCurrent'>(topics.nodeCurrent(kit, node.id), { ts, seq: frame.seq, amps: frame.amps }, ts);
+        for (const [channel, amps] of Object.entries(frame.amps)) {
+          const track = machines.get(channel);
+          if (!track) continue;
+          const step = stepMachineState(settingsOf(track.config), track.memory, { ts, amps });
+          track.memory = step.memory;
+          for (const c of step.changes) {
+            const payload: Payload<'machineState'> = { ts: c.ts, state: c.state, previous: c.previous };
+            if (c.previousMs !== undefined) payload.previousMs = c.previousMs;
+            if (c.amps !== undefined) payload.amps = c.amps;
+            publish<'machineState'>(topics.machineState(kit, track.config.id), payload, ts);
+          }
+        }
+        record(core.step({ kind: 'tick' }, ts).events, ts);
+      } else if (frame.type === 'climate') {
+        const { channel, temperatureC, humidityPct } = frame;
+        publish<'nodeClimate'>(topics.nodeClimate(kit, node.id), { ts, seq: frame.seq, channel, temperatureC, humidityPct }, ts);
+        const zone = zones.get(channel);
+        if (zone) {
+          const heat = assessHeat(temperatureC, humidityPct);
+          publish<'zoneEnvironment'>(topics.zoneEnvironment(kit, zone.id), { ts, temperatureC, humidityPct, ...heat }, ts);
+        }
+      }
+      // Someone on the floor acknowledges each alarm a little while after it went off.
+      while (acks.length > 0 && (acks[0] as { at: number }).at <= ts) {
+        const ack = acks.shift() as { id: string; at: number };
+        const result = core.acknowledge(ack.id, DEMO_OPERATOR, undefined, ack.at);
+        if (result.ok) record([result.event], ack.at);
+      }
+      if (batch.length >= BATCH) await flush();
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+  }
+  const code = await exited;
+  if (options.signal?.aborted) return undefined;
+  if (code !== 0) throw new Error(`demo history: the simulator failed (exit ${code}): ${stderr.trim().slice(0, 500)}`);
+  await flush();
+  await options.downsample(from, to);
+  log.info({ node: node.id, points, refused, alarmEvents }, 'demo history filled');
+  return { node: node.id, from, to, points, alarms: alarmEvents };
+}
