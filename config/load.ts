@@ -167,6 +167,8 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     const onDevice = modbusChannelProblem(config, zone.source.node, zone.source.channel, 'climate');
     if (onDevice) problems.push({ path: `zones[${i}].source.channel`, ...onDevice });
     claim(`${zone.source.node}:${zone.source.channel}`, `zones[${i}]`);
+    if (zone.humidityRange.max <= zone.humidityRange.min)
+      problems.push({ path: `zones[${i}].humidityRange.max`, en: 'must be greater than min', ja: 'min より大きくしてください' });
   });
 
   config.broker.accounts.forEach((account, i) => {

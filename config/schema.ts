@@ -13,6 +13,8 @@ const Kit = T.Object(
     locale: T.Union([T.Literal('ja'), T.Literal('en')], { default: 'ja' }),
     /** The preset this kit file was made from (`minotake init`); `minotake wipe` resets the file to it. */
     preset: T.Optional(T.String({ minLength: 1, maxLength: 200 })),
+    /** The company's electricity price (yen per kWh, all charges in), for the trial report's energy estimate; unset, 27 is assumed and said so. */
+    tariffYenPerKwh: T.Optional(T.Number({ exclusiveMinimum: 0, maximum: 1000 })),
   },
   strict,
 );
@@ -23,6 +25,8 @@ const Simulator = T.Object(
     linesPerSecond: T.Number({ exclusiveMinimum: 0, maximum: 100000, default: 1 }),
     /** Simulated clock time to start from (HH:MM), so a demo at night still shows a working shop floor. */
     startAt: T.Optional(T.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' })),
+    /** On the kit's first start, fill this many past days from the same scenario (marked demo=1), so a demo has history. */
+    backfillDays: T.Integer({ minimum: 0, maximum: 31, default: 0 }),
   },
   strict,
 );
@@ -129,6 +133,17 @@ const Thresholds = T.Object(
   strict,
 );
 
+/** How the machine is fed: with the CT's amps, what the trial report's energy estimate assumes (P = √3·V·I·cos φ for three phases). */
+const Supply = T.Object(
+  {
+    /** Line-to-line voltage for three phases, line voltage for one. */
+    volts: T.Number({ exclusiveMinimum: 0, maximum: 1000, default: 200 }),
+    phases: T.Union([T.Literal(1), T.Literal(3)], { default: 3 }),
+    powerFactor: T.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.8 }),
+  },
+  { ...strict, default: {} },
+);
+
 const Machine = T.Object(
   {
     id: Id,
@@ -138,11 +153,25 @@ const Machine = T.Object(
     thresholds: T.Optional(Thresholds),
     minDwellSeconds: T.Number({ minimum: 0, default: 5 }),
     silentAfterSeconds: T.Number({ exclusiveMinimum: 0, default: 30 }),
+    supply: Supply,
   },
   strict,
 );
 
-const Zone = T.Object({ id: Id, name: Name, nameEn: T.Optional(Name), source: ChannelRef }, strict);
+const Zone = T.Object(
+  {
+    id: Id,
+    name: Name,
+    nameEn: T.Optional(Name),
+    source: ChannelRef,
+    /** The humidity band the product or the people need (%RH); the trial report counts the hours outside it. */
+    humidityRange: T.Object(
+      { min: T.Number({ minimum: 0, maximum: 100, default: 40 }), max: T.Number({ minimum: 0, maximum: 100, default: 70 }) },
+      { ...strict, default: {} },
+    ),
+  },
+  strict,
+);
 
 const Account = T.Object(
   {

@@ -13,6 +13,7 @@ import { ROLE_ORDER, type Role } from './http/schemas.js';
 import { startKit } from './kit.js';
 import { watchThresholds } from './kitlife/calibration/kitThresholds.js';
 import { KITLIFE_COMMANDS, KITLIFE_HELP, runKitlifeCommand } from './kitlife/commands.js';
+import { reportCommand } from './report/reportCommand.js';
 
 const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring kit
 
@@ -26,6 +27,9 @@ const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring k
   minotake list-ports                   接続中の USB シリアル（/dev/serial/by-id）/ USB-serial devices plugged in
   minotake hash-password                標準入力のパスワードを scrypt ハッシュに / hash a broker password read from stdin
 ${KITLIFE_HELP}
+  minotake report --config <kit.yaml> --from <日付> [--to <日付>] [--out report.pdf] [--lang en]
+                                        試用報告書（PDF）/ the trial report as a PDF (minotake report --help)
+
 オプション / Options:
   --config, -c   キット設定ファイル / kit configuration file
   --no-sim       設定のシミュレータを起動しない / do not start the simulators the config declares
@@ -123,6 +127,11 @@ async function run(file: string, simulators: boolean): Promise<void> {
 
 async function main(): Promise<void> {
   const [first, ...rest] = process.argv.slice(2);
+  // Commands with options of their own read their arguments themselves.
+  if (first === 'report') {
+    process.exitCode = await reportCommand(rest);
+    return;
+  }
   if (first && first in KITLIFE_COMMANDS) {
     process.exitCode = await runKitlifeCommand(first, rest);
     return;

@@ -24,6 +24,10 @@ export interface HistoryStore {
   utilization(machine: string, from: number, to: number, by: UtilizationBy): Promise<UtilizationBody>;
   /** When the kit was recording within [from, min(to, now)): sorted, merged spans; the rest is "no data". */
   coverage(from: number, to: number): Promise<Span[]>;
+  /** Minute means [time, amps] of a machine's current, whatever the range: what the trial report's energy estimate sums. */
+  currentMinutes(machine: string, from: number, to: number): Promise<[number, number][]>;
+  /** Minute means [time, °C, %RH, WBGT °C] of a zone's climate, whatever the range. */
+  environmentMinutes(zone: string, from: number, to: number): Promise<EnvironmentSeriesBody['points']>;
   /** Every mapped current and climate reading in [from, to), oldest first. */
   readingsCsv(from: number, to: number): AsyncIterable<string>;
   /** Every machine's state intervals in [from, min(to, now)). */
@@ -394,6 +398,13 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     }
   }
 
+  /** Minute rows of a long range, a day per query so that no answer holds more than 1,440 rows a series. */
+  async function minuteRows(spec: SeriesSpec, where: string, from: number, to: number): Promise<Row[]> {
+    const rows: Row[] = [];
+    for (let a = from; a < to; a += DAY) rows.push(...(await seriesRows(spec, where, a, Math.min(a + DAY, to), '1m')));
+    return rows;
+  }
+
   /** The contract's resolution, except that a short range whose raw points have expired is shown from minute means rather than empty. */
   function resolutionOf(from: number, to: number): Resolution {
     const resolution = resolutionFor(from, to);
@@ -431,6 +442,25 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     timeline,
     utilization,
     coverage,
+
+    async currentMinutes(machine, from, to) {
+      const out: [number, number][] = [];
+      for (const row of await minuteRows(CURRENT, machineFilter(machine), from, to)) {
+        const t = num(row[0]);
+        const mean = num(row[1]);
+        if (t !== null && mean !== null) out.push([t, mean]);
+      }
+      return out;
+    },
+
+    async environmentMinutes(zone, from, to) {
+      const points: EnvironmentSeriesBody['points'] = [];
+      for (const row of await minuteRows(CLIMATE, zoneFilter(zone), from, to)) {
+        const t = num(row[0]);
+        if (t !== null) points.push([t, num(row[1]), num(row[2]), num(row[3])]);
+      }
+      return points;
+    },
 
     readingsCsv(from, to) {
       return withHeader(

@@ -15,7 +15,7 @@ export interface LegendItem {
 export interface BarSeries {
   name: string;
   color: string;
-  /** One per category; null where there is no value (no data), drawn as a hatched gap rather than as 0. */
+  /** One per category; null where there is no value (nothing is drawn: not 0). */
   values: (number | null)[];
 }
 
@@ -34,10 +34,13 @@ export interface BarChartSpec {
   /** Print each value above its bar (side-by-side bars only). */
   valueLabels?: boolean;
   /** Dashed horizontal lines: a target, a legal limit. */
+  /** Drawn across the plot and named in the margin to its right, where no bar can hide the name. */
   lines?: { value: number; label: string; color?: string }[];
   /** Show the series as a legend under the chart; default when there is more than one series. */
   legend?: boolean;
-  /** Added to the legend when some category has no value, e.g. "データなし / no data". */
+  /** Categories with no data (the kit did not record): drawn hatched over the whole height, never as 0. */
+  noData?: boolean[];
+  /** Added to the legend when some category has no data, e.g. "データなし / no data". */
   noDataLabel?: string;
 }
 
@@ -137,13 +140,15 @@ export function barChart(layout: ReportLayout, spec: BarChartSpec): void {
   );
   const max = spec.max ?? niceMax(Math.max(0, ...totals, ...(spec.lines ?? []).map((l) => l.value)));
   const showLegend = spec.legend ?? spec.series.length > 1;
-  const noData = spec.categories.map((_, i) => spec.series.every((s) => s.values[i] === null || s.values[i] === undefined));
+  const noData = spec.categories.map((_, i) => spec.noData?.[i] === true);
   layout.ensureSpace(height + 40 + (showLegend || noData.some(Boolean) ? 20 : 0));
 
   pdf.font('regular').fontSize(AXIS_SIZE);
   const axisWidth = Math.max(...[0, max / 2, max].map((v) => pdf.widthOfString(format(v)))) + 6;
   const x0 = layout.left + axisWidth;
-  const plotWidth = layout.right - x0;
+  const lineRoom = Math.max(0, ...(spec.lines ?? []).map((l) => pdf.widthOfString(l.label) + 8));
+  const plotRight = layout.right - lineRoom;
+  const plotWidth = plotRight - x0;
   const top = layout.y + 4;
   const base = top + height;
   const yOf = (v: number) => base - (Math.min(v, max) / max) * height;
@@ -154,7 +159,7 @@ export function barChart(layout: ReportLayout, spec: BarChartSpec): void {
     const y = yOf(v);
     pdf
       .moveTo(x0, y)
-      .lineTo(layout.right, y)
+      .lineTo(plotRight, y)
       .lineWidth(k === 0 ? 0.8 : 0.3)
       .strokeColor(k === 0 ? COLORS.muted : COLORS.grid)
       .stroke();
@@ -192,7 +197,7 @@ export function barChart(layout: ReportLayout, spec: BarChartSpec): void {
     const y = yOf(line.value);
     pdf
       .moveTo(x0, y)
-      .lineTo(layout.right, y)
+      .lineTo(plotRight, y)
       .dash(3, { space: 2 })
       .lineWidth(0.8)
       .strokeColor(line.color ?? COLORS.off)
@@ -201,7 +206,7 @@ export function barChart(layout: ReportLayout, spec: BarChartSpec): void {
     pdf
       .fillColor(line.color ?? COLORS.off)
       .fontSize(AXIS_SIZE)
-      .text(line.label, x0, y - AXIS_SIZE - 2, { width: plotWidth - 2, align: 'right', lineBreak: false });
+      .text(line.label, plotRight + 4, y - AXIS_SIZE / 2, { width: lineRoom - 4, lineBreak: false });
   }
 
   // Category labels: every one when they fit, otherwise every k-th.

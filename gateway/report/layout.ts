@@ -151,6 +151,11 @@ export class ReportLayout {
     this.pdf.y = value;
   }
 
+  /** Pages so far. */
+  get pageCount(): number {
+    return this.pdf.bufferedPageRange().count;
+  }
+
   /** Room left on this page, in points. */
   get room(): number {
     return this.bottom - this.pdf.y;

@@ -24,6 +24,7 @@ function sampleReport(lang: 'ja' | 'en') {
     series: [{ name: '稼働率', color: COLORS.run, values: [62, null, 48, 71] }],
     max: 100,
     valueLabels: true,
+    noData: [false, true, false, false],
     noDataLabel: 'データなし',
   });
   timelineStrips(doc, {
