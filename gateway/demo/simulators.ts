@@ -1,15 +1,21 @@
 /** The demo's simulated sensor nodes: firmware-sim processes on pseudo-terminals, on the real local clock and the kit's calendar. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { CalendarConfig, KitConfig, SerialNodeConfig } from '../../config/schema.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** firmware-sim is "firmware": the kit runs it as its own process, never imports it. */
-export const SIM_CLI = join(here, '..', '..', 'firmware-sim', 'cli.js');
-export const MODBUS_SIM_CLI = join(here, '..', '..', 'firmware-sim', 'modbusCli.js');
+/**
+ * firmware-sim is "firmware": the kit runs it as its own process, never imports it. Built, it sits beside dist/gateway;
+ * from the sources (tests), the build's copy is the one that runs.
+ */
+const simCli = (name: string) =>
+  [join(here, '..', '..', 'firmware-sim', name), join(here, '..', '..', 'dist', 'firmware-sim', name)].find((file) => existsSync(file)) ??
+  join(here, '..', '..', 'firmware-sim', name);
+export const SIM_CLI = simCli('cli.js');
+export const MODBUS_SIM_CLI = simCli('modbusCli.js');
 
 /**
  * The kit's calendar in the simulator's form, so the simulated machines work when the kit plans work: a demo at 05:00

@@ -23,6 +23,7 @@ import { historyRoutes } from './routes/history.js';
 import { type InspectionRoutesOptions, inspectionRoutes } from './routes/inspection.js';
 import { kitlifeRoutes } from './routes/kitlife.js';
 import { liveRoutes } from './routes/live.js';
+import { reportRoutes } from './routes/report.js';
 
 export interface AppDeps {
   config: KitConfig;
@@ -86,6 +87,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       await kit.register(alarmRoutes, { engine: deps.alarms });
       if (deps.kitlife) await kit.register(kitlifeRoutes, { kitlife: deps.kitlife });
       if (deps.inspection) await kit.register(inspectionRoutes, deps.inspection);
+      await kit.register(reportRoutes, { config, history: deps.history, alarms: deps.alarms });
       // Failed and suppressed notifications must be visible, not only logged.
       kit.get(
         '/api/notifications',

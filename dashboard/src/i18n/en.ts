@@ -360,4 +360,9 @@ export const en: Record<MessageKey, string> = {
   'util.noDataLegend': 'Hatched: no data (the kit was not recording)',
   'util.noDataAtAll': 'None of the planned time in this range has data.',
   'util.coverage': ' (data for {pct} of the planned time)',
+  'report.title': 'Trial report (PDF)',
+  'report.intro':
+    'Utilization, state timelines, long stops, the energy estimate, heat index, alarms, data coverage and improvement candidates for the dates above. Making it may take some seconds.',
+  'report.downloadJa': 'Trial report (Japanese)',
+  'report.downloadEn': 'Trial report (English)',
 };

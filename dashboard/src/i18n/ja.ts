@@ -356,6 +356,11 @@ export const ja = {
   'util.noDataLegend': '斜線：データなし（キットが記録していない）',
   'util.noDataAtAll': 'この期間の計画時間にはデータがありません。',
   'util.coverage': '（計画時間のうちデータがあるのは {pct}）',
+  'report.title': '試用報告書（PDF）',
+  'report.intro':
+    '上の期間の稼働率・状態の推移・長い停止・電力量の推定・暑さ指数・アラーム・データの収集状況と改善候補をまとめた報告書です。作成に数十秒かかることがあります。',
+  'report.downloadJa': '試用報告書（日本語）',
+  'report.downloadEn': '試用報告書（英語）',
 };
 
 export type MessageKey = keyof typeof ja;

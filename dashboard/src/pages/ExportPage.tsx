@@ -61,6 +61,30 @@ export function ExportPage({ kit }: { kit: KitInfo }) {
           </li>
         ))}
       </ul>
+      <h2>{t('report.title')}</h2>
+      <p>{t('report.intro')}</p>
+      <ul class="downloads">
+        {(['ja', 'en'] as const).map((reportLang) => (
+          <li key={reportLang}>
+            {valid ? (
+              <a
+                class="button"
+                data-testid={`report-${reportLang}`}
+                href={apiUrl('api/report.pdf', { from, to, lang: reportLang })}
+                download={`${kit.id}-report-${fromDate}_${toDate}${reportLang === 'en' ? '-en' : ''}.pdf`}
+              >
+                <DownloadIcon />
+                {t(reportLang === 'ja' ? 'report.downloadJa' : 'report.downloadEn')}
+              </a>
+            ) : (
+              <span class="button disabled" aria-disabled="true">
+                <DownloadIcon />
+                {t(reportLang === 'ja' ? 'report.downloadJa' : 'report.downloadEn')}
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -32,6 +32,9 @@ describe('firmware-sim CLI', () => {
       speed: 1,
       startAt: null,
       lines: null,
+      calendar: null,
+      history: null,
+      stepS: 10,
     });
     expect(
       parseCliArgs([
@@ -60,7 +63,19 @@ describe('firmware-sim CLI', () => {
       speed: 60,
       startAt: '13:00',
       lines: 9,
+      calendar: null,
+      history: null,
+      stepS: 10,
     });
+    // The demo's history needs no port: the lines go to stdout with their simulated times.
+    expect(
+      parseCliArgs(['--history', '2025-06-02T00:00:00Z/1748912400000', '--step', '5', '--calendar', '{"weekdays":["mon"]}']),
+    ).toMatchObject({
+      history: { from: Date.parse('2025-06-02T00:00:00Z'), to: 1748912400000 },
+      stepS: 5,
+      calendar: '{"weekdays":["mon"]}',
+    });
+    expect(() => parseCliArgs(['--history', '2025-06-02/2025-06-01'])).toThrow(/from before to/);
     expect(parseCliArgs(['--help'])).toBeNull();
     expect(parseCliArgs(['-h'])).toBeNull();
   });
@@ -130,6 +145,6 @@ describe('firmware-sim CLI', () => {
     expect(missing.err.join('')).toMatch(/scenario not found: no-such-day/);
     const help = capture();
     expect(await main(['--help'], help.io)).toBe(0);
-    expect(help.out.join('')).toMatch(/breakdown, heat-wave, normal-day/);
+    expect(help.out.join('')).toMatch(/breakdown, demo-week, heat-wave, normal-day/);
   });
 });

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { historyLines } from '../../../firmware-sim/history.js';
+import { calendarFromObject, loadScenario } from '../../../firmware-sim/scenario.js';
+import { checkLine } from './lineCheck.js';
+
+const jst = (text: string) => Date.parse(`${text.replace(' ', 'T')}:00+09:00`);
+const ampsOf = (line: string) =>
+  Object.fromEntries((checkLine(line)?.fields ?? []).map((f) => f.split('=')).map(([k, v]) => [k, Number(v)]));
+
+describe('the demo week and its history', () => {
+  it('prints a hello, then a current and a climate line every step, numbered and checksummed, with their simulated times', async () => {
+    const scenario = await loadScenario('demo-week');
+    const lines = [...historyLines(scenario, jst('2025-06-02 10:00'), jst('2025-06-02 10:01'), 10_000)];
+    expect(lines).toHaveLength(1 + 6 * 2);
+    expect(lines.map((l) => checkLine(l.line)?.crcOk)).toEqual(lines.map(() => true));
+    expect(lines.map((l) => checkLine(l.line)?.seq)).toEqual(lines.map((_, i) => i));
+    expect(lines.map((l) => checkLine(l.line)?.type)).toEqual(['H', ...Array.from({ length: 6 }, () => ['I', 'C']).flat()]);
+    expect(lines.at(-1)?.ms).toBe(jst('2025-06-02 10:00') + 50_000);
+  });
+
+  it('keeps to the calendar it is given: machines off at 05:00, at night and on a holiday, at work on a working morning', async () => {
+    const scenario = await loadScenario('demo-week');
+    const calendar = calendarFromObject(
+      {
+        start: '08:30',
+        end: '17:30',
+        lunch: { from: '12:00', to: '13:00' },
+        weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'],
+        holidays: ['2025-06-04'],
+      },
+      'test',
+    );
+    const at = (time: string) => {
+      const [line] = [...historyLines({ ...scenario, calendar }, jst(time), jst(time) + 1, 10_000)].filter((l) => l.line.includes(',I,'));
+      return ampsOf(line?.line ?? '');
+    };
+    const off = (amps: Record<string, number>) => Object.values(amps).every((a) => a < 0.5);
+    expect(off(at('2025-06-02 05:00'))).toBe(true); // Monday before the shift
+    expect(off(at('2025-06-02 22:00'))).toBe(true);
+    expect(off(at('2025-06-04 10:00'))).toBe(true); // a Wednesday holiday
+    expect(off(at('2025-06-07 10:00'))).toBe(true); // Saturday
+    expect(off(at('2025-06-02 10:00'))).toBe(false);
+  });
+
+  it('breaks the machining centre down on Wednesday mornings and heats Thursday afternoons only', async () => {
+    const scenario = await loadScenario('demo-week');
+    const sample = (time: string) => [...historyLines(scenario, jst(time), jst(time) + 1, 10_000)];
+    const ct2 = (time: string) => ampsOf(sample(time).find((l) => l.line.includes(',I,'))?.line ?? '').ct2 ?? Number.NaN;
+    expect(ct2('2025-06-04 11:00')).toBeLessThan(0.5); // Wednesday: broken down
+    expect(ct2('2025-06-11 11:00')).toBeLessThan(0.5); // and the next Wednesday
+    const temperature = (time: string) => Number(/t=([\d.]+)/.exec(sample(time).find((l) => l.line.includes(',C,'))?.line ?? '')?.[1]);
+    expect(temperature('2025-06-05 15:00')).toBeGreaterThan(33); // Thursday afternoon
+    expect(temperature('2025-06-04 15:00')).toBeLessThan(30);
+    expect(Math.abs(temperature('2025-06-05 23:59') - temperature('2025-06-06 00:00'))).toBeLessThan(0.5); // no jump at midnight
+  });
+});
