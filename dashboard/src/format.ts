@@ -24,7 +24,7 @@ export function formatNumber(value: number | null | undefined, digits: number): 
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-export type TimeStyle = 'time' | 'dateTime' | 'date';
+export type TimeStyle = 'time' | 'seconds' | 'dateTime' | 'date';
 
 /** A clock time in the kit's zone; formatters are cached because a Gantt or a table formats hundreds. */
 export function formatTime(ms: number, timeZone: string, lang: Lang, style: TimeStyle = 'time'): string {
@@ -32,8 +32,9 @@ export function formatTime(ms: number, timeZone: string, lang: Lang, style: Time
   let f = formatters.get(key);
   if (!f) {
     const options: Intl.DateTimeFormatOptions = { timeZone, hourCycle: 'h23' };
-    if (style !== 'time') Object.assign(options, { month: 'numeric', day: 'numeric', weekday: 'short' });
+    if (style === 'dateTime' || style === 'date') Object.assign(options, { month: 'numeric', day: 'numeric', weekday: 'short' });
     if (style !== 'date') Object.assign(options, { hour: '2-digit', minute: '2-digit' });
+    if (style === 'seconds') options.second = '2-digit';
     f = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', options);
     formatters.set(key, f);
   }

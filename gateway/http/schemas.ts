@@ -40,6 +40,8 @@ export const KitInfo = T.Object({
   ),
   zones: T.Array(T.Object({ id: T.String(), name: T.String(), nameEn: T.Optional(T.String()) })),
   shifts: T.Array(T.Object({ id: T.String(), name: T.String(), nameEn: T.Optional(T.String()), start: T.String(), end: T.String() })),
+  /** The kit is fed by simulated sensor nodes: what it shows is demo data. */
+  demo: T.Boolean(),
 });
 
 export const MachineLive = T.Object({

@@ -13,6 +13,7 @@ export function AlarmAlertSwitch() {
       data-testid="alarm-sound-switch"
       aria-pressed={on}
       title={t('alarm.alertHelp')}
+      aria-label={t(on ? 'alarm.alertOn' : 'alarm.alertOff')}
       onClick={() => setAlert(!on)}
     >
       <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
@@ -23,7 +24,8 @@ export function AlarmAlertSwitch() {
           <path d="m15 9 6 6m0-6-6 6" fill="none" stroke="currentColor" stroke-width="2" />
         )}
       </svg>
-      {t(on ? 'alarm.alertOn' : 'alarm.alertOff')}
+      {/* On a phone only the icon shows; the label stays for screen readers. */}
+      <span class="alert-switch-label">{t(on ? 'alarm.alertOn' : 'alarm.alertOff')}</span>
     </button>
   );
 }

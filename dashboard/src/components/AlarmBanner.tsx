@@ -1,10 +1,11 @@
 /**
  * The alarms at the top of every page: what needs a person first, the most severe first, each with an icon and a word for
  * its severity; acknowledged ones quieter; cleared ones nobody acknowledged stay until someone does. Rendered by AppShell only.
+ * It keeps to the size of one alarm and a count of the rest, so the shop floor stays on the screen; the rest is one tap away.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { alertStore, audioReadyStore, beep } from '../alarmAlert';
-import { bannerOrder, mostSevere, needsAck, targetName } from '../alarms';
+import { bannerOrder, mostSevere, needsAck, SEVERITIES, targetName } from '../alarms';
 import { useNow } from '../clock';
 import { formatDuration, formatTime } from '../format';
 import { useI18n } from '../i18n';
@@ -29,11 +30,14 @@ export function AlarmBanner({ me, kit }: { me: Me; kit: KitInfo }) {
   const audioReady = useStore(audioReadyStore);
   const now = useNow();
   const [ackId, setAckId] = useState<string | null>(null);
+  const [expanded, setExpanded] = useState(false);
   const [announcement, setAnnouncement] = useState('');
   const seen = useRef(new Set<string>());
   const trigger = useRef<HTMLElement | null>(null);
 
   const sorted = useMemo(() => [...alarms].sort(bannerOrder), [alarms]);
+  const shown = expanded ? sorted : sorted.slice(0, 1);
+  const rest = sorted.slice(1);
   const loud = alarms.filter(alerting);
   const top = mostSevere(loud);
 
@@ -74,8 +78,8 @@ export function AlarmBanner({ me, kit }: { me: Me; kit: KitInfo }) {
       {sorted.length > 0 && (
         <section class="alarm-banner" data-testid="alarm-banner" aria-label={t('alarm.bannerLabel', { count: sorted.length })}>
           {alertOn && top && !audioReady && <p class="alarm-tap">{t('alarm.tapForSound')}</p>}
-          <ul>
-            {sorted.map((a) => (
+          <ul class={expanded ? 'alarm-list expanded' : 'alarm-list'} id="alarm-list">
+            {shown.map((a) => (
               <AlarmItem
                 key={a.id}
                 alarm={a}
@@ -89,11 +93,31 @@ export function AlarmBanner({ me, kit }: { me: Me; kit: KitInfo }) {
               />
             ))}
           </ul>
+          {rest.length > 0 && (
+            <button
+              type="button"
+              class="alarm-more"
+              data-testid="alarm-more"
+              aria-expanded={expanded}
+              aria-controls="alarm-list"
+              onClick={() => setExpanded(!expanded)}
+            >
+              {expanded ? t('alarm.showFewer') : t('alarm.more', { count: rest.length, detail: severityCounts(rest, t) })}
+            </button>
+          )}
         </section>
       )}
       {acking && <AckDialog alarm={acking} kit={kit} onClose={closeDialog} />}
     </>
   );
+}
+
+/** "重大 2・警告 1": how many of each severity, the most severe first. */
+function severityCounts(alarms: Alarm[], t: ReturnType<typeof useI18n>['t']): string {
+  return SEVERITIES.map((s) => [s, alarms.filter((a) => a.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${t(`alarm.severity.${s}`)} ${n}`)
+    .join(t('alarm.countSeparator'));
 }
 
 interface ItemProps {

@@ -41,6 +41,11 @@ export function AppShell({ me, kit, page, children }: Props) {
         <p class="site">
           <span class="site-name">{kit.site}</span>
           {me.kiosk && <span class="kiosk-tag">{t('nav.kiosk')}</span>}
+          {kit.demo && (
+            <span class="kiosk-tag demo-tag" data-testid="demo-tag" title={t('demo.note')}>
+              {t('demo.tag')}
+            </span>
+          )}
         </p>
         <nav class="menu" aria-label={t('nav.label')}>
           <ul>

@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import { formatTime } from '../format';
 import type { Lang } from '../i18n';
 import { INK } from '../palette';
-import { DAY } from '../time';
+import { DAY, MINUTE } from '../time';
 
 export type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;
 
@@ -65,6 +65,20 @@ export function rangeIncluding(values: number[], pad = 1): uPlot.Range.Function 
   };
 }
 
+/**
+ * Tick labels at the resolution of their spacing: seconds when ticks are less than a minute apart (a 5-minute zoom),
+ * hours and minutes below a day, dates from a day up; over more than a day the first tick and each midnight carry the
+ * date too. So no two ticks read the same (04:17 04:17 …) and none says more than it must.
+ */
+export function timeTickLabels(splits: number[], increment: number, span: number, timeZone: string, lang: Lang): string[] {
+  return splits.map((ts, i) => {
+    if (increment >= DAY) return formatTime(ts, timeZone, lang, 'date');
+    const time = formatTime(ts, timeZone, lang, increment < MINUTE ? 'seconds' : 'time');
+    const midnight = formatTime(ts, timeZone, lang, 'time') === '00:00';
+    return span > DAY && (i === 0 || midnight) ? `${formatTime(ts, timeZone, lang, 'date')}\n${time}` : time;
+  });
+}
+
 /** Options for a time x axis in ms, ticks at the kit's local hours and days, labels on a 24-hour clock. */
 export function timeAxis(
   timeZone: string,
@@ -81,13 +95,10 @@ export function timeAxis(
       space: (_u, _axis, min, max) => (max - min > DAY ? 96 : 64),
       values: (u, splits, _axis, _space, increment) => {
         const span = (u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0);
-        return splits.map((ts, i) => {
-          if (increment >= DAY) return formatTime(ts, timeZone, lang, 'date');
-          const time = formatTime(ts, timeZone, lang, 'time');
-          // Over more than a day, the first tick and each midnight also carry the date.
-          const midnight = time === '00:00';
-          return span > DAY && (i === 0 || midnight) ? `${formatTime(ts, timeZone, lang, 'date')}\n${time}` : time;
-        });
+        const labels = timeTickLabels(splits, increment, span, timeZone, lang);
+        // What the canvas shows, in the DOM too: for screen readers' sake as much as for the tests that read it.
+        u.root.dataset.xTicks = JSON.stringify(labels);
+        return labels;
       },
     },
     xSeries: { label: timeLabel, value: (_u, ts) => (ts === null ? '—' : formatTime(ts, timeZone, lang, 'dateTime')) },

@@ -365,4 +365,9 @@ export const en: Record<MessageKey, string> = {
     'Utilization, state timelines, long stops, the energy estimate, heat index, alarms, data coverage and improvement candidates for the dates above. Making it may take some seconds.',
   'report.downloadJa': 'Trial report (Japanese)',
   'report.downloadEn': 'Trial report (English)',
+  'alarm.more': '{count} more ({detail}) — tap for the list',
+  'alarm.showFewer': 'Close the list',
+  'alarm.countSeparator': ', ',
+  'demo.tag': 'Demo (simulated data)',
+  'demo.note': 'Data from simulated sensor nodes; the past 7 days were made at the first start (tagged demo=1).',
 };

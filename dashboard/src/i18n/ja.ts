@@ -361,6 +361,11 @@ export const ja = {
     '上の期間の稼働率・状態の推移・長い停止・電力量の推定・暑さ指数・アラーム・データの収集状況と改善候補をまとめた報告書です。作成に数十秒かかることがあります。',
   'report.downloadJa': '試用報告書（日本語）',
   'report.downloadEn': '試用報告書（英語）',
+  'alarm.more': 'ほか {count} 件（{detail}）— タップで一覧',
+  'alarm.showFewer': '一覧を閉じる',
+  'alarm.countSeparator': '・',
+  'demo.tag': 'デモ（模擬データ）',
+  'demo.note': '模擬センサノードのデータです。初回起動時に過去 7 日分を自動で作成しています（demo=1 のタグ付き）。',
 };
 
 export type MessageKey = keyof typeof ja;

@@ -33,6 +33,7 @@ export function kitInfo(config: KitConfig): KitInfoBody {
       start: s.start,
       end: s.end,
     })),
+    demo: config.sources.serial.some((node) => node.simulator !== undefined),
   };
 }
 

@@ -1,0 +1,197 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKitConfig } from '../../config/load.js';
+import type { AlarmBody } from '../../gateway/http/schemas.js';
+import { type Kit, startKit } from '../../gateway/kit.js';
+import { launchChromium, openPage } from '../helpers/browser.js';
+import { testLog } from '../helpers/log.js';
+import { requireCommand, tempDir, waitFor } from '../helpers/services.js';
+
+const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+const DEMO = join(import.meta.dirname, '..', '..', 'config', 'kits', 'demo.yaml');
+const VIEWPORTS = { 'tablet-768x1024': { width: 768, height: 1024 }, 'phone-390x844': { width: 390, height: 844 } };
+
+let dir: ReturnType<typeof tempDir>;
+let kit: Kit;
+let browser: Browser;
+let origin: string;
+/** One signed-in page per viewport, kept: signing in again and again would meet the login rate limit. */
+const signedIn = new Map<string, Page>();
+
+async function signIn(name: keyof typeof VIEWPORTS): Promise<Page> {
+  const known = signedIn.get(name);
+  if (known) {
+    await known.goto(`${origin}/#/`);
+    await known.getByTestId('machine-lathe-1').waitFor();
+    return known;
+  }
+  const { page } = await openPage(browser, VIEWPORTS[name]);
+  signedIn.set(name, page);
+  await page.goto(`${origin}/`);
+  await page.getByTestId('login-username').fill('admin');
+  await page.getByTestId('login-password').fill('admin-password-1');
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('machine-lathe-1').waitFor();
+  return page;
+}
+
+function alarm(n: number, severity: AlarmBody['severity']): AlarmBody {
+  const now = Date.now();
+  return {
+    id: `test-${n}`,
+    ruleId: 'test-rule',
+    target: { kind: 'machine', id: 'lathe-1' },
+    severity,
+    state: 'active-unacknowledged',
+    message: { ja: `テストのアラーム ${n}：旋盤の電流が上限を超えました`, en: `Test alarm ${n}: the lathe's current is over its limit` },
+    value: 40 + n,
+    raisedAt: now - n * 60_000,
+    clearedAt: null,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    comment: null,
+  };
+}
+
+beforeAll(async () => {
+  requireCommand('influxd', 'apt-get install influxdb');
+  requireCommand('socat', 'apt-get install socat');
+  mkdirSync(SHOTS, { recursive: true });
+  dir = tempDir('demo-e2e');
+  const text = readFileSync(DEMO, 'utf8')
+    .replace(/^ {2}port: \d+$/gm, '  port: 0')
+    .replace('path: var/pty/node-a', `path: ${join(dir.path, 'pty', 'node-a')}`);
+  const file = join(dir.path, 'demo.yaml');
+  writeFileSync(file, `${text}\ndataDir: ${join(dir.path, 'var')}\n`);
+  kit = await startKit({ config: loadKitConfig(file), log: testLog, runSimulators: true, baseDir: dir.path });
+  kit.auth.addUser('admin', 'admin-password-1', 'admin');
+  origin = `http://127.0.0.1:${kit.httpPort}`;
+  await waitFor('the demo week', () => existsSync(join(dir.path, 'var', 'demo', 'backfill-node-a.json')), 400_000, 500);
+  browser = await launchChromium();
+}, 480_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await kit?.stop();
+  dir?.remove();
+});
+
+describe('the demo kit in Chromium', () => {
+  it('says it shows demo data, and its alarms agree with its calendar whatever the hour', async () => {
+    const page = await signIn('tablet-768x1024');
+    await expect(page.getByTestId('demo-tag').textContent()).resolves.toBe('デモ（模擬データ）');
+    // Whatever the hour the test runs, the simulated machines keep to the calendar: nothing runs outside the shifts.
+    await page.waitForTimeout(20_000);
+    expect(kit.live.snapshot().alarms.filter((a) => a.ruleId === 'running-off-shift')).toEqual([]);
+    for (const name of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
+      const p = await signIn(name);
+      await p.screenshot({ path: join(SHOTS, `demo-overview-${name}.png`), fullPage: true });
+      await p.goto(`${origin}/#/machine/mc-1`);
+      await p.getByRole('button', { name: '7日' }).click();
+      await p.locator('.gantt-seg').first().waitFor();
+      await p.waitForTimeout(1500);
+      await p.screenshot({ path: join(SHOTS, `demo-machine-7d-${name}.png`), fullPage: true });
+    }
+  });
+
+  it('labels time axes at the resolution of the span: no tick reads the same as another', async () => {
+    const page = await signIn('tablet-768x1024');
+    await page.setViewportSize({ width: 1024, height: 900 });
+    await page.goto(`${origin}/#/machine/lathe-1`);
+    const ticks = async () => {
+      const canvas = page.locator('.chart-canvas .uplot').first();
+      await canvas.waitFor();
+      await page.waitForTimeout(800);
+      return JSON.parse((await canvas.getAttribute('data-x-ticks')) ?? '[]') as string[];
+    };
+    const seen: Record<string, string[]> = {};
+    for (const [name, label] of [
+      ['7d', '7日'],
+      ['24h', '24時間'],
+      ['1h', '1時間'],
+    ] as const) {
+      await page.getByRole('button', { name: label, exact: true }).click();
+      await page.waitForTimeout(1500);
+      seen[name] = await ticks();
+      await page.screenshot({ path: join(SHOTS, `axis-${name}.png`) });
+    }
+    // Five minutes: drag across a twelfth of the hour's chart, as a manager zooms in on a start-up.
+    const over = page.locator('.chart-canvas .u-over').first();
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5 + box.width / 12, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    seen['5m'] = await ticks();
+    await page.screenshot({ path: join(SHOTS, 'axis-5m.png') });
+    await page.setViewportSize(VIEWPORTS['tablet-768x1024']);
+
+    for (const [name, labels] of Object.entries(seen)) {
+      expect(labels.length, `${name}: ${labels.join(' ')}`).toBeGreaterThanOrEqual(2);
+      expect(new Set(labels).size, `${name}: ${labels.join(' ')}`).toBe(labels.length);
+    }
+    expect(
+      seen['5m']!.every((l) => /^\d{2}:\d{2}:\d{2}$/.test(l)),
+      seen['5m']!.join(' '),
+    ).toBe(true);
+    expect(
+      seen['1h']!.every((l) => /^\d{2}:\d{2}$/.test(l)),
+      seen['1h']!.join(' '),
+    ).toBe(true);
+    expect(
+      seen['24h']!.some((l) => /^\d{2}:\d{2}$/.test(l)),
+      seen['24h']!.join(' '),
+    ).toBe(true);
+    expect(
+      seen['7d']!.every((l) => /\d+\/\d+/.test(l.split('\n')[0] ?? '') || /^\d{2}:\d{2}$/.test(l)),
+      seen['7d']!.join(' '),
+    ).toBe(true);
+  });
+
+  it('keeps the alarm banner to one alarm and a count, with the list one tap away, on a tablet and a phone', async () => {
+    for (const count of [1, 6]) {
+      const alarms = Array.from({ length: count }, (_, i) => alarm(i + 1, i % 3 === 0 ? 'critical' : 'warning'));
+      for (const a of alarms) kit.live.setAlarm(a);
+      for (const [name, viewport] of Object.entries(VIEWPORTS)) {
+        const page = await signIn(name as keyof typeof VIEWPORTS);
+        await page.getByTestId('alarm-test-1').waitFor();
+        await page.screenshot({ path: join(SHOTS, `banner-${count}-${name}.png`) });
+        const banner = (await page.getByTestId('alarm-banner').boundingBox())!;
+        expect(banner.height, `${name}, ${count} alarms`).toBeLessThanOrEqual(viewport.height * 0.25);
+        // The shop floor is still on the first screen: the first machine's tile starts above the fold.
+        const tile = (await page.getByTestId('machine-lathe-1').boundingBox())!;
+        expect(tile.y + 60, name).toBeLessThan(viewport.height);
+        // The most severe first; the others counted, and one tap away.
+        expect(await page.locator('.alarm-banner .alarm').count()).toBe(1);
+        if (count > 1) {
+          await expect(page.getByTestId('alarm-more').textContent()).resolves.toBe('ほか 5 件（重大 1・警告 4）— タップで一覧');
+          await page.getByTestId('alarm-more').click();
+          expect(await page.locator('.alarm-banner .alarm').count()).toBe(6);
+          const open = (await page.getByTestId('alarm-banner').boundingBox())!;
+          expect(open.height).toBeLessThanOrEqual(viewport.height * 0.5 + 50);
+          await page.screenshot({ path: join(SHOTS, `banner-${count}-open-${name}.png`) });
+        }
+      }
+      for (const a of alarms) kit.live.setAlarm({ ...a, state: 'cleared' });
+    }
+  });
+
+  it('fits the header and every tab on a 390 px phone, in Japanese and English', async () => {
+    const page = await signIn('phone-390x844');
+    for (const lang of ['ja', 'en']) {
+      if (lang === 'en') await page.getByTestId('lang-switch').click();
+      await page.waitForTimeout(300);
+      const name = page.locator('.site-name');
+      expect(await name.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+      for (const link of await page.locator('.menu a').all()) {
+        const box = (await link.boundingBox())!;
+        const text = (await link.textContent()) ?? '';
+        expect(box.x, text).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, text).toBeLessThanOrEqual(390);
+      }
+      await page.screenshot({ path: join(SHOTS, `header-${lang}-phone-390x844.png`) });
+    }
+  });
+});
