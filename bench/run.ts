@@ -28,6 +28,7 @@ import { modbusPollCycle } from './modbus.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
 import { serialReconnect } from './serial.js';
 import { storageBench } from './storage.js';
+import { trialReportBench } from './trialReport.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -293,6 +294,7 @@ async function main(): Promise<void> {
     await brokerAttackRss(dir, root);
     await wipeBench(dir);
     await inspectionBench(dir);
+    await trialReportBench(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
