@@ -1,4 +1,5 @@
 /** The trial report's cost: `minotake report` over 4 weeks × 8 machines of data in a real influxd, and filling that data. */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseKitConfig } from '../config/load.js';
 import { createAlarmHistory } from '../gateway/alarms/history.js';
@@ -69,6 +70,8 @@ export async function trialReportBench(dir: string, stepSeconds = Number(process
       const pages = doc.pageCount;
       const pdf = await doc.toBuffer();
       const seconds = (performance.now() - started) / 1000;
+      // To look at what was measured: BENCH_REPORT_OUT=/tmp/r npm run bench writes /tmp/r-ja.pdf and /tmp/r-en.pdf.
+      if (process.env.BENCH_REPORT_OUT) writeFileSync(`${process.env.BENCH_REPORT_OUT}-${lang}.pdf`, pdf);
       report(
         `trial report (${lang}), read + figures + PDF`,
         `${seconds.toFixed(1)} s`,

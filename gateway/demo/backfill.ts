@@ -85,7 +85,9 @@ async function backfillNode(options: BackfillOptions, node: SerialNodeConfig, da
   const kit = config.kit.id;
   const now = (options.now ?? Date.now)();
   const from = startOfLocalDay(now - days * DAY, config.kit.timeZone);
-  const stepS = options.stepSeconds ?? STEP_S;
+  // Lines further apart than a machine's silence limit would read as 無信号 between every two of them.
+  const silentS = Math.min(node.silentAfterSeconds, ...config.machines.map((m) => m.silentAfterSeconds));
+  const stepS = Math.min(options.stepSeconds ?? STEP_S, Math.max(1, Math.floor(silentS / 2)));
   const to = Math.floor(now / (stepS * 1000)) * stepS * 1000;
   log.info({ node: node.id, from: new Date(from).toISOString(), to: new Date(to).toISOString() }, 'filling the demo history');
 

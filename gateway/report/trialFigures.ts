@@ -30,18 +30,8 @@ export interface TrialInput {
   alarms: AlarmHistoryEntryBody[];
 }
 
-export interface Totals {
-  plannedMs: number;
-  runMs: number;
-  idleMs: number;
-  offMs: number;
-  unknownMs: number;
-  noDataMs: number;
-  /** RUN ÷ planned time with data; null when none had data. */
-  utilization: number | null;
-  /** IDLE ÷ planned time with data. */
-  idleShare: number | null;
-}
+/** A machine's 稼働率 row summed over the whole period, with the idle share (IDLE ÷ planned time with data) beside it. */
+export type Totals = Omit<UtilizationRow, 'from' | 'to' | 'shift'> & { idleShare: number | null };
 
 export interface Stop {
   from: number;
