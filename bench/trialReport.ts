@@ -39,14 +39,14 @@ export async function trialReportBench(dir: string, stepSeconds = Number(process
   const influxd = await startInfluxd({ dir: join(dir, 'report-influx'), log });
   try {
     const config = eightMachines(join(dir, 'report-kit'));
-    const influx = connectInflux({ url: influxd.url, database: 'minotake' });
+    const influx = connectInflux({ ...influxd.access, database: 'minotake' });
     await ensureSchema(influx, 'minotake', config.storage.retention);
     const now = Date.now();
     const filling = performance.now();
     const filled = await backfillDemo({
       config,
       dataDir: config.dataDir,
-      sink: new InfluxSink(influx),
+      sink: new InfluxSink(influx, { retention: config.storage.retention }),
       downsample: (from, to) => downsampleRange(influx, 'minotake', from, to),
       log,
       now: () => now,

@@ -9,7 +9,7 @@ import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import type { KitConfig } from '../../config/schema.js';
 import { DataDirInUseError, lockDataDir } from '../dataLock.js';
-import { connectInflux } from '../storage/influxSink.js';
+import { connectInflux, type InfluxAccess } from '../storage/influxSink.js';
 import { startInfluxd } from '../storage/managedInfluxd.js';
 
 export interface KitStorage {
@@ -18,13 +18,20 @@ export interface KitStorage {
   close(): Promise<void>;
 }
 
-/** The HTTP address the running kit's private influxd listens on, from the config file it was started with. */
-function runningInfluxdUrl(dir: string): string | undefined {
-  const file = join(dir, 'influxd.conf');
-  if (!existsSync(file)) return undefined;
-  const http = readFileSync(file, 'utf8').split(/^\[http\]$/m)[1];
+/**
+ * How to reach the running kit's private influxd: the HTTP address from the config file it was started with, and the
+ * account the kit keeps beside its data (credentials.json, owner-only: the command must run as the kit's user).
+ */
+function runningInfluxd(dir: string): InfluxAccess | undefined {
+  const config = join(dir, 'influxd.conf');
+  const credentials = join(dir, 'credentials.json');
+  if (!existsSync(config) || !existsSync(credentials)) return undefined;
+  const http = readFileSync(config, 'utf8').split(/^\[http\]$/m)[1];
   const address = http && /bind-address\s*=\s*"([^"]+)"/.exec(http)?.[1];
-  return address ? `http://${address}` : undefined;
+  const account = JSON.parse(readFileSync(credentials, 'utf8')) as { username?: string; password?: string };
+  return address && account.username
+    ? { url: `http://${address}`, username: account.username, password: account.password ?? '' }
+    : undefined;
 }
 
 export async function openKitStorage(config: KitConfig, baseDir: string, log: Logger): Promise<KitStorage> {
@@ -38,9 +45,9 @@ export async function openKitStorage(config: KitConfig, baseDir: string, log: Lo
   } catch (error) {
     if (!(error instanceof DataDirInUseError)) throw error;
     // The kit is running: read from its influxd rather than start a second one on the same files.
-    const url = runningInfluxdUrl(influxDir);
-    if (!url) throw error;
-    return { influx: connectInflux({ url, database }), close: async () => {} };
+    const access = runningInfluxd(influxDir);
+    if (!access) throw error;
+    return { influx: connectInflux({ ...access, database }), close: async () => {} };
   }
   if (!existsSync(join(influxDir, 'meta'))) {
     unlock();
@@ -51,7 +58,7 @@ export async function openKitStorage(config: KitConfig, baseDir: string, log: Lo
   try {
     const influxd = await startInfluxd({ dir: influxDir, log });
     return {
-      influx: connectInflux({ url: influxd.url, database }),
+      influx: connectInflux({ ...influxd.access, database }),
       async close() {
         await influxd.stop();
         unlock();

@@ -73,7 +73,7 @@ afterAll(async () => {
 
 describe('the demo kit on its first start', () => {
   it('has two days of history whose machines, calendar and alarms agree at every hour', async () => {
-    const influx = connectInflux({ url: kit!.influxUrl, database: 'minotake' });
+    const influx = connectInflux({ ...kit!.influxAccess, database: 'minotake' });
     const history = createHistoryStore(influx, config);
     const filled = JSON.parse(readFileSync(join(dir.path, 'var', 'demo', 'backfill-node-a.json'), 'utf8')) as { from: number; to: number };
     expect(filled.to - filled.from).toBeGreaterThan(2 * DAY - 1);
@@ -128,7 +128,7 @@ describe('minotake report', () => {
     for (const [i, page] of pages.entries()) expect(page).toContain(`${i + 1} / ${pages.length} ページ`);
 
     // The summary's 稼働率 of each machine is the store's over the same days.
-    const history = createHistoryStore(connectInflux({ url: kit!.influxUrl, database: 'minotake' }), config);
+    const history = createHistoryStore(connectInflux({ ...kit!.influxAccess, database: 'minotake' }), config);
     for (const machine of config.machines) {
       const { rows } = await history.utilization(machine.id, from, to, 'day');
       const seen = rows.reduce((sum, r) => sum + r.plannedMs - r.noDataMs, 0);
