@@ -6,9 +6,9 @@ import pino from 'pino';
 import { ConfigError, loadKitConfig } from '../../config/load.js';
 import { createAlarmHistory } from '../alarms/history.js';
 import { createHistoryStore } from '../history/historyStore.js';
+import { openKitStorage } from '../kitlife/kitStorage.js';
 import { addDays, formatDate, localDate, zonedInstant } from '../utilization/timeZone.js';
 import { ReportFontError } from './font.js';
-import { openKitStorage } from './kitStorage.js';
 import { makeTrialReport } from './trial.js';
 
 export const REPORT_HELP = `minotake report — 試用報告書（PDF）/ the trial report (PDF)
@@ -101,7 +101,7 @@ export async function reportCommand(argv: string[], io: CommandIo = processIo): 
   const log = pino({ level: process.env.LOG_LEVEL ?? 'warn', base: { kit: config.kit.id, part: 'report' } });
   let storage: Awaited<ReturnType<typeof openKitStorage>> | undefined;
   try {
-    storage = await openKitStorage(config, process.cwd(), log);
+    storage = await openKitStorage(config, resolve(config.dataDir), log);
     const history = createHistoryStore(storage.influx, config, { now: () => now });
     const alarms = createAlarmHistory(storage.influx, config.storage.database, config.kit.id);
     const doc = await makeTrialReport({ config, history, alarms, now: () => now }, { from, to, lang: values.lang });
