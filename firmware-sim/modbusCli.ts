@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { type SimFaults, SimModbusBus } from './modbus/bus.js';
 import { createSimDevice, livenUp, SIM_MODELS, type SimModel } from './modbus/plant.js';
 import { openPtyPair, type PtyPair } from './ptyPair.js';
+import { calendarFromObject } from './scenario.js';
+import type { WorkCalendar } from './signals.js';
 
 export const HELP = `minotake firmware-sim modbus — 模擬 Modbus RTU 機器 / simulated Modbus RTU devices
 
@@ -22,6 +24,8 @@ Answers read requests (functions 03 and 04) as devices on one RS-485 bus; their 
   --port <path>           実際のシリアルポート（2 本目の USB–RS-485 変換器など）/ a real serial port (a second adapter)
   --baud <n>              通信速度（既定 9600）/ speed (default 9600)
   --parity <p>            none | even | odd（既定 none）
+  --calendar <json>       キットの操業カレンダー（firmware-sim cli の --calendar と同じ形）: 計器の機械が勤務時間だけ動く
+                          the kit's work calendar (as the node simulator's --calendar): the meters' machines keep its shifts
   --fault <addr:kind>     故障 / a fault: silent, crc=<0–1>, exception=<code>, slow=<ms>（例 / e.g. 3:silent, 2:crc=0.2）
   -h, --help              このヘルプ / this help
 `;
@@ -38,6 +42,8 @@ export interface ModbusCliOptions {
   port: string | null;
   baudRate: number;
   parity: 'none' | 'even' | 'odd';
+  /** The kit's work calendar (the scenario files' form), so the meters' machines keep its shifts. */
+  calendar: WorkCalendar | null;
 }
 
 const OPTIONS = {
@@ -48,6 +54,7 @@ const OPTIONS = {
   port: { type: 'string' },
   baud: { type: 'string' },
   parity: { type: 'string' },
+  calendar: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -88,7 +95,16 @@ export function parseModbusArgs(argv: string[]): ModbusCliOptions | null {
   if (!Number.isInteger(baudRate) || baudRate < 1200 || baudRate > 115200) throw new UsageError('--baud: 1200–115200');
   const parity = values.parity ?? 'none';
   if (parity !== 'none' && parity !== 'even' && parity !== 'odd') throw new UsageError('--parity: none | even | odd');
+  let calendar: WorkCalendar | null = null;
+  if (values.calendar !== undefined) {
+    try {
+      calendar = calendarFromObject(JSON.parse(values.calendar), '--calendar');
+    } catch (error) {
+      throw new UsageError(`--calendar: ${(error as Error).message}`);
+    }
+  }
   return {
+    calendar,
     devices,
     faults: new Map((values.fault ?? []).map(fault)),
     ptyDir: values.pty ?? null,
@@ -129,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
       return { device, address };
     });
     const liven = () => {
-      for (const { device, address } of devices) livenUp(device, address, Date.now());
+      for (const { device, address } of devices) livenUp(device, address, Date.now(), options.calendar ?? undefined);
     };
     liven();
     await bus.open();

@@ -39,6 +39,15 @@ export const DEFAULT_CALENDAR: WorkCalendar = {
   weekdays: [0, 1, 2, 3, 4, 5, 6],
 };
 
+/** What the calendar has people doing at tMs: at work, at lunch, or gone (night, weekend, holiday). */
+export function workPeriod(calendar: WorkCalendar, tMs: number, tzOffsetMinutes = TOKYO_OFFSET_MINUTES): 'work' | 'lunch' | 'off' {
+  const day = localDayIndex(tMs, tzOffsetMinutes);
+  if (!calendar.weekdays.includes(localWeekday(day)) || calendar.holidays?.includes(day)) return 'off';
+  const minute = localTimeOfDayMs(tMs, tzOffsetMinutes) / MINUTE_MS;
+  if (minute < calendar.startMin || minute >= calendar.endMin) return 'off';
+  return minute >= calendar.lunchStartMin && minute < calendar.lunchEndMin ? 'lunch' : 'work';
+}
+
 /** One machine's electrical behaviour as a CT clamp sees it. */
 export interface MachineParams {
   /** Typical RMS current while running (cutting, pressing …). */

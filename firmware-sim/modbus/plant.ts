@@ -1,5 +1,6 @@
 /** Values that move like a shop floor's, for a demo: meters follow a run / idle / stop cycle, sensors a slow daily drift. */
 import { mulberry32 } from '../random.js';
+import { type WorkCalendar, workPeriod } from '../signals.js';
 import { type SimDevice, SimSdm120, SimSdm630, SimXyMd02 } from './devices.js';
 
 const MINUTE_MS = 60_000;
@@ -19,8 +20,11 @@ export function createSimDevice(model: SimModel, address: number): SimDevice {
   return model === 'sdm120' ? new SimSdm120() : new SimSdm630();
 }
 
-/** Moves a device's values to where they are at `nowMs`; the address staggers devices so they do not move in step. */
-export function livenUp(device: SimDevice, address: number, nowMs: number): void {
+/**
+ * Moves a device's values to where they are at `nowMs`; the address staggers devices so they do not move in step. With
+ * a work calendar, a meter's machine keeps to it: stopped when nobody works, idling over lunch, cycling at work.
+ */
+export function livenUp(device: SimDevice, address: number, nowMs: number, calendar?: WorkCalendar): void {
   const noise = mulberry32(address * 7919 + Math.floor(nowMs / 1000))() - 0.5;
   let into = (nowMs + address * 97_000) % CYCLE_MS;
   let phase = CYCLE[0] as (typeof CYCLE)[number];
@@ -29,6 +33,8 @@ export function livenUp(device: SimDevice, address: number, nowMs: number): void
     if (into < candidate.ms) break;
     into -= candidate.ms;
   }
+  const period = calendar ? workPeriod(calendar, nowMs) : 'work';
+  if (period !== 'work') phase = CYCLE[period === 'lunch' ? 1 : 2] as (typeof CYCLE)[number];
   if (device instanceof SimXyMd02) {
     const day = Math.sin((2 * Math.PI * (nowMs % 86_400_000)) / 86_400_000);
     device.temperatureC = Math.round((26 + 4 * day + noise * 0.2) * 10) / 10;

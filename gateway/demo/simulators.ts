@@ -77,7 +77,9 @@ export function startSimulators(options: {
     if (!bus.simulator) continue;
     const edgeLink = link(bus.path);
     const devices = bus.devices.flatMap((d) => ['--device', `${d.map}@${d.address}`]);
-    start([MODBUS_SIM_CLI, '--edge-link', edgeLink, '--baud', String(bus.baudRate), '--parity', bus.parity, ...devices], {
+    const calendar = simulatorCalendar(config.calendar);
+    const args = [MODBUS_SIM_CLI, '--edge-link', edgeLink, '--baud', String(bus.baudRate), '--parity', bus.parity, ...devices];
+    start(calendar ? [...args, '--calendar', calendar] : args, {
       bus: bus.id,
       path: edgeLink,
     });

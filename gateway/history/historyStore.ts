@@ -26,6 +26,8 @@ export interface HistoryStore {
   coverage(from: number, to: number): Promise<Span[]>;
   /** Minute means [time, amps] of a machine's current, whatever the range: what the trial report's energy estimate sums. */
   currentMinutes(machine: string, from: number, to: number): Promise<[number, number][]>;
+  /** Minute means [time, W] of the power of a machine on an energy meter (quantity: power). */
+  powerMinutes(machine: string, from: number, to: number): Promise<[number, number][]>;
   /** Minute means [time, °C, %RH, WBGT °C] of a zone's climate, whatever the range. */
   environmentMinutes(zone: string, from: number, to: number): Promise<EnvironmentSeriesBody['points']>;
   /** Every mapped current and climate reading in [from, to), oldest first. */
@@ -94,6 +96,15 @@ const CURRENT: SeriesSpec = {
   fromRaw: 'mean("amps"), max("amps")',
   fromDownsampled: 'mean("amps"), max("amps_max")',
   probe: '"amps"',
+};
+/** A Modbus energy meter's power (docs/modbus.md): minute means only, for the trial report's measured energy. */
+const POWER: SeriesSpec = {
+  measurement: 'power',
+  tag: 'machine',
+  raw: '"watts"',
+  fromRaw: 'mean("watts")',
+  fromDownsampled: 'mean("watts")',
+  probe: '"watts"',
 };
 const CLIMATE: SeriesSpec = {
   measurement: 'climate',
@@ -405,6 +416,17 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     return rows;
   }
 
+  /** [time, mean] per minute of one machine's series. */
+  async function meansOf(spec: SeriesSpec, machine: string, from: number, to: number): Promise<[number, number][]> {
+    const out: [number, number][] = [];
+    for (const row of await minuteRows(spec, machineFilter(machine), from, to)) {
+      const t = num(row[0]);
+      const mean = num(row[1]);
+      if (t !== null && mean !== null) out.push([t, mean]);
+    }
+    return out;
+  }
+
   /** The contract's resolution, except that a short range whose raw points have expired is shown from minute means rather than empty. */
   function resolutionOf(from: number, to: number): Resolution {
     const resolution = resolutionFor(from, to);
@@ -443,15 +465,8 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     utilization,
     coverage,
 
-    async currentMinutes(machine, from, to) {
-      const out: [number, number][] = [];
-      for (const row of await minuteRows(CURRENT, machineFilter(machine), from, to)) {
-        const t = num(row[0]);
-        const mean = num(row[1]);
-        if (t !== null && mean !== null) out.push([t, mean]);
-      }
-      return out;
-    },
+    currentMinutes: (machine, from, to) => meansOf(CURRENT, machine, from, to),
+    powerMinutes: (machine, from, to) => meansOf(POWER, machine, from, to),
 
     async environmentMinutes(zone, from, to) {
       const points: EnvironmentSeriesBody['points'] = [];

@@ -25,8 +25,13 @@ export async function readTrialInput(sources: TrialSources, from: number, to: nu
   const machines: TrialInput['machines'] = [];
   for (const machine of config.machines) {
     const { intervals } = await history.timeline(machine.id, from, end);
-    const amps = 'node' in machine.source ? await history.currentMinutes(machine.id, from, end) : [];
-    machines.push({ config: machine, timeline: intervals, amps });
+    const source = machine.source;
+    if ('node' in source && source.quantity === 'power') {
+      machines.push({ config: machine, timeline: intervals, amps: [], watts: await history.powerMinutes(machine.id, from, end) });
+    } else {
+      const amps = 'node' in source ? await history.currentMinutes(machine.id, from, end) : [];
+      machines.push({ config: machine, timeline: intervals, amps });
+    }
   }
   const zones: TrialInput['zones'] = [];
   for (const zone of config.zones) zones.push({ config: zone, minutes: await history.environmentMinutes(zone.id, from, end) });

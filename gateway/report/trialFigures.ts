@@ -25,7 +25,8 @@ export interface TrialInput {
   /** Already cut at "now" by the caller: the report never counts the future. */
   to: number;
   coverage: Span[];
-  machines: { config: MachineConfig; timeline: StateInterval[]; amps: [number, number][] }[];
+  /** Per machine its timeline and minute means: amps from a CT clamp, or watts from an energy meter (measured, not estimated). */
+  machines: { config: MachineConfig; timeline: StateInterval[]; amps: [number, number][]; watts?: [number, number][] }[];
   zones: { config: ZoneConfig; minutes: [number, number | null, number | null, number | null][] }[];
   alarms: AlarmHistoryEntryBody[];
 }
@@ -48,8 +49,10 @@ export interface Energy {
   yen: { total: number; idle: number };
   /** Mean power while running and while idling, kW. */
   meanKw: { run: number | null; idle: number | null };
-  /** Minutes with a current reading. */
+  /** Minutes with a reading. */
   minutes: number;
+  /** From an energy meter's watts rather than estimated from amps. */
+  measured: boolean;
 }
 
 export interface MachineFigures {
@@ -183,20 +186,26 @@ export function longestStops(timeline: StateInterval[], planned: PlannedInterval
   return stops.sort((a, b) => b.plannedMs - a.plannedMs || a.from - b.from).slice(0, count);
 }
 
-/** Energy by state from minute means of the current: each minute counted in the state the machine was in at its middle. */
+/**
+ * Energy by state from minute means, each minute counted in the state the machine was in at its middle: a meter's watts
+ * as they are, or CT amps through energyFactorKw.
+ */
 export function energyOf(
   machine: MachineConfig,
-  amps: [number, number][],
+  readings: { amps: [number, number][]; watts?: [number, number][] },
   timeline: StateInterval[],
   planned: PlannedInterval[],
   tariffYenPerKwh: number,
 ): Energy {
-  const kwPerAmp = energyFactorKw(machine.supply);
+  const measured = readings.watts !== undefined;
+  const kwPer = measured ? 1 / 1000 : energyFactorKw(machine.supply);
+  const minutes = readings.watts ?? readings.amps;
   const kwh = { total: 0, run: 0, idle: 0, off: 0, unknown: 0 };
   const minutesIn = { run: 0, idle: 0 };
   let idleOutsidePlannedKwh = 0;
-  for (const [t, a] of amps) {
-    const e = (a * kwPerAmp) / 60;
+  for (const [t, value] of minutes) {
+    // A meter reads negative watts for power flowing back; that is not energy the machine used.
+    const e = (Math.max(0, value) * kwPer) / 60;
     const middle = t + MINUTE / 2;
     const state = timeline[indexAt(timeline, middle)]?.state ?? 'UNKNOWN';
     kwh.total += e;
@@ -218,7 +227,8 @@ export function energyOf(
       run: minutesIn.run > 0 ? (kwh.run * 60) / minutesIn.run : null,
       idle: minutesIn.idle > 0 ? (kwh.idle * 60) / minutesIn.idle : null,
     },
-    minutes: amps.length,
+    minutes: minutes.length,
+    measured,
   };
 }
 
@@ -351,7 +361,7 @@ export function trialFigures(input: TrialInput): TrialFigures {
     to,
     tariffYenPerKwh,
     tariffAssumed,
-    machines: input.machines.map(({ config: machine, timeline, amps }) => {
+    machines: input.machines.map(({ config: machine, timeline, amps, watts }) => {
       const byDay = rows(timeline, 'day');
       return {
         config: machine,
@@ -360,7 +370,8 @@ export function trialFigures(input: TrialInput): TrialFigures {
         totals: totalsOf(byDay),
         longestStops: longestStops(timeline, planned),
         timeline,
-        energy: 'node' in machine.source ? energyOf(machine, amps, timeline, planned, tariffYenPerKwh) : null,
+        energy:
+          'node' in machine.source ? energyOf(machine, { amps, ...(watts ? { watts } : {}) }, timeline, planned, tariffYenPerKwh) : null,
       };
     }),
     zones: input.zones.map((z) => zoneFigures(z.config, z.minutes, planned, days)),

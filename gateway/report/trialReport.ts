@@ -178,7 +178,9 @@ export function writeTrialReport(f: TrialFigures, options: TrialReportOptions): 
     ],
     rows: metered.map((m) => [
       name(m.config),
-      `${m.config.supply.phases === 3 ? (lang === 'ja' ? '三相' : 'three-phase') : lang === 'ja' ? '単相' : 'single-phase'} ${m.config.supply.volts} V, cos φ ${m.config.supply.powerFactor}`,
+      m.energy?.measured
+        ? L.measuredByMeter
+        : `${m.config.supply.phases === 3 ? (lang === 'ja' ? '三相' : 'three-phase') : lang === 'ja' ? '単相' : 'single-phase'} ${m.config.supply.volts} V, cos φ ${m.config.supply.powerFactor}`,
     ]),
     fontSize: 8,
   });

@@ -60,6 +60,7 @@ export const TEXT = {
     formula:
       '計算式: 三相 P [kW] = √3 × 線間電圧 V × 電流 I × 力率 ÷ 1000、単相 P = V × I × 力率 ÷ 1000。各 1 分の電力 × 1/60 時間を、その分の状態（稼働・待機・停止）ごとに合計。CT は 1 本の線に挟んでいるため三相は平衡負荷と仮定しています。無負荷のモーターは力率が低いため、待機中の電力はやや多めに出る傾向があります。',
     supply: '電源の仮定',
+    measuredByMeter: '電力量計（Modbus）の計測値：推定ではありません',
     total: '合計',
     run: '稼働中',
     idle: '待機中',
@@ -163,6 +164,7 @@ export const TEXT = {
     formula:
       'Formula: three-phase P [kW] = √3 × line voltage V × current I × power factor ÷ 1000; single-phase P = V × I × power factor ÷ 1000. Each minute’s power × 1/60 h is added up by the state the machine was in (run, idle, off). The CT is on one wire, so a three-phase load is taken as balanced. An unloaded motor has a lower power factor, so idle energy tends to come out a little high.',
     supply: 'Assumed supply',
+    measuredByMeter: 'measured by an energy meter (Modbus), not estimated',
     total: 'Total',
     run: 'Running',
     idle: 'Idle',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { historyLines } from '../../../firmware-sim/history.js';
+import { SimSdm630 } from '../../../firmware-sim/modbus/devices.js';
+import { livenUp } from '../../../firmware-sim/modbus/plant.js';
 import { calendarFromObject, loadScenario } from '../../../firmware-sim/scenario.js';
 import { checkLine } from './lineCheck.js';
 
@@ -52,5 +54,25 @@ describe('the demo week and its history', () => {
     expect(temperature('2025-06-05 15:00')).toBeGreaterThan(33); // Thursday afternoon
     expect(temperature('2025-06-04 15:00')).toBeLessThan(30);
     expect(Math.abs(temperature('2025-06-05 23:59') - temperature('2025-06-06 00:00'))).toBeLessThan(0.5); // no jump at midnight
+  });
+});
+
+describe('the demo’s Modbus meter', () => {
+  it('keeps its machine to the kit’s calendar: stopped at 05:00 and on Saturday, idling at lunch, cycling at work', () => {
+    const calendar = calendarFromObject(
+      { start: '08:30', end: '17:30', lunch: { from: '12:00', to: '13:00' }, weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'] },
+      'test',
+    );
+    const meter = new SimSdm630();
+    const ampsAt = (time: string) => {
+      livenUp(meter, 1, jst(time), calendar);
+      return meter.amps[0];
+    };
+    expect(ampsAt('2025-06-02 05:00')).toBeLessThan(0.5);
+    expect(ampsAt('2025-06-07 10:00')).toBeLessThan(0.5);
+    expect(ampsAt('2025-06-02 12:30')).toBeCloseTo(18 * 0.2, 0);
+    // At work it runs for most of each cycle: over ten minutes some reading is well above idle.
+    const work = Array.from({ length: 20 }, (_, i) => ampsAt(`2025-06-02 10:${String(i * 3).padStart(2, '0')}`));
+    expect(Math.max(...work)).toBeGreaterThan(15);
   });
 });

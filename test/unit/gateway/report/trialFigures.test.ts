@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseKitConfig } from '../../../../config/load.js';
 import type { AlarmHistoryEntryBody } from '../../../../gateway/http/alarmSchemas.js';
 import { improvementCandidates } from '../../../../gateway/report/trialAdvice.js';
-import { energyFactorKw, type TrialInput, trialFigures } from '../../../../gateway/report/trialFigures.js';
+import { energyFactorKw, energyOf, type TrialInput, trialFigures } from '../../../../gateway/report/trialFigures.js';
+import { plannedIntervals } from '../../../../gateway/utilization/calendar.js';
 import type { StateInterval } from '../../../../gateway/utilization/utilization.js';
 
 const MIN = 60_000;
@@ -123,6 +124,16 @@ describe('the trial report’s figures', () => {
     expect(single.kwh.run).toBeCloseTo(((100 * 0.9) / 1000) * 20 * 6, 6);
     expect(f.machines[2]!.energy).toBeNull();
     expect(f.tariffAssumed).toBe(false);
+  });
+
+  it('takes an energy meter’s watts as measured, not estimated, and never counts power flowing back', () => {
+    const minutes = amps(monday).map(([t, a]): [number, number] => [t, a >= 20 ? 5000 : a >= 2 ? -100 : 0]);
+    const planned = plannedIntervals(config.calendar, 'Asia/Tokyo', from, to);
+    const e = energyOf(config.machines[0]!, { amps: [], watts: minutes }, monday, planned, 30);
+    expect(e.measured).toBe(true);
+    expect(e.kwh.run).toBeCloseTo(5 * 6, 6); // 6 h at 5 kW
+    expect(e.kwh.idle).toBe(0);
+    expect(f.machines[0]!.energy!.measured).toBe(false);
   });
 
   it('counts heat hours by WBGT level and at the legal thresholds, in working time apart', () => {
