@@ -24,6 +24,8 @@ const IDLE_OUTSIDE_KWH = 5;
 const SHIFT_GAP = 0.15;
 const SLOW_ACK_MS = 15 * 60_000;
 const LOW_COVERAGE = 0.9;
+/** Most of the planned time without a signal: no figure of this machine can be trusted, and that comes first. */
+const SILENT_SHARE = 0.5;
 
 export function improvementCandidates(f: TrialFigures): Candidate[] {
   const out: Candidate[] = [];
@@ -71,7 +73,17 @@ export function improvementCandidates(f: TrialFigures): Candidate[] {
         },
       });
     }
-    if (utilization !== null && utilization < LOW_UTILIZATION) {
+    const seen = m.totals.plannedMs - m.totals.noDataMs;
+    const silentShare = seen > 0 ? m.totals.unknownMs / seen : 0;
+    if (silentShare >= SILENT_SHARE) {
+      out.push({
+        weight: 55 + silentShare * 10,
+        text: {
+          ja: `${name.ja}：計画時間の ${pct(silentShare)} はセンサーから信号がありませんでした（無信号）。この機械の稼働率は確かではありません。配線・センサー・電力量計の設定を確認してください。`,
+          en: `${name.en}: no signal from its sensor for ${pct(silentShare)} of the planned time, so its utilization is not reliable. Check the wiring, the sensor or the meter's settings.`,
+        },
+      });
+    } else if (utilization !== null && utilization < LOW_UTILIZATION) {
       out.push({
         weight: 40 + (LOW_UTILIZATION - utilization) * 100,
         text: {

@@ -166,4 +166,12 @@ describe('the trial report’s figures', () => {
     expect(candidates.some((c) => c.includes('期間の 50 % はデータがありません'))).toBe(true);
     expect(candidates.some((c) => c.includes('アラームの確認までに中央値で 20 分'))).toBe(true);
   });
+
+  it('says a machine whose sensor was mostly silent cannot be judged, instead of calling it under-used', () => {
+    const silent: StateInterval[] = [{ state: 'UNKNOWN', from, to: jst('2025-06-03 00:00') }];
+    const figures = trialFigures({ ...input, machines: [{ config: config.machines[0]!, timeline: silent, amps: [] }], alarms: [] });
+    const candidates = improvementCandidates(figures).map((c) => c.text.ja);
+    expect(candidates.some((c) => c.startsWith('旋盤：計画時間の 100 % はセンサーから信号がありませんでした'))).toBe(true);
+    expect(candidates.some((c) => c.includes('稼働率 0 %'))).toBe(false);
+  });
 });
