@@ -11,11 +11,11 @@ const here = dirname(fileURLToPath(import.meta.url));
  * firmware-sim is "firmware": the kit runs it as its own process, never imports it. Built, it sits beside dist/gateway;
  * from the sources (tests), the build's copy is the one that runs.
  */
-const simCli = (name: string) =>
+export const firmwareSimScript = (name: string) =>
   [join(here, '..', '..', 'firmware-sim', name), join(here, '..', '..', 'dist', 'firmware-sim', name)].find((file) => existsSync(file)) ??
   join(here, '..', '..', 'firmware-sim', name);
-export const SIM_CLI = simCli('cli.js');
-export const MODBUS_SIM_CLI = simCli('modbusCli.js');
+export const SIM_CLI = firmwareSimScript('cli.js');
+export const MODBUS_SIM_CLI = firmwareSimScript('modbusCli.js');
 
 /**
  * The kit's calendar in the simulator's form, so the simulated machines work when the kit plans work: a demo at 05:00

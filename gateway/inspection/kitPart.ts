@@ -1,20 +1,20 @@
 /** Wires the inspection trial into a running kit: MQTT and InfluxDB for live results, the demo's camera and ready-made trial. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import type { KitConfig } from '../../config/schema.js';
 import { topics } from '../../edge/mqtt/topics.js';
 import type { Broker } from '../broker/broker.js';
+import { firmwareSimScript } from '../demo/simulators.js';
 import type { InspectionRoutesOptions } from '../http/routes/inspection.js';
 import type { PointBuffer } from '../storage/pointBuffer.js';
 import { createInspection, type Inspection } from './inspection.js';
 import { renderInspectionReport } from './report.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const CAMERA_CLI = join(here, '..', '..', 'firmware-sim', 'camera', 'cli.js');
+// Built, beside dist/gateway; from the sources (tests), the build's copy.
+const CAMERA_CLI = firmwareSimScript('camera/cli.js');
 
 export interface InspectionPartDeps {
   config: KitConfig;
