@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { InspectionStationConfig } from '../../config/schema.js';
 import type { Payload } from '../../edge/mqtt/topics.js';
+import { ensurePrivateDir, writePrivateFile } from '../privateFiles.js';
 import type { StoredPoint } from '../storage/point.js';
 import { pointTime } from '../storage/pointTime.js';
 import { formatDate, localDate } from '../utilization/timeZone.js';
 import { InspectionError } from './errors.js';
 import type { InspectionService } from './service.js';
-import { atomicWrite } from './trialStore.js';
 
 const IMAGE_FILE = /\.(jpe?g|png)$/i;
 const RECENT = 20;
@@ -72,7 +72,7 @@ export class InspectionStation {
 
   constructor(private readonly deps: StationDeps) {
     this.now = deps.now ?? Date.now;
-    mkdirSync(deps.dir, { recursive: true });
+    ensurePrivateDir(deps.dir);
     this.counts = this.loadCounts();
   }
 
@@ -160,7 +160,7 @@ export class InspectionStation {
       this.saveCounts();
       const slot = this.nextSlot;
       this.nextSlot = (this.nextSlot + 1) % RECENT;
-      atomicWrite(join(this.deps.dir, `recent-${slot}.png`), result.judged.overlay);
+      writePrivateFile(join(this.deps.dir, `recent-${slot}.png`), result.judged.overlay);
       const entry: StationResult = {
         ts,
         image: name,
@@ -240,7 +240,7 @@ export class InspectionStation {
   }
 
   private saveCounts(): void {
-    atomicWrite(join(this.deps.dir, 'counts.json'), JSON.stringify(this.counts));
+    writePrivateFile(join(this.deps.dir, 'counts.json'), JSON.stringify(this.counts));
   }
 
   recentHeatmap(slot: number): Buffer | undefined {

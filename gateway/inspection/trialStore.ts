@@ -3,8 +3,9 @@
  * keeps them (PNG), their heat maps, and the fitted model (model.json + model.bin). Writes go to a temporary file first and
  * are renamed into place, so a power cut leaves either the old file or the new one.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, writePrivateFile } from '../privateFiles.js';
 import type { DetectorSettings, FittedModel } from './detector.js';
 import type { Evaluation } from './evaluation.js';
 import type { FitStage } from './protocol.js';
@@ -63,7 +64,8 @@ export interface Trial {
 
 export class TrialStore {
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    // The company's product images: owner-only like everything else in the data folder.
+    ensurePrivateDir(dir);
   }
 
   folder(id: string): string {
@@ -86,9 +88,9 @@ export class TrialStore {
   }
 
   write(trial: Trial): void {
-    mkdirSync(join(this.folder(trial.id), 'images'), { recursive: true });
-    mkdirSync(join(this.folder(trial.id), 'heat'), { recursive: true });
-    atomicWrite(join(this.folder(trial.id), 'trial.json'), JSON.stringify(trial, null, 1));
+    ensurePrivateDir(join(this.folder(trial.id), 'images'));
+    ensurePrivateDir(join(this.folder(trial.id), 'heat'));
+    writePrivateFile(join(this.folder(trial.id), 'trial.json'), JSON.stringify(trial, null, 1));
   }
 
   remove(id: string): void {
@@ -101,7 +103,7 @@ export class TrialStore {
   }
 
   writeImage(id: string, imageId: string, kind: 'image' | 'heatmap' | 'template', png: Uint8Array): void {
-    atomicWrite(this.imagePath(id, imageId, kind), png);
+    writePrivateFile(this.imagePath(id, imageId, kind), png);
   }
 
   readImage(id: string, imageId: string, kind: 'image' | 'heatmap' | 'template'): Buffer | undefined {
@@ -121,8 +123,8 @@ export class TrialStore {
     const { bank, template, ...meta } = model;
     const arrays = [bank, template.mean, template.spread];
     const binary = Buffer.concat(arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
-    atomicWrite(join(this.folder(id), 'model.bin'), binary);
-    atomicWrite(
+    writePrivateFile(join(this.folder(id), 'model.bin'), binary);
+    writePrivateFile(
       join(this.folder(id), 'model.json'),
       JSON.stringify({
         ...meta,
@@ -156,10 +158,4 @@ export class TrialStore {
       return undefined;
     }
   }
-}
-
-export function atomicWrite(path: string, data: string | Uint8Array): void {
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, data);
-  renameSync(temporary, path);
 }

@@ -1,9 +1,9 @@
 /** The kit's data folder: where it is, whether a kit is running on it, and the mark that says it is a kit's folder at all. */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KitConfig } from '../../config/schema.js';
 import { lockHolder } from '../dataLock.js';
-import { ensurePrivateDir } from '../privateFiles.js';
+import { ensurePrivateDir, writePrivateFile } from '../privateFiles.js';
 import { EXIT } from './exitCodes.js';
 import { CommandError, text } from './text.js';
 
@@ -21,7 +21,7 @@ export function dataFolderOf(config: KitConfig, baseDir = process.cwd()): string
 export function markDataFolder(dir: string): void {
   ensurePrivateDir(dir);
   const mark = join(dir, DATA_MARK);
-  if (!existsSync(mark)) writeFileSync(mark, 'Minotake kit data folder: everything here belongs to the current loan.\n');
+  if (!existsSync(mark)) writePrivateFile(mark, 'Minotake kit data folder: everything here belongs to the current loan.\n');
 }
 
 export const isKitDataFolder = (dir: string) => existsSync(join(dir, DATA_MARK));
