@@ -35,11 +35,21 @@ export class FailureBudget {
     return this.tokens(key) < 1;
   }
 
+  /** Takes one try; never below empty, so a burst locks a key out for at most BURST × REFILL_MS. */
   fail(key: string): void {
-    const tokens = this.tokens(key) - 1;
+    const tokens = Math.max(0, this.tokens(key) - 1);
     this.buckets.delete(key); // re-inserted last, so the oldest entry is the first in the map
     this.buckets.set(key, { tokens, at: this.now() });
     if (this.buckets.size > MAX_TRACKED) this.buckets.delete(this.buckets.keys().next().value as string);
+  }
+
+  /** Gives back a try taken for an attempt that turned out right. */
+  refund(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return;
+    const tokens = this.tokens(key) + 1;
+    if (tokens >= BURST) this.buckets.delete(key);
+    else Object.assign(bucket, { tokens, at: this.now() });
   }
 }
 
@@ -113,15 +123,17 @@ export function createCredentials(accounts: AccountConfig[], now: () => number =
       if (own && timingSafeEqual(own.digest, digest(password))) return { ok: true, principal: own.principal };
       const pair = `${username}\n${from}`;
       if (byAddress.exhausted(from) || (byNameBudget.exhausted(username) && !known.has(pair))) return { ok: false, why: 'throttled' };
-      const principal = await verify(username, password);
-      if (principal) {
-        known.add(pair);
-        if (known.size > MAX_TRACKED) known.delete(known.values().next().value as string);
-        return { ok: true, principal };
-      }
+      // Charged before the hash and given back when right: charged after it, a burst of CONNECTs sent at once all passed
+      // the check while the first were still hashing (300 of them held every login up for a minute, then the name for 15).
       byAddress.fail(from);
       byNameBudget.fail(username);
-      return { ok: false, why: 'badCredentials' };
+      const principal = await verify(username, password);
+      if (!principal) return { ok: false, why: 'badCredentials' };
+      byAddress.refund(from);
+      byNameBudget.refund(username);
+      known.add(pair);
+      if (known.size > MAX_TRACKED) known.delete(known.values().next().value as string);
+      return { ok: true, principal };
     },
   };
 }

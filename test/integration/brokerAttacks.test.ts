@@ -273,4 +273,34 @@ describe('guessing passwords', () => {
       await guarded.stop();
     }
   });
+
+  it('hashes at most 10 of 60 wrong CONNECTs sent at once from one address; another client signs in meanwhile', async () => {
+    const guarded = await startBroker({
+      config: testConfig(dir.path, join(dir.path, 'no-port'), 'http://127.0.0.1:9'),
+      log: testLog,
+      now: () => 0, // no refill while the test runs, however slow the machine
+    });
+    try {
+      const sockets = await Promise.all(Array.from({ length: 60 }, () => openSocket(guarded.port)));
+      const replies = sockets.map((socket) => firstReply(socket));
+      const guess = connectPacket({ clientId: 'guess', username: 'reader', password: 'a wrong guess' });
+      for (const socket of sockets) socket.write(guess);
+      const codes = (await Promise.all(replies)).map((reply) => reply?.[3]);
+      // 4: bad user name or password (it was hashed); 3: server unavailable, come back later (throttled unhashed).
+      expect(codes.filter((code) => code === 4)).toHaveLength(10);
+      expect(codes.filter((code) => code === 3)).toHaveLength(50);
+      for (const socket of sockets) socket.destroy();
+
+      // A node on another address is not held up behind the guesses, nor refused for them.
+      const node = await mosquitto('mosquitto_pub', [
+        ...['-A', '127.0.0.2', '-h', '127.0.0.1', '-p', String(guarded.port)],
+        ...['-u', 'node-b', '-P', PASSWORDS.nodeB, '-q', '1'],
+        ...['-t', topics.nodeStatus(KIT, 'node-b'), '-m', JSON.stringify({ online: true, ts: Date.now() })],
+      ]);
+      expect(node.stderr).toBe('');
+      expect(node.code).toBe(0);
+    } finally {
+      await guarded.stop();
+    }
+  });
 });

@@ -77,6 +77,35 @@ describe('broker credentials', () => {
     expect((await credentials.check('grafana', Buffer.from('grafana-password'), '10.0.0.5')).ok).toBe(true);
   });
 
+  it('charges a burst of wrong passwords sent at once as it arrives: 50 at once are hashed 10 times, not 50', async () => {
+    const clock = { now: 0 };
+    const credentials = createCredentials(accounts, () => clock.now);
+    const verify = vi.mocked(password.verifyPasswordAsync);
+    verify.mockClear();
+    const verdicts = await Promise.all(Array.from({ length: 50 }, () => credentials.check('grafana', wrong, '10.0.0.80')));
+    expect(verdicts.filter((v) => !v.ok && v.why === 'badCredentials')).toHaveLength(10);
+    expect(verdicts.filter((v) => !v.ok && v.why === 'throttled')).toHaveLength(40);
+    expect(verify).toHaveBeenCalledTimes(10);
+  });
+
+  it('locks an address and a name out for at most 10 × 3 s however big the burst was', async () => {
+    const clock = { now: 0 };
+    const credentials = createCredentials(accounts, () => clock.now);
+    await Promise.all(Array.from({ length: 300 }, () => credentials.check('grafana', wrong, '10.0.0.81')));
+    clock.now += 10 * 3000;
+    // From another address the name is free again, and from the same address the right password gets in.
+    expect((await credentials.check('grafana', Buffer.from('grafana-password'), '10.0.0.82')).ok).toBe(true);
+    expect((await credentials.check('grafana', Buffer.from('grafana-password'), '10.0.0.81')).ok).toBe(true);
+  });
+
+  it('does not count a right password against the address: a node that reconnects all day is never throttled', async () => {
+    const clock = { now: 0 };
+    const credentials = createCredentials(accounts, () => clock.now);
+    for (let i = 0; i < 30; i++) expect((await credentials.check('bench', Buffer.from('bench-password'), '10.0.0.83')).ok).toBe(true);
+    for (let i = 0; i < 9; i++) await credentials.check('bench', wrong, '10.0.0.83');
+    expect((await credentials.check('bench', Buffer.from('bench-password'), '10.0.0.83')).ok).toBe(true);
+  });
+
   it('never throttles the in-process edge, whose random password cannot be guessed', async () => {
     const credentials = createCredentials(accounts);
     const secret = credentials.addInternal({ username: 'edge-k', role: 'edge' });
