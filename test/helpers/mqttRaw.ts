@@ -42,6 +42,12 @@ export function publishPacket(topic: string, payload: string): Buffer {
   return Buffer.concat([publishHeader(topic, bytes.length), bytes]);
 }
 
+/** A SUBSCRIBE of `filters`, each at QoS 1. */
+export function subscribePacket(messageId: number, filters: string[]): Buffer {
+  const body = Buffer.concat([Buffer.from([messageId >> 8, messageId & 0xff]), ...filters.flatMap((f) => [text(f), Buffer.from([1])])]);
+  return Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]);
+}
+
 export function openSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => resolve(socket));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CONNECT_BYTES, PacketSizeReader } from '../../../../gateway/broker/packetGuard.js';
-import { connectPacket, publishHeader, publishPacket, remainingLength } from '../../../helpers/mqttRaw.js';
+import { MAX_CONNECT_BYTES, MAX_SUBSCRIBE_BYTES, PacketSizeReader } from '../../../../gateway/broker/packetGuard.js';
+import { connectPacket, publishHeader, publishPacket, remainingLength, subscribePacket } from '../../../helpers/mqttRaw.js';
 
 const LIMIT = 32 * 1024;
 const PINGREQ = Buffer.from([0xc0, 0x00]);
@@ -42,6 +42,16 @@ describe('packet size reader', () => {
     expect(reader.read(Buffer.concat([connect, atLimit]))).toBeUndefined();
     expect(reader.read(Buffer.alloc(LIMIT - (2 + topic.length)))).toBeUndefined();
     expect(reader.read(publishHeader(topic, 50 * 1024 * 1024))).toMatchObject({ packet: 'PUBLISH', limitBytes: LIMIT });
+  });
+
+  it('takes a SUBSCRIBE of a hundred filters and refuses one of thousands, under the packet limit', () => {
+    const connect = connectPacket({ clientId: 'x', username: 'u', password: 'p' });
+    const filters = (count: number) => Array.from({ length: count }, (_, i) => `minotake/v1/k/node/n/${i}`);
+    const reader = new PacketSizeReader(LIMIT);
+    expect(reader.read(Buffer.concat([connect, subscribePacket(1, filters(100))]))).toBeUndefined();
+    const many = subscribePacket(2, filters(850));
+    expect(many.length).toBeLessThan(LIMIT);
+    expect(reader.read(many)).toMatchObject({ packet: 'SUBSCRIBE', limitBytes: MAX_SUBSCRIBE_BYTES });
   });
 
   it('closes a connection that does not start with a CONNECT or sends a broken length', () => {
