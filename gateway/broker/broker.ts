@@ -14,6 +14,7 @@ import { admitPublish, declaredBy, type RejectRule } from './admission.js';
 import { ClientIds } from './clientIds.js';
 import { createCredentials } from './credentials.js';
 import { GuardedConnection, PacketSizeReader, type Violation } from './packetGuard.js';
+import { MAX_SUBSCRIPTIONS_PER_CLIENT, SessionBounds, type SessionPersistence } from './sessionBounds.js';
 
 export interface BrokerOptions {
   config: KitConfig;
@@ -36,6 +37,10 @@ export interface BrokerStats {
   refusedClientIds: number;
   deniedPublishes: number;
   deniedSubscriptions: number;
+  /** Filters refused (SUBACK 0x80) because the client already held as many as it may. */
+  tooManySubscriptions: number;
+  /** Messages not kept for a session that already held as many unacknowledged ones as it may (its client was away). */
+  droppedForSessions: number;
   /** Connections closed at a packet header announcing more than `broker.maxPacketBytes` (or a CONNECT over 2 KB). */
   oversizedPackets: number;
   /** Connections closed because their bytes were not MQTT (a first packet that is not a CONNECT, a broken length). */
@@ -85,6 +90,10 @@ export async function startBroker(options: BrokerOptions) {
   const credentials = createCredentials(config.broker.accounts, now);
   const clientIds = new ClientIds();
   const declared = declaredBy(config);
+  const sessions = new SessionBounds((clientId) => {
+    stats.droppedForSessions++;
+    warn('MQTT message not kept for a session: its queue is full', { clientId });
+  });
   const stats: BrokerStats = {
     clients: 0,
     refusedConnections: 0,
@@ -92,6 +101,8 @@ export async function startBroker(options: BrokerOptions) {
     refusedClientIds: 0,
     deniedPublishes: 0,
     deniedSubscriptions: 0,
+    tooManySubscriptions: 0,
+    droppedForSessions: 0,
     oversizedPackets: 0,
     malformedPackets: 0,
     malformedPayloads: 0,
@@ -195,9 +206,20 @@ export async function startBroker(options: BrokerOptions) {
         warn('MQTT subscription denied by ACL', { clientId: client.id, username: who?.username, filter: subscription.topic });
         return done(new Error(`not allowed to subscribe to ${subscription.topic}`), null);
       }
+      if (!sessions.admit(client, subscription.topic)) {
+        stats.tooManySubscriptions++;
+        warn('MQTT subscription refused: too many filters', {
+          clientId: client.id,
+          username: who.username,
+          max: MAX_SUBSCRIPTIONS_PER_CLIENT,
+        });
+        return done(null, null); // SUBACK 0x80 for this filter; the client keeps its others
+      }
       done(null, subscription);
     },
   });
+  sessions.wrap((aedes as unknown as { persistence: SessionPersistence }).persistence);
+  aedes.on('unsubscribe', (filters, client) => sessions.forget(client, filters));
   aedes.on('client', () => stats.clients++);
   aedes.on('clientDisconnect', () => stats.clients--);
 

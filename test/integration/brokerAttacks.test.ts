@@ -8,7 +8,7 @@ import { Publisher } from '../../edge/publisher.js';
 import { type Broker, startBroker } from '../../gateway/broker/broker.js';
 import { KIT, NODE_B_MACHINE, PASSWORDS, testConfig } from '../helpers/kit.js';
 import { testLog } from '../helpers/log.js';
-import { connectPacket, firstReply, flood, openSocket, publishHeader } from '../helpers/mqttRaw.js';
+import { connectPacket, firstReply, flood, openSocket, publishHeader, subscribePacket } from '../helpers/mqttRaw.js';
 import { mosquitto, requireCommand, tempDir, waitFor } from '../helpers/services.js';
 
 const MB = 1024 * 1024;
@@ -183,6 +183,106 @@ describe('client ids belong to accounts', () => {
     expect(broker.stats().refusedClientIds).toBe(refused + attempts);
     await edge.close();
     await watcher.endAsync();
+  });
+});
+
+describe('what a session may make the broker keep', () => {
+  const reading = (seq: number) => JSON.stringify({ ts: Date.now(), seq, amps: { ct1: 1 } });
+
+  it('keeps the oldest 1000 messages for a session that is away, counts the rest, and delivers what it kept', async () => {
+    const options = { username: 'reader', password: PASSWORDS.reader, clientId: 'away-integrator', clean: false };
+    const away = await mqtt.connectAsync(url(), options);
+    await away.subscribeAsync(topics.nodeCurrent(KIT, 'node-b'), { qos: 1 });
+    await away.endAsync();
+
+    const edge = await mqtt.connectAsync(url(), { username: 'edge-x', password: PASSWORDS.edge });
+    const dropped = broker.stats().droppedForSessions;
+    await Promise.all(
+      Array.from({ length: 1500 }, (_, seq) => edge.publishAsync(topics.nodeCurrent(KIT, 'node-b'), reading(seq), { qos: 1 })),
+    );
+    expect(broker.stats().droppedForSessions - dropped).toBe(500);
+
+    const seen = new Set<number>();
+    // Listening before it connects: the kept messages come right after CONNACK.
+    const back = mqtt.connect(url(), options);
+    back.on('message', (_topic, payload) => seen.add(JSON.parse(payload.toString()).seq));
+    await waitFor('the session back', () => back.connected);
+    await edge.publishAsync(topics.nodeCurrent(KIT, 'node-b'), reading(60000), { qos: 1 });
+    await waitFor('the kept messages and a new one delivered', () => seen.has(60000) && seen.size >= 1001);
+    expect([...seen].filter((seq) => seq < 1500).sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    await back.endAsync();
+    await edge.endAsync();
+  });
+
+  it('never keeps a filter the ACL refused: the session comes back, and the kit tree is not queued for it', async () => {
+    const options = { username: 'node-b', password: PASSWORDS.nodeB, clientId: 'node-b-greedy', clean: false, reconnectPeriod: 0 };
+    const greedy = await mqtt.connectAsync(url(), options);
+    const closed = new Promise((resolve) => greedy.once('close', resolve));
+    // One SUBSCRIBE: its own subtree, allowed, and the whole kit, refused (the connection is closed for it).
+    greedy.subscribe([`${topics.nodeStatus(KIT, 'node-b')}`, `minotake/v1/${KIT}/#`], { qos: 1 });
+    await closed;
+    greedy.end(true);
+
+    const edge = await mqtt.connectAsync(url(), { username: 'edge-x', password: PASSWORDS.edge });
+    const dropped = broker.stats().droppedForSessions;
+    await Promise.all(
+      Array.from({ length: 1100 }, () =>
+        edge.publishAsync(topics.machineState(KIT, NODE_B_MACHINE.id), JSON.stringify({ ts: Date.now(), state: 'RUN', previous: 'IDLE' }), {
+          qos: 1,
+        }),
+      ),
+    );
+    expect(broker.stats().droppedForSessions).toBe(dropped); // nothing queued for it, so nothing to drop
+
+    const back = await mqtt.connectAsync(url(), options);
+    const statuses: string[] = [];
+    back.on('message', (topic) => statuses.push(topic));
+    await edge.publishAsync(topics.nodeStatus(KIT, 'node-b'), JSON.stringify({ online: true, ts: Date.now() }), { qos: 1 });
+    await waitFor('its own status delivered', () => statuses.includes(topics.nodeStatus(KIT, 'node-b')));
+    expect(statuses.every((topic) => topic.startsWith(`minotake/v1/${KIT}/node/node-b/`))).toBe(true);
+    expect(back.connected).toBe(true);
+    await back.endAsync();
+    await edge.endAsync();
+  });
+
+  it('refuses filters past 100 per client with a failure in SUBACK, and keeps the client and its other filters', async () => {
+    const reader = await mqtt.connectAsync(url(), { username: 'reader', password: PASSWORDS.reader });
+    const refused = broker.stats().tooManySubscriptions;
+    // What SUBACK said for each filter (mqtt.js turns a SUBACK with a refusal into an error for the whole call).
+    const granted: number[] = [];
+    reader.on('packetreceive', (packet) => {
+      if (packet.cmd === 'suback') granted.push(...(packet.granted as number[]));
+    });
+    for (let part = 0; part < 3; part++) {
+      const filters = Array.from({ length: 40 }, (_, i) => `minotake/v1/${KIT}/node/n${part * 40 + i}/+`);
+      await reader.subscribeAsync(filters, { qos: 1 }).catch(() => {});
+    }
+    expect(granted.filter((qos) => qos === 1)).toHaveLength(100);
+    expect(granted.filter((qos) => qos === 128)).toHaveLength(20);
+    expect(broker.stats().tooManySubscriptions - refused).toBe(20);
+    // Giving filters back makes room again.
+    await reader.unsubscribeAsync(Array.from({ length: 10 }, (_, i) => `minotake/v1/${KIT}/node/n${i}/+`));
+    const again = await reader.subscribeAsync(`minotake/v1/${KIT}/status`, { qos: 1 });
+    expect(again[0]?.qos).toBe(1);
+    expect(reader.connected).toBe(true);
+    await reader.endAsync();
+  });
+
+  it("closes a persistent session's SUBSCRIBE of 850 filters at its header", async () => {
+    const socket = await openSocket(broker.port);
+    const connack = firstReply(socket);
+    socket.write(connectPacket({ clientId: 'node-b-many', username: 'node-b', password: PASSWORDS.nodeB }));
+    expect((await connack)?.[3]).toBe(0);
+    const oversized = broker.stats().oversizedPackets;
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(
+      subscribePacket(
+        1,
+        Array.from({ length: 850 }, (_, i) => `minotake/v1/${KIT}/node/node-b/${i}`),
+      ),
+    );
+    await closed;
+    expect(broker.stats().oversizedPackets).toBe(oversized + 1);
   });
 });
 
