@@ -79,6 +79,43 @@ describe('live events over HTTP', () => {
     expect(ids).toEqual(ids.map((_, i) => lastSeen + 1 + i)); // consecutive: nothing skipped
   });
 
+  it('lets one session hold six streams: a seventh closes its oldest, and other sessions keep theirs', async () => {
+    const port = t.kit.httpPort;
+    /** A raw stream that reads nothing but its status line, and notes when the gateway closes it. */
+    const stream = async (sessionCookie: string) => {
+      const socket = connect(port, '127.0.0.1');
+      let head = '';
+      const state = { status: '', closed: false };
+      socket.on('data', (chunk: Buffer) => {
+        head += chunk.toString();
+        state.status ||= head.split('\r\n')[0] ?? '';
+      });
+      socket.on('close', () => {
+        state.closed = true;
+      });
+      socket.write(`GET /api/events HTTP/1.1\r\nHost: x\r\nCookie: ${sessionCookie}\r\n\r\n`);
+      await waitFor('the stream answered', () => state.status !== '' || state.closed);
+      return { socket, state };
+    };
+    await waitFor('the streams of the tests before closed', () => t.kit.live.subscribers === 0);
+    const other = await stream(cookie);
+    t.kit.auth.addUser('flooder', 'flooder-password-1', 'viewer');
+    const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'flooder', password: 'flooder-password-1' }),
+    });
+    const flooderCookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const flood = [];
+    for (let i = 0; i < 10; i++) flood.push(await stream(flooderCookie));
+    expect(flood.every((s) => s.state.status === 'HTTP/1.1 200 OK')).toBe(true);
+    await waitFor('the four oldest closed', () => flood.slice(0, 4).every((s) => s.state.closed));
+    await waitFor('six of the flood and the other session left', () => t.kit.live.subscribers === 7);
+    expect(flood.slice(4).some((s) => s.state.closed)).toBe(false);
+    expect(other.state.closed).toBe(false);
+    for (const s of [other, ...flood]) s.socket.destroy();
+  });
+
   it('refuses the stream to an anonymous client', async () => {
     const response = await fetch(`http://127.0.0.1:${t.kit.httpPort}/api/events`);
     expect(response.status).toBe(401);

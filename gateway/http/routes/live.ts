@@ -1,4 +1,5 @@
 /** What the tablet watches: the kit's description, the live snapshot, and server-sent events that resume without a gap. */
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { KitConfig } from '../../../config/schema.js';
 import type { LiveEvent, LiveModel } from '../../live/liveModel.js';
@@ -10,7 +11,16 @@ export interface LiveRoutesOptions {
   /** Bytes a client may have unread before it is dropped to a resync; a slow tablet must never slow the gateway. */
   maxBufferedBytes?: number;
   heartbeatMs?: number;
+  /** Event streams one session (or API token) may hold open; a new one past it closes that holder's oldest. */
+  maxStreamsPerHolder?: number;
 }
+
+/**
+ * A browser holds one stream per tab and at most six connections to a host (HTTP/1.1), so six streams per session is all a
+ * person can use; without a bound one kiosk link held 2,000 streams, each fed every event (the gateway's CPU ×25).
+ * The oldest goes, not the newest: it is the one most likely left half-open by a tablet that lost its Wi-Fi.
+ */
+export const MAX_STREAMS_PER_HOLDER = 6;
 
 export function kitInfo(config: KitConfig): KitInfoBody {
   return {
@@ -44,6 +54,9 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
   const maxBuffered = options.maxBufferedBytes ?? 256 * 1024;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const info = kitInfo(options.config);
+  const maxStreams = options.maxStreamsPerHolder ?? MAX_STREAMS_PER_HOLDER;
+  /** Open streams by holder, oldest first. */
+  const streams = new Map<string, Set<ServerResponse>>();
 
   app.get('/api/kit', { config: { access: 'viewer' }, schema: { response: { 200: KitInfo } } }, async () => info);
   app.get('/api/live', { config: { access: 'viewer' }, schema: { response: { 200: LiveSnapshot } } }, async () => live.snapshot());
@@ -68,6 +81,12 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
         'x-accel-buffering': 'no',
       });
       raw.write('retry: 2000\n\n');
+
+      const holder = request.authSession?.id ?? request.principal?.tokenId ?? request.ip;
+      const open = streams.get(holder) ?? new Set<ServerResponse>();
+      streams.set(holder, open);
+      if (open.size >= maxStreams) open.values().next().value?.destroy();
+      open.add(raw);
 
       let lagging = false;
       const send = (text: string) => {
@@ -98,6 +117,8 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
       raw.on('close', () => {
         clearInterval(heartbeat);
         unsubscribe();
+        open.delete(raw);
+        if (open.size === 0 && streams.get(holder) === open) streams.delete(holder);
       });
     },
   );
