@@ -1,5 +1,6 @@
 /** The whole HTTP app for tests that need no InfluxDB answer: every part real, storage pointed at a closed port. */
 import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import type { KitConfig } from '../../config/schema.js';
 import { createAlarmEngine } from '../../gateway/alarms/engine.js';
 import { Sessions } from '../../gateway/auth/sessions.js';
@@ -16,6 +17,7 @@ export function buildTestApp(
   dir: string,
   dashboardDir = join(dir, 'no-dashboard'),
   health: () => Record<string, unknown> & { ok: boolean } = () => ({ ok: true }),
+  log?: FastifyBaseLogger,
 ) {
   const auth = new AuthStore(join(dir, 'auth'));
   const live = createLiveModel(config);
@@ -34,11 +36,12 @@ export function buildTestApp(
     auth,
     sessions: new Sessions(),
     live,
-    // Never reached in these tests: requests are answered before any query runs.
+    // An InfluxDB that does not answer: history routes answer 503.
     history: createHistoryStore(connectInflux({ url: 'http://127.0.0.1:9', database: 'x' }), config),
     alarms,
     notifier: createNotifier({ config, log: testLog }),
     dashboardDir,
+    ...(log ? { log } : {}),
   });
   app.addHook('onClose', async () => alarms.stop());
   return { app, auth, live, alarms };

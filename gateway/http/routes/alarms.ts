@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AlarmEngine } from '../../alarms/engine.js';
 import { AlarmHistory, AlarmHistoryQuery, AlarmIdParams, AlarmList } from '../alarmSchemas.js';
 import { AckBody, Alarm, ErrorBody } from '../schemas.js';
-import { badRange, invalidQuery, storageUnavailable } from './history.js';
+import { badRange, invalidQuery, storageFailureLog, storageUnavailable } from './history.js';
 
 export interface AlarmRoutesOptions {
   engine: Pick<AlarmEngine, 'active' | 'history' | 'acknowledge'>;
@@ -12,6 +12,7 @@ export interface AlarmRoutesOptions {
 
 export async function alarmRoutes(app: FastifyInstance, options: AlarmRoutesOptions): Promise<void> {
   const { engine } = options;
+  const logFailure = storageFailureLog();
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(
@@ -44,7 +45,7 @@ export async function alarmRoutes(app: FastifyInstance, options: AlarmRoutesOpti
       try {
         return await engine.history(from, to, filters);
       } catch (error) {
-        request.log.error({ err: error }, 'alarm history query failed');
+        logFailure(request.log, error, 'alarm history query failed');
         return reply.code(503).send(storageUnavailable);
       }
     },

@@ -7,7 +7,7 @@ import type { CsvKind, HistoryStore } from '../../history/historyStore.js';
 import { formatDate, localDate } from '../../utilization/timeZone.js';
 import { ExportQuery, UtilizationExportQuery } from '../historySchemas.js';
 import { ErrorBody } from '../schemas.js';
-import { badRange, invalidQuery, storageUnavailable } from './history.js';
+import { badRange, invalidQuery, type StorageFailureLog, storageFailureLog, storageUnavailable } from './history.js';
 
 export interface ExportRoutesOptions {
   history: HistoryStore;
@@ -44,17 +44,23 @@ export function csvFileName(config: KitConfig, kind: CsvKind, from: number): str
  * Sends CSV lines as a download. The first line is awaited before the status is sent (the store runs its first query
  * by then), so an InfluxDB that is away is a 503 the browser shows, not a truncated file.
  */
-async function sendCsv(request: FastifyRequest, reply: FastifyReply, name: string, lines: AsyncIterable<string>): Promise<FastifyReply> {
+async function sendCsv(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logFailure: StorageFailureLog,
+  name: string,
+  lines: AsyncIterable<string>,
+): Promise<FastifyReply> {
   const iterator = lines[Symbol.asyncIterator]();
   let first: IteratorResult<string>;
   try {
     first = await iterator.next();
   } catch (error) {
-    request.log.error({ err: error }, 'CSV export failed');
+    logFailure(request.log, error, 'CSV export failed');
     return reply.code(503).send(storageUnavailable);
   }
   const body = Readable.from(batched(first, iterator), { objectMode: false });
-  body.on('error', (error) => request.log.error({ err: error }, 'CSV export failed while streaming'));
+  body.on('error', (error) => logFailure(request.log, error, 'CSV export failed while streaming'));
   return reply
     .header('content-type', 'text/csv; charset=utf-8')
     .header('content-disposition', `attachment; filename="${name}"`)
@@ -64,6 +70,7 @@ async function sendCsv(request: FastifyRequest, reply: FastifyReply, name: strin
 
 export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOptions): Promise<void> {
   const { history, config } = options;
+  const logFailure = storageFailureLog();
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const errors = { 400: ErrorBody, 503: ErrorBody };
 
@@ -76,7 +83,7 @@ export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOp
         if (bad) return reply.code(400).send(bad);
         const { from, to } = request.query;
         const lines = kind === 'readings' ? history.readingsCsv(from, to) : history.statesCsv(from, to);
-        return sendCsv(request, reply, csvFileName(config, kind, from), lines);
+        return sendCsv(request, reply, logFailure, csvFileName(config, kind, from), lines);
       },
     );
   }
@@ -88,7 +95,7 @@ export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOp
       const bad = invalidQuery(request) ?? badRange(request.query.from, request.query.to);
       if (bad) return reply.code(400).send(bad);
       const { from, to, by = 'day' } = request.query;
-      return sendCsv(request, reply, csvFileName(config, 'utilization', from), history.utilizationCsv(from, to, by));
+      return sendCsv(request, reply, logFailure, csvFileName(config, 'utilization', from), history.utilizationCsv(from, to, by));
     },
   );
 }

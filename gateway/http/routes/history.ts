@@ -3,6 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KitConfig } from '../../../config/schema.js';
 import { HistoryError, type HistoryStore } from '../../history/historyStore.js';
+import { describeError, LogThrottle } from '../../storage/failureLog.js';
 import { MAX_RANGE_DAYS, MachineRangeQuery, UtilizationQuery, ZoneRangeQuery } from '../historySchemas.js';
 import { CurrentSeries, EnvironmentSeries, ErrorBody, Timeline, Utilization } from '../schemas.js';
 
@@ -49,20 +50,40 @@ export const storageUnavailable: ErrorBodyType = {
   messageJa: '履歴データベースが応答しません。しばらくしてから再度お試しください',
 };
 
+export type StorageFailureLog = (log: FastifyBaseLogger, error: unknown, what: string) => void;
+
+/**
+ * Logs failed queries as message and code, the first at once and then one line a minute that says how many were held back:
+ * while InfluxDB is away every chart a tablet polls fails, and each failure was logged with its stack (730 bytes a line).
+ */
+export function storageFailureLog(): StorageFailureLog {
+  const throttle = new LogThrottle();
+  return (log, error, what) => {
+    const heldBack = throttle.take();
+    if (heldBack !== undefined) log.error({ error: describeError(error), ...(heldBack ? { heldBack } : {}) }, what);
+  };
+}
+
 /** Runs a store call: a HistoryError is the caller's mistake (404), anything else means InfluxDB is away (503). */
-async function answer<T>(reply: FastifyReply, log: FastifyBaseLogger, work: () => Promise<T>): Promise<T | FastifyReply> {
+async function answer<T>(
+  reply: FastifyReply,
+  log: FastifyBaseLogger,
+  logFailure: StorageFailureLog,
+  work: () => Promise<T>,
+): Promise<T | FastifyReply> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof HistoryError)
       return reply.code(404).send({ code: error.code, message: error.message, messageJa: error.messageJa });
-    log.error({ err: error }, 'history query failed');
+    logFailure(log, error, 'history query failed');
     return reply.code(503).send(storageUnavailable);
   }
 }
 
 export async function historyRoutes(app: FastifyInstance, options: HistoryRoutesOptions): Promise<void> {
   const { history, config } = options;
+  const logFailure = storageFailureLog();
   const machines = new Set(config.machines.map((m) => m.id));
   const zones = new Set(config.zones.map((z) => z.id));
   const unknown = (kind: 'machine' | 'zone', id: string): ErrorBodyType | undefined => {
@@ -82,7 +103,7 @@ export async function historyRoutes(app: FastifyInstance, options: HistoryRoutes
       if (bad) return reply.code(400).send(bad);
       const missing = unknown(kind, idOf(query));
       if (missing) return reply.code(404).send(missing);
-      return answer(reply, request.log, () => run(query));
+      return answer(reply, request.log, logFailure, () => run(query));
     };
   type MachineQuery = Static<typeof MachineRangeQuery>;
   type ZoneQuery = Static<typeof ZoneRangeQuery>;
