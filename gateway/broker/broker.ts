@@ -90,10 +90,13 @@ export async function startBroker(options: BrokerOptions) {
   const credentials = createCredentials(config.broker.accounts, now);
   const clientIds = new ClientIds();
   const declared = declaredBy(config);
-  const sessions = new SessionBounds((clientId) => {
-    stats.droppedForSessions++;
-    warn('MQTT message not kept for a session: its queue is full', { clientId });
-  });
+  const sessions = new SessionBounds(
+    (clientId) => Boolean((aedes as unknown as { clients: Record<string, unknown> }).clients[clientId]),
+    (clientId) => {
+      stats.droppedForSessions++;
+      warn('MQTT message not kept for a session: its queue is full', { clientId });
+    },
+  );
   const stats: BrokerStats = {
     clients: 0,
     refusedConnections: 0,

@@ -9,7 +9,7 @@ import type { Client } from 'aedes';
 
 /** Filters one client may hold: a kit has a few dozen topics, an integrator subscribes to some of them. */
 export const MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
-/** Messages kept for one session until it acknowledges them (mosquitto's max_queued_messages): newer ones are dropped. */
+/** Messages kept for a session while its client is away (mosquitto's max_queued_messages): newer ones are dropped. */
 export const MAX_QUEUED_PER_SESSION = 1000;
 
 interface Subscription {
@@ -32,6 +32,8 @@ export class SessionBounds {
   private readonly queued = new Map<string, number>();
 
   constructor(
+    /** Whether a client with this id is connected now. */
+    private readonly connected: (clientId: string) => boolean,
     private readonly onQueueFull: (clientId: string) => void,
     private readonly maxSubscriptions = MAX_SUBSCRIPTIONS_PER_CLIENT,
     private readonly maxQueued = MAX_QUEUED_PER_SESSION,
@@ -79,9 +81,13 @@ export class SessionBounds {
     };
   }
 
+  /**
+   * Only a client that is away has messages dropped: for a connected one aedes takes a message missing from its queue for
+   * an error and disconnects it, which would end a session catching up on what it missed in a loop of reconnects.
+   */
   private take(clientId: string): boolean {
     const count = this.queued.get(clientId) ?? 0;
-    if (count >= this.maxQueued) {
+    if (count >= this.maxQueued && !this.connected(clientId)) {
       this.onQueueFull(clientId);
       return false;
     }
