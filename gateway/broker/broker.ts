@@ -14,6 +14,7 @@ import { admitPublish, declaredBy, type RejectRule } from './admission.js';
 import { ClientIds } from './clientIds.js';
 import { createCredentials } from './credentials.js';
 import { GuardedConnection, PacketSizeReader, type Violation } from './packetGuard.js';
+import { MAX_PENDING_PER_ADDRESS, PendingConnections } from './pendingConnections.js';
 import { MAX_SUBSCRIPTIONS_PER_CLIENT, SessionBounds, type SessionPersistence } from './sessionBounds.js';
 
 export interface BrokerOptions {
@@ -31,6 +32,8 @@ export interface BrokerStats {
   clients: number;
   /** Bad or missing credentials. */
   refusedConnections: number;
+  /** Closed at once: their address already had as many connections waiting to sign in as it may. */
+  tooManyPendingConnections: number;
   /** Refused without a look at the password: too many failures from that address or for that name. */
   throttledConnections: number;
   /** An account asking for a client id that another account holds. */
@@ -90,6 +93,9 @@ export async function startBroker(options: BrokerOptions) {
   const credentials = createCredentials(config.broker.accounts, now);
   const clientIds = new ClientIds();
   const declared = declaredBy(config);
+  const pending = new PendingConnections();
+  /** What to call when a connection has signed in, so that it no longer counts as waiting. */
+  const signedIn = new WeakMap<object, () => void>();
   const sessions = new SessionBounds(
     (clientId) => Boolean((aedes as unknown as { clients: Record<string, unknown> }).clients[clientId]),
     (clientId) => {
@@ -100,6 +106,7 @@ export async function startBroker(options: BrokerOptions) {
   const stats: BrokerStats = {
     clients: 0,
     refusedConnections: 0,
+    tooManyPendingConnections: 0,
     throttledConnections: 0,
     refusedClientIds: 0,
     deniedPublishes: 0,
@@ -160,6 +167,7 @@ export async function startBroker(options: BrokerOptions) {
           return done(refusal(why, 2), false);
         }
         client.conn.once('close', () => clientIds.release(client.id));
+        signedIn.get(client.conn)?.();
         principals.set(client, verdict.principal);
         done(null, true);
       });
@@ -232,7 +240,20 @@ export async function startBroker(options: BrokerOptions) {
   };
   // Every connection, signed in or not, reaches aedes through the guard.
   const accept = (socket: Duplex & { remoteAddress?: string }) => {
-    aedes.handle(new GuardedConnection(socket, new PacketSizeReader(config.broker.maxPacketBytes), onViolation(socket)));
+    const settle = pending.open(socket.remoteAddress);
+    if (!settle) {
+      stats.tooManyPendingConnections++;
+      warn('MQTT connection closed: too many waiting to sign in from one address', {
+        address: socket.remoteAddress,
+        max: MAX_PENDING_PER_ADDRESS,
+      });
+      socket.destroy();
+      return;
+    }
+    socket.once('close', settle);
+    const connection = new GuardedConnection(socket, new PacketSizeReader(config.broker.maxPacketBytes), onViolation(socket));
+    signedIn.set(connection, settle);
+    aedes.handle(connection);
   };
 
   const servers: Server[] = [];

@@ -48,9 +48,10 @@ export function subscribePacket(messageId: number, filters: string[]): Buffer {
   return Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]);
 }
 
-export function openSocket(port: number): Promise<Socket> {
+/** A TCP connection to the broker on loopback, from `localAddress` (another 127.x address is another host to the broker). */
+export function openSocket(port: number, localAddress = '127.0.0.1'): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    const socket = connect({ port, host: '127.0.0.1', localAddress }, () => resolve(socket));
     socket.once('error', reject);
   });
 }
