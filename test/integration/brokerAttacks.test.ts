@@ -191,7 +191,7 @@ describe('connections that never sign in', () => {
     const refused = broker.stats().tooManyPendingConnections;
     const waiting = await Promise.all(Array.from({ length: 20 }, () => openSocket(broker.port, '127.0.0.3')));
     const closed = new Set<number>();
-    waiting.forEach((socket, i) => socket.on('close', () => closed.add(i)));
+    for (const [i, socket] of waiting.entries()) socket.on('close', () => closed.add(i));
     await waitFor('four closed by the broker', () => closed.size === 4);
     expect(broker.stats().tooManyPendingConnections - refused).toBe(4);
     /** The CONNACK return code a reader gets signing in from `address` (0: accepted), or undefined if closed at once. */
@@ -253,7 +253,7 @@ describe('what a session may make the broker keep', () => {
   it('never keeps a filter the ACL refused: the session comes back, and the kit tree is not queued for it', async () => {
     const options = { username: 'node-b', password: PASSWORDS.nodeB, clientId: 'node-b-greedy', clean: false, reconnectPeriod: 0 };
     const greedy = await mqtt.connectAsync(url(), options);
-    const closed = new Promise((resolve) => greedy.once('close', resolve));
+    const closed = new Promise<void>((resolve) => greedy.once('close', () => resolve()));
     // One SUBSCRIBE: its own subtree, allowed, and the whole kit, refused (the connection is closed for it).
     greedy.subscribe([`${topics.nodeStatus(KIT, 'node-b')}`, `minotake/v1/${KIT}/#`], { qos: 1 });
     await closed;

@@ -106,7 +106,7 @@ describe('live events over HTTP', () => {
       body: JSON.stringify({ username: 'flooder', password: 'flooder-password-1' }),
     });
     const flooderCookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
-    const flood = [];
+    const flood: Awaited<ReturnType<typeof stream>>[] = [];
     for (let i = 0; i < 10; i++) flood.push(await stream(flooderCookie));
     expect(flood.every((s) => s.state.status === 'HTTP/1.1 200 OK')).toBe(true);
     await waitFor('the four oldest closed', () => flood.slice(0, 4).every((s) => s.state.closed));
