@@ -1,11 +1,11 @@
-/** Files a command wrote outside the data folder (an export on the kit's own disk, a label elsewhere), so wipe finds them too. */
+/** Files a command wrote outside the data folder (an export or a report on the kit's own disk, a label elsewhere), so wipe finds them too. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writePrivateFile } from '../privateFiles.js';
 
 export interface OutsideTrace {
   path: string;
-  what: 'export' | 'label';
+  what: 'export' | 'label' | 'report';
   at: number;
 }
 

@@ -5,8 +5,8 @@
  * Everything the kit stores lives under its data folder (InfluxDB, spool, dead letters, users, sessions, tokens,
  * kiosk links, alarm state, certificates, the label, and any room added later), so the folder is emptied whole rather
  * than room by room: a new room is covered without a change here. Outside it: the kit file (reset to the preset),
- * the kit's own journal namespace (the service unit logs there), copies a command left on the kit's own disk, and
- * the series of an external InfluxDB.
+ * the kit's own journal namespace (the service unit logs there), copies a command left on the kit's own disk, the
+ * inspection stations' watched folders, and the series of an external InfluxDB.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -218,6 +218,19 @@ export async function wipeKit(args: string[], io: CommandIo, options: WipeOption
       removed.push({ what: `${trace.what} ${trace.path}`, ...sizeOf(trace.path) });
       rmSync(trace.path, { recursive: true, force: true });
     }
+    // The inspection stations' watched folders hold the company's product images (judged/OK, judged/NG, rejected/):
+    // emptied, the folders kept for the camera's next drop.
+    for (const station of config.inspection.stations) {
+      const watch = resolve(station.watch);
+      const at = statSync(watch, { throwIfNoEntry: false });
+      if (!at) continue;
+      if (at.dev !== home) {
+        left.push(`${watch} (inspection station ${station.id}, on another disk)`);
+        continue;
+      }
+      removed.push({ what: `inspection ${watch}`, ...sizeOf(watch) });
+      for (const name of readdirSync(watch)) rmSync(join(watch, name), { recursive: true, force: true });
+    }
     for (const name of readdirSync(dataDir).sort()) {
       if (name === DATA_MARK) continue;
       const path = join(dataDir, name);
@@ -235,6 +248,11 @@ export async function wipeKit(args: string[], io: CommandIo, options: WipeOption
   // Verify: nothing but the mark in the data folder, no journal file, and the borrower's name nowhere in the kit file.
   const rest = existsSync(dataDir) ? readdirSync(dataDir).filter((n) => n !== DATA_MARK) : [];
   if (rest.length > 0) problems.push(`${dataDir}: ${rest.join(', ')} remain`);
+  for (const station of config.inspection.stations) {
+    const watch = resolve(station.watch);
+    if (!left.some((l) => l.startsWith(`${watch} `)) && existsSync(watch) && readdirSync(watch).length > 0)
+      problems.push(`${watch} is not empty`);
+  }
   for (const dir of namespaceJournals(options.journalRoots ?? JOURNAL_ROOTS))
     if (readdirSync(dir).length > 0) problems.push(`${dir} is not empty`);
   const kitText = readFileSync(kitFile, 'utf8');

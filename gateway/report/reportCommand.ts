@@ -7,6 +7,7 @@ import { ConfigError, loadKitConfig } from '../../config/load.js';
 import { createAlarmHistory } from '../alarms/history.js';
 import { createHistoryStore } from '../history/historyStore.js';
 import { openKitStorage } from '../kitlife/kitStorage.js';
+import { noteOutsideTrace } from '../kitlife/outsideTraces.js';
 import { addDays, formatDate, localDate, zonedInstant } from '../utilization/timeZone.js';
 import { ReportFontError } from './font.js';
 import { makeTrialReport } from './trial.js';
@@ -110,6 +111,8 @@ export async function reportCommand(argv: string[], io: CommandIo = processIo): 
     // Written beside and renamed, so an interrupted run never leaves half a PDF under the name.
     writeFileSync(`${out}.part`, pdf);
     renameSync(`${out}.part`, out);
+    // The report holds the company's figures: a copy left on the kit's own disk goes at the wipe.
+    noteOutsideTrace(resolve(config.dataDir), out, 'report');
     io.out(`OK: ${out} (${pages} ページ / pages, ${Math.round(pdf.length / 1024)} KB)\n`);
     return 0;
   } catch (error) {

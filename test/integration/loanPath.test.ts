@@ -180,6 +180,16 @@ describe('a loan from init to wipe with the real CLI', () => {
     );
     expect(Number(restored[0]?.count)).toBeGreaterThanOrEqual(7200);
 
+    // The trial report, handed over as a file written on the kit's own disk.
+    const report = join(dir.path, 'report.pdf');
+    const reported = await runCli(['report', '--config', 'kit.yaml', '--from', yesterday, '--to', today, '--out', report, '--lang', 'en'], {
+      cwd,
+      env,
+    });
+    expect(reported.stderr).toBe('');
+    expect(reported.code).toBe(0);
+    expect(existsSync(report)).toBe(true);
+
     // The spool: InfluxDB goes away, readings keep coming and wait on disk.
     const influxdPid = Number(readFileSync(join(dataDir, 'influxdb', 'influxd.pid'), 'utf8'));
     process.kill(influxdPid, 'SIGKILL');
@@ -188,6 +198,13 @@ describe('a loan from init to wipe with the real CLI', () => {
     // A log line the kit wrote: the service unit sends its journal to the kit's own namespace.
     mkdirSync(join(journal, '0123456789abcdef.minotake'), { recursive: true });
     writeFileSync(join(journal, '0123456789abcdef.minotake', 'system.journal'), `MESSAGE=user added ${MARKER}-user\n`);
+
+    // An inspection station's watched folder, with the company's product images the kit judged.
+    const station = parseDocument(readFileSync(kitFile, 'utf8'));
+    station.set('inspection', station.createNode({ stations: [{ id: 'line-1', name: '検査 1', trial: 'parts', watch: 'drop/line-1' }] }));
+    writeFileSync(kitFile, station.toString());
+    mkdirSync(join(cwd, 'drop', 'line-1', 'judged', 'NG'), { recursive: true });
+    writeFileSync(join(cwd, 'drop', 'line-1', 'judged', 'NG', `${MARKER}-part-17.png`), `${MARKER} image`);
 
     const planted = grepMarker(dataDir).map((f) => f.slice(dataDir.length + 1).split('/')[0]);
     expect(new Set(planted)).toEqual(new Set(['influxdb', 'spool', 'auth', 'alarms', 'label']));
@@ -201,12 +218,14 @@ describe('a loan from init to wipe with the real CLI', () => {
     expect(wipe.stderr).toBe('');
     expect(wipe.code).toBe(EXIT.ok);
     expect(wipe.stdout).toContain(`株式会社${MARKER}製作所`); // the record names the borrower, for the loan's papers
-    for (const room of ['influxdb/', 'spool/', 'auth/', 'alarms/', 'tls/', 'label/', 'journal']) expect(wipe.stdout).toContain(room);
+    for (const room of ['influxdb/', 'spool/', 'auth/', 'alarms/', 'tls/', 'label/', 'journal', 'inspection ', 'report '])
+      expect(wipe.stdout).toContain(room);
     expect(wipe.stdout).toContain('nothing of the borrower remains');
 
     // The proof: the marker is nowhere on the kit, not in the kit file, not in the journal, not in InfluxDB.
     expect(grepMarker(dataDir)).toEqual([]);
     expect(grepMarker(journal)).toEqual([]);
+    expect(readdirSync(join(cwd, 'drop', 'line-1'))).toEqual([]);
     expect(readFileSync(kitFile, 'utf8')).not.toContain(MARKER);
     expect(readFileSync(kitFile, 'utf8')).toContain('kit-t01');
     const fresh = await startTestInfluxd(join(dataDir, 'influxdb'));
@@ -217,7 +236,8 @@ describe('a loan from init to wipe with the real CLI', () => {
     const databases = (shown.results[0]?.series?.[0]?.values ?? []).flat();
     expect(databases).not.toContain('minotake');
     await fresh.stop();
-    // The export folder lived on the kit's own disk: wipe removed it too.
+    // The export folder and the report lived on the kit's own disk: wipe removed them too.
     expect(existsSync(out)).toBe(false);
+    expect(existsSync(report)).toBe(false);
   });
 });
