@@ -19,6 +19,7 @@ import { PointBuffer } from '../gateway/storage/pointBuffer.js';
 import { pointTime } from '../gateway/storage/pointTime.js';
 import { ensureSchema } from '../gateway/storage/schema.js';
 import { Spool } from '../gateway/storage/spool.js';
+import { loginFlood } from './auth.js';
 import { brokerAttackRss } from './broker.js';
 import { bundleSize, domLatency, historyQuery } from './dashboard.js';
 import { firmwareInTheLoop } from './firmware.js';
@@ -292,6 +293,7 @@ async function main(): Promise<void> {
     await firmwareInTheLoop(dir);
     await modbusPollCycle(dir);
     await brokerAttackRss(dir, root);
+    await loginFlood(dir);
     await wipeBench(dir);
     await inspectionBench(dir);
     await trialReportBench(dir);

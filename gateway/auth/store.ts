@@ -2,7 +2,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { chmodSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashPassword, verifyPassword } from '../broker/password.js';
+import { decoyHash, hashPassword, verifyPasswordAsync } from '../broker/password.js';
 import { ROLE_ORDER, type Role } from '../http/schemas.js';
 import { ensurePrivateDir, writePrivateFile } from '../privateFiles.js';
 import { authErrors, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './errors.js';
@@ -127,7 +127,8 @@ export class AuthStore {
   private seen: { users?: FileStamp; tokens?: FileStamp } = {};
   private lastUsedWritten = new Map<string, number>();
   private setup: { hash: Buffer; expiresAt: number; onSpent?: () => void; timer: NodeJS.Timeout } | undefined;
-  private dummyHash: string | undefined;
+  /** What an unknown name is checked against, so that it costs what a wrong password costs. */
+  private readonly decoy = decoyHash();
   private readonly listeners = new Set<(change: AuthChange) => void>();
 
   /** `dir` is the auth folder itself, normally `<dataDir>/auth`; it is created owner-only (0700), or narrowed to that. */
@@ -204,17 +205,21 @@ export class AuthStore {
   }
 
   /**
-   * The user when the password is right, else undefined. An unknown user costs the same scrypt as a known one, so the
-   * answer's timing does not tell who has an account. scrypt runs synchronously (~0.1 s on a Pi 4): logins are rate-limited.
+   * The user when the password is right, else undefined. An unknown name costs the same scrypt as a wrong password, so the
+   * answer's timing does not tell who has an account. scrypt (~0.1 s on a Pi 4) runs off the event loop, a couple at a
+   * time, so a flood of logins slows logins only: readings, live events and other requests keep flowing.
    */
-  verifyLogin(username: string, password: string): LoginUser | undefined {
+  async verifyLogin(username: string, password: string): Promise<LoginUser | undefined> {
     this.refresh();
-    this.dummyHash ??= hashPassword(randomBytes(16).toString('base64'));
     const user = typeof username === 'string' ? this.users.get(username) : undefined;
     const given = typeof password === 'string' ? password.normalize('NFC') : '';
-    const ok = verifyPassword(given, user?.passwordHash ?? this.dummyHash);
+    const ok = await verifyPasswordAsync(given, user?.passwordHash ?? this.decoy);
     if (!user || !ok) return undefined;
-    return { username: user.username, role: user.role, stamp: this.stamps.get(user.username)! };
+    // The password may have changed or the user gone while scrypt ran (an admin, `minotake admin`): answer for now, not then.
+    this.refresh();
+    const current = this.users.get(user.username);
+    if (current?.passwordHash !== user.passwordHash) return undefined;
+    return { username: current.username, role: current.role, stamp: this.stamps.get(current.username)! };
   }
 
   /** Changes whenever the user's password or role changes (or the user is removed and made again); undefined for no such user. */

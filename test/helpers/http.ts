@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+
 /** Signs a user in to a running kit over real HTTP and calls its API with the session cookie and CSRF token. */
 export interface Signed {
   base: string;
@@ -29,4 +31,38 @@ export async function call(s: Signed, method: string, path: string, body?: unkno
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * One request over a TCP connection of its own from a loopback address of its own (127.0.0.0/8 is all loopback), as many
+ * clients on a factory network would send it: the kit's rate limits count per address. Resolves with the status and
+ * when the answer had fully arrived (performance.now()).
+ */
+export function requestFrom(
+  port: number,
+  path: string,
+  from: string,
+  body?: unknown,
+): Promise<{ status: number; startedAt: number; answeredAt: number }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const startedAt = performance.now();
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: payload ? 'POST' : 'GET',
+        localAddress: from,
+        agent: false,
+        headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, startedAt, answeredAt: performance.now() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

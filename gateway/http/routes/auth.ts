@@ -101,7 +101,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      const user = store.verifyLogin(username, password);
+      const user = await store.verifyLogin(username, password);
       if (!user) {
         // Only a known name is logged: a password typed into the name field by mistake must not end up in the log.
         request.log.info({ ip: request.ip, ...(store.getUser(username) ? { username } : {}) }, 'login failed');

@@ -8,7 +8,7 @@ import * as password from '../../../../gateway/broker/password.js';
 
 vi.mock('../../../../gateway/broker/password.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../../../gateway/broker/password.js')>();
-  return { ...original, verifyPassword: vi.fn(original.verifyPassword) };
+  return { ...original, verifyPasswordAsync: vi.fn(original.verifyPasswordAsync) };
 });
 
 const HOUR = 60 * 60 * 1000;
@@ -36,15 +36,15 @@ describe('AuthStore', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('starts empty, creates its folder, and has no default user', () => {
+  it('starts empty, creates its folder, and has no default user', async () => {
     const store = open();
     expect(store.hasUsers()).toBe(false);
     expect(statSync(dir).isDirectory()).toBe(true);
-    expect(store.verifyLogin('admin', 'admin')).toBeUndefined();
-    expect(store.verifyLogin('admin', '')).toBeUndefined();
+    expect(await store.verifyLogin('admin', 'admin')).toBeUndefined();
+    expect(await store.verifyLogin('admin', '')).toBeUndefined();
   });
 
-  it('keeps users in users.json (mode 0600, atomically, scrypt hash only) and finds them again after a reload', () => {
+  it('keeps users in users.json (mode 0600, atomically, scrypt hash only) and finds them again after a reload', async () => {
     const store = open();
     store.addUser('tanaka', 'kojo-no-pasuwado', 'manager');
     const file = join(dir, 'users.json');
@@ -56,23 +56,40 @@ describe('AuthStore', () => {
 
     const again = open();
     expect(again.listUsers()).toEqual([{ username: 'tanaka', role: 'manager', createdAt: clock.now }]);
-    expect(again.verifyLogin('tanaka', 'kojo-no-pasuwado')).toMatchObject({ username: 'tanaka', role: 'manager' });
-    expect(again.verifyLogin('tanaka', 'kojo-no-pasuwadO')).toBeUndefined();
+    expect(await again.verifyLogin('tanaka', 'kojo-no-pasuwado')).toMatchObject({ username: 'tanaka', role: 'manager' });
+    expect(await again.verifyLogin('tanaka', 'kojo-no-pasuwadO')).toBeUndefined();
   });
 
-  it('runs scrypt for an unknown user too, so that timing does not tell who exists', () => {
+  it('runs the same scrypt for an unknown name as for a wrong password, so that timing does not tell who exists', async () => {
     const store = open();
     store.addUser('tanaka', 'kojo-no-pasuwado', 'viewer');
-    const verify = vi.mocked(password.verifyPassword);
+    const stored = JSON.parse(readFileSync(join(dir, 'users.json'), 'utf8')).users[0].passwordHash as string;
+    const verify = vi.mocked(password.verifyPasswordAsync);
     verify.mockClear();
-    expect(store.verifyLogin('nobody', 'kojo-no-pasuwado')).toBeUndefined();
-    expect(verify).toHaveBeenCalledTimes(1);
-    expect(verify.mock.calls[0]?.[1]).toMatch(/^scrypt\$/);
-    expect(store.verifyLogin('tanaka', 'wrong-password!')).toBeUndefined();
+    expect(await store.verifyLogin('nobody', 'kojo-no-pasuwado')).toBeUndefined();
+    expect(await store.verifyLogin('tanaka', 'wrong-password!')).toBeUndefined();
     expect(verify).toHaveBeenCalledTimes(2);
+    const [unknown, wrong] = verify.mock.calls.map((call) => call[1]);
+    expect(wrong).toBe(stored);
+    // The same parameters (N, r, p) and key length: the same work, not merely "a" hash.
+    const shape = (hash = '') => hash.split('$').map((part, i) => (i < 4 ? part : Buffer.from(part, 'base64').length));
+    expect(shape(unknown)).toEqual(shape(stored));
+    // A second unknown name makes no hash of its own first: one scrypt each, no more.
+    expect(await store.verifyLogin('nobody-else', 'kojo-no-pasuwado')).toBeUndefined();
+    expect(verify).toHaveBeenCalledTimes(3);
   });
 
-  it('asks for 10 characters, in English and Japanese, counting characters not bytes', () => {
+  it('refuses a login whose password was changed while its scrypt ran', async () => {
+    const store = open();
+    store.addUser('tanaka', 'kojo-no-pasuwado', 'viewer');
+    const pending = store.verifyLogin('tanaka', 'kojo-no-pasuwado');
+    // `minotake admin` or another request changes it in the meantime (open() is another reader of the same files).
+    open().setPassword('tanaka', 'atarashii-pasuwado');
+    expect(await pending).toBeUndefined();
+    expect(await store.verifyLogin('tanaka', 'atarashii-pasuwado')).toMatchObject({ username: 'tanaka' });
+  });
+
+  it('asks for 10 characters, in English and Japanese, counting characters not bytes', async () => {
     const store = open();
     const short = thrown(() => store.addUser('sato', 'short-pw', 'viewer'));
     expect(short.code).toBe('PASSWORD_TOO_SHORT');
@@ -81,7 +98,7 @@ describe('AuthStore', () => {
     expect(short.messageJa).toContain('10 文字以上');
     expect(thrown(() => store.addUser('sato', '工場の見える化です', 'viewer')).code).toBe('PASSWORD_TOO_SHORT');
     expect(store.addUser('sato', '工場の見える化ですね', 'viewer').username).toBe('sato');
-    expect(store.verifyLogin('sato', '工場の見える化ですね')).toBeDefined();
+    expect(await store.verifyLogin('sato', '工場の見える化ですね')).toBeDefined();
     expect(thrown(() => store.setPassword('sato', '123456789')).code).toBe('PASSWORD_TOO_SHORT');
   });
 
@@ -114,7 +131,7 @@ describe('AuthStore', () => {
     expect(thrown(() => store.removeUser('boss')).code).toBe('USER_NOT_FOUND');
   });
 
-  it("changes a user's stamp with the password or role, and tells listeners", () => {
+  it("changes a user's stamp with the password or role, and tells listeners", async () => {
     const store = open();
     const changes: AuthChange[] = [];
     store.onChange((change) => changes.push(change));
@@ -127,8 +144,8 @@ describe('AuthStore', () => {
     const third = store.userStamp('worker');
     store.setRole('worker', 'manager');
     expect(new Set([first, second, third]).size).toBe(3);
-    expect(store.verifyLogin('worker', 'password-0002')).toBeUndefined();
-    expect(store.verifyLogin('worker', 'password-0003')?.stamp).toBe(third);
+    expect(await store.verifyLogin('worker', 'password-0002')).toBeUndefined();
+    expect((await store.verifyLogin('worker', 'password-0003'))?.stamp).toBe(third);
     store.removeUser('worker');
     expect(store.userStamp('worker')).toBeUndefined();
     expect(changes).toEqual([

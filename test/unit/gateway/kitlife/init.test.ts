@@ -31,7 +31,7 @@ const initArgs = [
 ];
 
 describe('minotake init', () => {
-  it('makes a valid kit file from the preset with fresh secrets, a certificate, the first admin and a label', () => {
+  it('makes a valid kit file from the preset with fresh secrets, a certificate, the first admin and a label', async () => {
     requireCommand('openssl', 'apt-get install openssl');
     const cwd = workDir();
     const result = initKit(initArgs, cwd);
@@ -60,7 +60,7 @@ describe('minotake init', () => {
 
     // The first admin logs in with the password shown once; the wall tablet has its kiosk link.
     const auth = new AuthStore(join(cwd, 'var/auth'));
-    expect(auth.verifyLogin(result.admin.username, result.admin.password)?.role).toBe('admin');
+    expect((await auth.verifyLogin(result.admin.username, result.admin.password))?.role).toBe('admin');
     expect(auth.listTokens().filter((t) => t.kind === 'kiosk')).toHaveLength(1);
     const label = readFileSync(result.labelFile, 'utf8');
     expect(label).toContain('kit-a07');
