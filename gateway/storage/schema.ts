@@ -20,6 +20,16 @@ const DOWNSAMPLING: { measurement: string; minute: string; hour: string }[] = [
       'mean(temperature_c) AS temperature_c, max(temperature_c_max) AS temperature_c_max, mean(humidity_pct) AS humidity_pct, ' +
       'mean(wbgt_c) AS wbgt_c, max(wbgt_c_max) AS wbgt_c_max',
   },
+  // kWh is the meter's running total: the last of each interval, so that a difference of two gives the energy between them.
+  {
+    measurement: 'power',
+    minute:
+      'mean(watts) AS watts, max(watts) AS watts_max, mean(volts) AS volts, mean(power_factor) AS power_factor, mean(hz) AS hz, ' +
+      'last(kwh) AS kwh',
+    hour:
+      'mean(watts) AS watts, max(watts_max) AS watts_max, mean(volts) AS volts, mean(power_factor) AS power_factor, mean(hz) AS hz, ' +
+      'last(kwh) AS kwh',
+  },
 ];
 
 /** InfluxDB reports durations as `720h0m0s`, and INF as `0s`. */
