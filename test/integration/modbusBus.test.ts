@@ -195,6 +195,20 @@ describe('Modbus bus: faults', () => {
     expect(edge.source.stats().open).toBe(true);
   });
 
+  it('stops at once while its adapter is missing, however long it would wait before trying again', async () => {
+    const dir = tempDir('modbus-missing');
+    cleanup.push(async () => dir.remove());
+    const collector = eventCollector();
+    const source = createModbusBus(busConfig(`${dir.path}/no-adapter`, [{ id: 'th-1', address: 1, map: 'xy-md02' }]), collector.context, {
+      portBackoff: new Backoff(600_000, 600_000),
+    });
+    await source.start();
+    expect(source.stats().openError).toMatch(/no-adapter/);
+    // Stopped while the loop is still trying the port: it must not go on to sleep out the backoff (a kit's shutdown waits for it).
+    await source.stop();
+    expect(source.stats().open).toBe(false);
+  }, 20_000);
+
   it('opens the port afresh when no device has answered for a while, as a hung adapter needs', async () => {
     const bus = await setUp('modbus-hung', (b) => b.sim.add(1, new SimXyMd02(1), { silent: true }));
     const edge = await run(bus, [{ id: 'th-1', address: 1, map: 'xy-md02', pollSeconds: 0.3, timeoutMs: 100, silentAfterSeconds: 1 }]);

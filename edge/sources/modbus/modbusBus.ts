@@ -271,7 +271,8 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
   const run = async () => {
     while (!stopped) {
       if (!master) {
-        if (!(await open())) await sleep(portBackoff.next());
+        // stop() may have come while the port was being tried: its wake-up found no sleep to end.
+        if (!(await open()) && !stopped) await sleep(portBackoff.next());
         continue;
       }
       if (clock() - lastHeardAt > reopenAfterMs) {
