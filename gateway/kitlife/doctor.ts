@@ -4,6 +4,7 @@ import pino from 'pino';
 import { loadKitConfig } from '../../config/load.js';
 import { readSystemClock } from './checks/clock.js';
 import { overall, runDoctor } from './checks/doctor.js';
+import { probeModbusBus } from './checks/modbus.js';
 import { probeSerialNode } from './checks/sensorNodes.js';
 import type { CheckResult } from './checks/types.js';
 import { readClockMark } from './clockWatch.js';
@@ -78,6 +79,7 @@ export async function doctorCommand(args: string[], io: CommandIo): Promise<Exit
       now: Date.now(),
       // A port is read only while the kit is stopped: two readers would each get half the lines.
       evidence: (node) => (running || node.simulator ? Promise.resolve(undefined) : probeSerialNode(node, listenMs)),
+      modbus: (bus) => (running || bus.simulator ? Promise.resolve(undefined) : probeModbusBus(bus)),
       async storage() {
         storage = await openKitStorage(config, dataDir, log);
         return {

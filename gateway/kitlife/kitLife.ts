@@ -3,6 +3,7 @@ import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import type { KitConfig, Thresholds } from '../../config/schema.js';
 import { decodePayload, parseTopic } from '../../edge/mqtt/topics.js';
+import type { ModbusBusStats } from '../../edge/sources/modbus/index.js';
 import { channelHistogram } from './calibration/ampsSource.js';
 import { saveThresholds, watchThresholds } from './calibration/kitThresholds.js';
 import { proposeThresholds, type ThresholdProposal } from './calibration/propose.js';
@@ -31,6 +32,7 @@ interface EdgeControl {
       string,
       { frames: number; rejected: NodeEvidence['rejected']; lastFrameAt?: number; hello?: NodeEvidence['hello']; startError?: string }
     >;
+    modbus: Record<string, ModbusBusStats>;
   };
   setThresholds(machineId: string, thresholds: Thresholds): boolean;
 }
@@ -130,6 +132,7 @@ export function createKitLife(o: KitLifeOptions) {
             ...(c.startError ? { error: c.startError } : {}),
           };
         },
+        modbus: async (bus) => o.edge?.health().modbus[bus.id],
         storage: async () => ({ influx: o.influx, where: 'InfluxDB' }),
         brokerPort: o.brokerPort(),
         dashboardUrl: o.dashboardUrl(),

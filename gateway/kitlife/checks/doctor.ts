@@ -1,8 +1,10 @@
 /** Runs every doctor check in a fixed order, for the CLI and for GET api/doctor alike. */
 import type { InfluxDB } from 'influx';
-import type { KitConfig, SerialNodeConfig } from '../../../config/schema.js';
+import type { KitConfig, ModbusBusConfig, SerialNodeConfig } from '../../../config/schema.js';
+import type { ModbusBusStats } from '../../../edge/sources/modbus/index.js';
 import { text } from '../text.js';
 import { type ClockFacts, clockCheck, type SystemClock, timeZoneCheck } from './clock.js';
+import { modbusChecks } from './modbus.js';
 import { gpioCheck, type NodeEvidence, sensorNodeCheck, serialPortCheck } from './sensorNodes.js';
 import { brokerCheck, dashboardCheck, influxCheck, influxFailure, newestPointAt } from './services.js';
 import { blockDeviceOf, diskCheck, wearCheck } from './storageDevice.js';
@@ -14,6 +16,8 @@ export interface DoctorSources {
   now: number;
   /** What a node said: the running kit's counters, or a moment's listening; undefined when it cannot be known now. */
   evidence(node: SerialNodeConfig): Promise<NodeEvidence | undefined>;
+  /** How a Modbus bus's devices answered: the running kit's counters, or one round of polls; undefined when it cannot be known now. */
+  modbus(bus: ModbusBusConfig): Promise<ModbusBusStats | undefined>;
   /** The kit's InfluxDB, and how to name it; throws when it cannot be had. */
   storage(): Promise<{ influx: InfluxDB; where: string }>;
   /** Undefined while the kit is not running. */
@@ -46,6 +50,7 @@ export async function runDoctor(s: DoctorSources): Promise<CheckResult[]> {
     );
     if (evidence) results.push(sensorNodeCheck(node, evidence, used, s.now));
   }
+  for (const bus of config.sources.modbus) results.push(...modbusChecks(bus, await s.modbus(bus), s.now));
   const gpio = gpioCheck(config.sources.gpio, s.gpioRoot);
   if (gpio) results.push(gpio);
 

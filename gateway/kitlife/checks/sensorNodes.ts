@@ -6,7 +6,7 @@ import type { GpioInputConfig, SerialNodeConfig } from '../../../config/schema.j
 import type { RejectReason } from '../../../edge/protocol/frame.js';
 import { parseLine } from '../../../edge/protocol/parseLine.js';
 import { DEFAULT_SYSFS_GPIO_ROOT, findMainGpioChip } from '../../../edge/sources/gpio/gpioBase.js';
-import { text } from '../text.js';
+import { type Text, text } from '../text.js';
 import { type CheckResult, check } from './types.js';
 
 /** What is known of a node's lines: from the running kit's counters, or from listening to its port for a moment. */
@@ -51,35 +51,52 @@ export async function probeSerialNode(node: SerialNodeConfig, listenMs: number):
 
 const listPorts = () => (existsSync('/dev/serial/by-id') ? readdirSync('/dev/serial/by-id') : []);
 
-export function serialPortCheck(node: SerialNodeConfig): CheckResult | undefined {
-  const title = text(`シリアルポート ${node.id}`, `Serial port ${node.id}`);
-  if (node.simulator) return undefined;
-  if (!existsSync(node.path)) {
+/** Is a device file there, and is it the /dev/serial/by-id/… path that survives re-plugging? */
+export function portPathCheck(id: string, title: Text, path: string, plugIn: Text): CheckResult {
+  if (!existsSync(path)) {
     const plugged = listPorts();
     return check(
-      `port:${node.id}`,
+      id,
       'fail',
       title,
-      text(`${node.path} がありません`, `${node.path} is missing`),
+      text(`${path} がありません`, `${path} is missing`),
       text(
-        `ノードの USB ケーブルを挿してください。${plugged.length ? `今つながっているもの: ${plugged.join(', ')}（設定の path と比べてください）` : '今は USB シリアル機器が 1 つもありません'}`,
-        `plug in the node's USB cable. ${plugged.length ? `Plugged in now: ${plugged.join(', ')} (compare with path in the kit file)` : 'No USB-serial device is plugged in now'}`,
+        `${plugIn.ja}。${plugged.length ? `今つながっているもの: ${plugged.join(', ')}（設定の path と比べてください）` : '今は USB シリアル機器が 1 つもありません'}`,
+        `${plugIn.en}. ${plugged.length ? `Plugged in now: ${plugged.join(', ')} (compare with path in the kit file)` : 'No USB-serial device is plugged in now'}`,
       ),
     );
   }
-  if (!node.path.startsWith('/dev/serial/by-id/')) {
+  if (!path.startsWith('/dev/serial/by-id/')) {
     return check(
-      `port:${node.id}`,
+      id,
       'warn',
       title,
-      text(`${node.path} はあります`, `${node.path} is there`),
+      text(`${path} はあります`, `${path} is there`),
       text(
         '抜き差しで変わらない /dev/serial/by-id/… を path に書いてください（minotake list-ports）',
         'use the /dev/serial/by-id/… path, which survives re-plugging (minotake list-ports)',
       ),
     );
   }
-  return check(`port:${node.id}`, 'ok', title, text(`${node.path} はあります`, `${node.path} is there`));
+  return check(id, 'ok', title, text(`${path} はあります`, `${path} is there`));
+}
+
+export function serialPortCheck(node: SerialNodeConfig): CheckResult | undefined {
+  if (node.simulator) return undefined;
+  const title = text(`シリアルポート ${node.id}`, `Serial port ${node.id}`);
+  return portPathCheck(`port:${node.id}`, title, node.path, text('ノードの USB ケーブルを挿してください', "plug in the node's USB cable"));
+}
+
+/** What to do about a port that would not open. */
+export function portErrorAction(error: string): Text {
+  if (/EACCES|permission/i.test(error))
+    return text(
+      'キットの利用者を dialout グループに入れてください: sudo usermod -aG dialout minotake',
+      'add the kit user to the dialout group: sudo usermod -aG dialout minotake',
+    );
+  if (/EBUSY|lock/i.test(error))
+    return text('ほかのプログラムがポートを使っています。止めてください', 'another program holds the port: stop it');
+  return text('ケーブルを挿し直してください', 're-plug the cable');
 }
 
 /** The node speaks: good lines with valid checksums, its hello naming the id and channels the kit file expects. */
@@ -99,21 +116,12 @@ export function sensorNodeCheck(node: SerialNodeConfig, evidence: NodeEvidence, 
     );
   }
   if (evidence.error) {
-    const access = /EACCES|permission/i.test(evidence.error);
-    const busy = /EBUSY|lock/i.test(evidence.error);
     return check(
       id,
       'fail',
       title,
       text(`ポートを開けません: ${evidence.error}`, `cannot open the port: ${evidence.error}`),
-      access
-        ? text(
-            'キットの利用者を dialout グループに入れてください: sudo usermod -aG dialout minotake',
-            'add the kit user to the dialout group: sudo usermod -aG dialout minotake',
-          )
-        : busy
-          ? text('ほかのプログラムがポートを使っています。止めてください', 'another program holds the port: stop it')
-          : text('ケーブルを挿し直してください', 're-plug the cable'),
+      portErrorAction(evidence.error),
     );
   }
   if (evidence.goodLines === 0) {
