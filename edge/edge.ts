@@ -46,6 +46,9 @@ interface NodeCounters {
   startError?: string;
   /** What the node's last hello said: `minotake doctor` compares it with the kit file. */
   hello?: { nodeId: string; firmware: string; channels: string[] };
+  /** Times it went from online to offline (a cable pulled, a node gone silent), and the last time and why. */
+  disconnects: number;
+  lastDisconnect?: { at: number; reason: string };
 }
 
 interface MachineTrack {
@@ -95,7 +98,7 @@ export function createEdge(options: EdgeOptions) {
   const counterOf = (id: string) => {
     let c = counters.get(id);
     if (!c) {
-      c = { lines: 0, frames: 0, readings: 0, lost: 0, rejected: {}, sensorErrors: 0, undeclared: 0, online: false };
+      c = { lines: 0, frames: 0, readings: 0, lost: 0, rejected: {}, sensorErrors: 0, undeclared: 0, online: false, disconnects: 0 };
       counters.set(id, c);
     }
     return c;
@@ -122,6 +125,10 @@ export function createEdge(options: EdgeOptions) {
   const setNodeOnline = (node: string, online: boolean, ts: number, extra: Partial<Payload<'nodeStatus'>> = {}) => {
     const c = counterOf(node);
     if (c.online === online && !extra.firmware) return;
+    if (c.online && !online) {
+      c.disconnects++;
+      c.lastDisconnect = { at: ts, reason: extra.reason ?? 'offline' };
+    }
     c.online = online;
     log.info({ node, online, reason: extra.reason }, 'sensor node status');
     publisher.publish('nodeStatus', topics.nodeStatus(kit, node), { online, ts, ...extra });

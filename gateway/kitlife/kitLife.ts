@@ -30,7 +30,15 @@ interface EdgeControl {
   health(): {
     nodes: Record<
       string,
-      { frames: number; rejected: NodeEvidence['rejected']; lastFrameAt?: number; hello?: NodeEvidence['hello']; startError?: string }
+      {
+        frames: number;
+        rejected: NodeEvidence['rejected'];
+        lastFrameAt?: number;
+        hello?: NodeEvidence['hello'];
+        startError?: string;
+        disconnects: number;
+        lastDisconnect?: NodeEvidence['lastDisconnect'];
+      }
     >;
     modbus: Record<string, ModbusBusStats>;
   };
@@ -130,6 +138,8 @@ export function createKitLife(o: KitLifeOptions) {
             ...(c.lastFrameAt !== undefined ? { lastLineAt: c.lastFrameAt } : {}),
             ...(c.hello ? { hello: c.hello } : {}),
             ...(c.startError ? { error: c.startError } : {}),
+            disconnects: c.disconnects,
+            ...(c.lastDisconnect ? { lastDisconnect: c.lastDisconnect } : {}),
           };
         },
         modbus: async (bus) => o.edge?.health().modbus[bus.id],

@@ -5,6 +5,7 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { topics } from '../../edge/mqtt/topics.js';
+import { call, signIn } from '../helpers/http.js';
 import { KIT, PASSWORDS, sentReadings, startSimulatedNode, startTestKit, storedReadings, testConfig } from '../helpers/kit.js';
 import { startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
 
@@ -146,6 +147,16 @@ describe('faults: nothing lost when a part goes away', () => {
     await t.node.plugIn();
     t.node.start({ linesPerSecond: 20, maxLines: 300 });
     await waitFor('node online again after reconnecting', () => statuses.at(-1)?.online === true, 30_000);
+    // The edge counts the drop-out and keeps why, and the doctor shows it beside the node's lines.
+    const reason = statuses.findLast((s) => !s.online)?.reason;
+    expect(t.kit.health().edge?.nodes['node-a']).toMatchObject({ disconnects: 1, lastDisconnect: { reason } });
+    t.kit.auth.addUser('center', 'center-password-1', 'admin');
+    const admin = await signIn(`http://127.0.0.1:${t.kit.httpPort}/`, 'center', 'center-password-1');
+    const doctor = (await call(admin, 'GET', 'api/doctor')).body as { checks: { id: string; detail: { ja: string; en: string } }[] };
+    const nodeCheck = doctor.checks.find((c) => c.id === 'node:node-a');
+    expect(nodeCheck?.detail.en).toContain('disconnected 1 time (last');
+    expect(nodeCheck?.detail.en).toContain(`ago: ${reason})`);
+    expect(nodeCheck?.detail.ja).toContain('切断 1 回');
     // Lines written before the edge reopened the port had no reader, as on a real cable; compare from here on.
     const reconnectedAt = t.node.sent.length;
     expect(reconnectedAt).toBeGreaterThan(sentBefore);

@@ -21,7 +21,20 @@ export interface NodeEvidence {
   error?: string;
   /** From the running kit: the last good line, ms. */
   lastLineAt?: number;
+  /** From the running kit: how often the node went offline (a cable pulled, silence), the last time and why. */
+  disconnects?: number;
+  lastDisconnect?: { at: number; reason: string };
 }
+
+/** A node that drops out this often while the kit runs has a cable, power or reset problem even if it comes back each time. */
+const DISCONNECTS_WORTH_A_LOOK = 3;
+
+const ago = (ms: number) =>
+  ms < 120_000
+    ? text(`${Math.round(ms / 1000)} 秒`, `${Math.round(ms / 1000)} s`)
+    : ms < 7_200_000
+      ? text(`${Math.round(ms / 60_000)} 分`, `${Math.round(ms / 60_000)} min`)
+      : text(`${Math.round(ms / 3_600_000)} 時間`, `${Math.round(ms / 3_600_000)} h`);
 
 /** Listens to a node's port for a moment, as the kit would, and counts what comes. Only while the kit is stopped. */
 export async function probeSerialNode(node: SerialNodeConfig, listenMs: number): Promise<NodeEvidence> {
@@ -138,9 +151,15 @@ export function sensorNodeCheck(node: SerialNodeConfig, evidence: NodeEvidence, 
         : text('ノードの電源とファームウェアを確認してください（ノードの LED、書き込み）', "check the node's power and firmware"),
     );
   }
+  const last = evidence.lastDisconnect;
+  const since = last ? ago(now - last.at) : undefined;
   const counts = text(
-    `正しい行 ${evidence.goodLines}、不正 ${rejected}（チェックサム誤り ${badSum}）`,
-    `${evidence.goodLines} good lines, ${rejected} rejected (${badSum} bad checksums)`,
+    `正しい行 ${evidence.goodLines}、不正 ${rejected}（チェックサム誤り ${badSum}）` +
+      (last && since ? `、切断 ${evidence.disconnects} 回（最後は ${since.ja}前: ${last.reason}）` : ''),
+    `${evidence.goodLines} good lines, ${rejected} rejected (${badSum} bad checksums)` +
+      (last && since
+        ? `, disconnected ${evidence.disconnects} ${evidence.disconnects === 1 ? 'time' : 'times'} (last ${since.en} ago: ${last.reason})`
+        : ''),
   );
   if (evidence.hello && evidence.hello.nodeId !== node.id) {
     return check(
@@ -165,6 +184,18 @@ export function sensorNodeCheck(node: SerialNodeConfig, evidence: NodeEvidence, 
         `the node has no channel ${missing.join(', ')} that the kit file uses. ${counts.en}`,
       ),
       text('機械・区画の source.channel を確認してください', 'check source.channel of the machines and zones'),
+    );
+  }
+  if ((evidence.disconnects ?? 0) >= DISCONNECTS_WORTH_A_LOOK) {
+    return check(
+      id,
+      'warn',
+      title,
+      counts,
+      text(
+        'USB ケーブルの接触、電源不足（短いケーブルで Pi に直接、またはセルフパワーのハブ）、ノードのリセットを確認してください',
+        'check for a loose USB cable, too little power (a short cable straight into the Pi, or a powered hub) and a node that resets',
+      ),
     );
   }
   if (evidence.goodLines + rejected > 0 && rejected / (evidence.goodLines + rejected) > 0.01) {
