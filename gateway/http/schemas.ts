@@ -35,6 +35,8 @@ export const KitInfo = T.Object({
       name: T.String(),
       nameEn: T.Optional(T.String()),
       kind: T.Union([T.Literal('current'), T.Literal('digital')]),
+      /** A machine read from a CT or a meter: what its readings and thresholds are in, amps (current) or watts (power). */
+      quantity: T.Optional(T.Union([T.Literal('current'), T.Literal('power')])),
       thresholds: T.Optional(T.Object({ idleAbove: T.Number(), runAbove: T.Number() })),
     }),
   ),

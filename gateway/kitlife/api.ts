@@ -38,14 +38,16 @@ export const CalibrationBody = T.Object({
   from: T.Number(),
   to: T.Number(),
   resolution: T.Union([T.Literal('raw'), T.Literal('1m')]),
-  /** Lower edges of the log-spaced bins, A; one more than counts. */
+  /** What the readings, bins, levels and thresholds are in: A, or W for a machine watched through a meter's power. */
+  unit: T.Union([T.Literal('A'), T.Literal('W')]),
+  /** Lower edges of the log-spaced bins, in the unit; one more than counts. */
   edges: T.Array(T.Number()),
   counts: T.Array(T.Integer()),
   total: T.Integer(),
   current: T.Union([ThresholdsBody, T.Null()]),
   proposal: T.Object({
     thresholds: T.Optional(ThresholdsBody),
-    levels: T.Array(T.Object({ state: LevelName, peakAmps: T.Number(), share: T.Number(), p1Amps: T.Number(), p99Amps: T.Number() })),
+    levels: T.Array(T.Object({ state: LevelName, peak: T.Number(), share: T.Number(), p1: T.Number(), p99: T.Number() })),
     confidence: T.Union([T.Literal('good'), T.Literal('low'), T.Literal('none')]),
     notes: T.Array(Text),
     shares: T.Optional(T.Object({ OFF: T.Number(), IDLE: T.Number(), RUN: T.Number() })),
@@ -54,7 +56,15 @@ export const CalibrationBody = T.Object({
 export const LiveChannelsBody = T.Object({
   now: T.Number(),
   channels: T.Array(
-    T.Object({ node: T.String(), channel: T.String(), amps: T.Number(), at: T.Number(), machine: T.Union([T.String(), T.Null()]) }),
+    T.Object({
+      node: T.String(),
+      channel: T.String(),
+      amps: T.Union([T.Number(), T.Null()]),
+      /** A meter channel's active power. */
+      watts: T.Union([T.Number(), T.Null()]),
+      at: T.Number(),
+      machine: T.Union([T.String(), T.Null()]),
+    }),
   ),
 });
 

@@ -4,9 +4,10 @@ import type { Logger } from 'pino';
 import type { KitConfig, Thresholds } from '../../config/schema.js';
 import { decodePayload, parseTopic } from '../../edge/mqtt/topics.js';
 import type { ModbusBusStats } from '../../edge/sources/modbus/index.js';
-import { channelHistogram } from './calibration/ampsSource.js';
 import { saveThresholds, watchThresholds } from './calibration/kitThresholds.js';
 import { proposeThresholds, type ThresholdProposal } from './calibration/propose.js';
+import { channelHistogram } from './calibration/readingsSource.js';
+import { quantityOf, SCALES } from './calibration/scale.js';
 import { readSystemClock } from './checks/clock.js';
 import { overall, runDoctor } from './checks/doctor.js';
 import type { NodeEvidence } from './checks/sensorNodes.js';
@@ -61,10 +62,12 @@ export interface KitLifeOptions {
   now?: () => number;
 }
 
+/** The latest reading of a channel: amps from a CT or a meter, and a meter's watts; null for what the channel does not send. */
 export interface ChannelLive {
   node: string;
   channel: string;
-  amps: number;
+  amps: number | null;
+  watts: number | null;
   at: number;
   machine: string | null;
 }
@@ -76,6 +79,8 @@ export interface CalibrationView {
   from: number;
   to: number;
   resolution: 'raw' | '1m';
+  /** What the readings, the histogram and the thresholds are in: amps, or watts for a machine watched by a meter's power. */
+  unit: 'A' | 'W';
   edges: number[];
   counts: number[];
   total: number;
@@ -91,7 +96,7 @@ export function createKitLife(o: KitLifeOptions) {
   const machineOf = new Map(config.machines.flatMap((m) => ('node' in m.source ? [[`${m.source.node}/${m.source.channel}`, m.id]] : [])));
   const stopWatching = o.configFile ? watchThresholds(o.configFile, config, (id, t) => o.edge?.setThresholds(id, t), log) : () => {};
 
-  const ctChannel = (machineId: string) => {
+  const machineChannel = (machineId: string) => {
     const machine = config.machines.find((m) => m.id === machineId);
     if (!machine)
       throw new KitLifeError(404, 'NOT_FOUND', text(`機械「${machineId}」は登録されていません`, `unknown machine "${machineId}"`));
@@ -99,21 +104,27 @@ export function createKitLife(o: KitLifeOptions) {
       throw new KitLifeError(
         400,
         'NOT_A_CT',
-        text('デジタル入力の機械には電流しきい値はありません', 'a machine on a digital input has no current thresholds'),
+        text('デジタル入力の機械にはしきい値はありません', 'a machine on a digital input has no thresholds'),
       );
-    return { machine, node: machine.source.node, channel: machine.source.channel };
+    return { machine, node: machine.source.node, channel: machine.source.channel, quantity: quantityOf(machine.source) };
+  };
+  const noteChannel = (node: string, channel: string, at: number, reading: { amps: number } | { watts: number }) => {
+    const key = `${node}/${channel}`;
+    const known = channels.get(key) ?? { node, channel, amps: null, watts: null, at, machine: machineOf.get(key) ?? null };
+    channels.set(key, { ...known, ...reading, at });
   };
 
   return {
-    /** Every routed MQTT message: node currents give the live amps per channel, mapped or not. */
+    /** Every routed MQTT message: node currents and meters' power give the live reading per channel, mapped or not. */
     handle(topic: string, payload: Buffer): void {
       const parsed = parseTopic(topic);
-      if (parsed?.kind !== 'nodeCurrent' || parsed.kit !== config.kit.id || !parsed.id) return;
-      const d = decodePayload('nodeCurrent', payload);
-      if (!d.ok) return;
-      for (const [channel, amps] of Object.entries(d.payload.amps)) {
-        const key = `${parsed.id}/${channel}`;
-        channels.set(key, { node: parsed.id, channel, amps, at: d.payload.ts, machine: machineOf.get(key) ?? null });
+      if (parsed?.kit !== config.kit.id || !parsed.id) return;
+      if (parsed.kind === 'nodeCurrent') {
+        const d = decodePayload('nodeCurrent', payload);
+        if (d.ok) for (const [channel, amps] of Object.entries(d.payload.amps)) noteChannel(parsed.id, channel, d.payload.ts, { amps });
+      } else if (parsed.kind === 'nodePower') {
+        const d = decodePayload('nodePower', payload);
+        if (d.ok && d.payload.watts !== undefined) noteChannel(parsed.id, d.payload.channel, d.payload.ts, { watts: d.payload.watts });
       }
     },
 
@@ -167,13 +178,15 @@ export function createKitLife(o: KitLifeOptions) {
     },
 
     async calibration(machineId: string, from: number, to: number): Promise<CalibrationView> {
-      const { machine, node, channel } = ctChannel(machineId);
+      const { machine, node, channel, quantity } = machineChannel(machineId);
+      const scale = SCALES[quantity];
       const { histogram, resolution } = await channelHistogram(
         o.influx,
         config.storage.database,
         { kit: config.kit.id, node, channel },
         from,
         to,
+        quantity,
       );
       return {
         machine: machine.id,
@@ -182,14 +195,15 @@ export function createKitLife(o: KitLifeOptions) {
         from,
         to,
         resolution,
+        unit: scale.unit,
         ...histogram,
         current: machine.thresholds ?? null,
-        proposal: proposeThresholds(histogram, machine.thresholds),
+        proposal: proposeThresholds(histogram, machine.thresholds, scale),
       };
     },
 
     acceptThresholds(machineId: string, thresholds: Thresholds, by: string | undefined): Thresholds {
-      const { machine } = ctChannel(machineId);
+      const { machine } = machineChannel(machineId);
       if (!o.configFile)
         throw new KitLifeError(
           409,

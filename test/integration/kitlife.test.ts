@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startKit } from '../../gateway/kit.js';
 import { call, type Signed, signIn } from '../helpers/http.js';
-import { KIT, startSimulatedNode, testConfig } from '../helpers/kit.js';
+import { KIT, startSimulatedNode, TEST_MACHINES, testConfig } from '../helpers/kit.js';
 import { latheHistory } from '../helpers/lathe.js';
 import { testLog } from '../helpers/log.js';
 import { influxAuthHeader, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
@@ -22,7 +22,25 @@ describe('the kit life on a running kit: doctor, clock and calibration over HTTP
   beforeAll(async () => {
     influxd = await startTestInfluxd(join(dir.path, 'influxdb'));
     node = await startSimulatedNode(dir.path);
-    const config = testConfig(dir.path, node.links.edgeLink, influxd.url);
+    // Beside the CT machines, a grinder watched through an SDM630's power (its adapter is not plugged in: its history is stored).
+    const config = testConfig(dir.path, node.links.edgeLink, influxd.url, {
+      sources: {
+        serial: [
+          { id: 'node-a', path: node.links.edgeLink, silentAfterSeconds: 5 },
+          { id: 'node-b', path: join(dir.path, 'no-such-port'), silentAfterSeconds: 5 },
+        ],
+        modbus: [{ id: 'rs485', path: join(dir.path, 'no-rs485-adapter'), devices: [{ id: 'meter-1', address: 1, map: 'sdm630' }] }],
+      },
+      machines: [
+        ...TEST_MACHINES,
+        {
+          id: 'grinder',
+          name: '研削盤',
+          source: { node: 'meter-1', channel: 'total', quantity: 'power' },
+          thresholds: { idleAbove: 100, runAbove: 1000, hysteresis: 50 },
+        },
+      ],
+    });
     kitFile = join(dir.path, 'kit.yaml');
     writeFileSync(kitFile, `# テスト用キット / the test kit: this comment must survive a calibration\n${stringify(config)}`);
     kit = await startKit({ config, log: testLog, baseDir: dir.path, configFile: kitFile, setClock: async (ms) => void clockSet.push(ms) });
@@ -122,5 +140,37 @@ describe('the kit life on a running kit: doctor, clock and calibration over HTTP
       text.replace('{ idleAbove: 900, runAbove: 1000, hysteresis: 0.5 }', '{ idleAbove: 0.001, runAbove: 0.002, hysteresis: 0 }'),
     );
     await waitFor('m1 running under the edited file', () => (kit.health().edge?.machines.m1?.state === 'RUN' ? true : undefined));
+  });
+
+  it('proposes the thresholds of a machine watched by power in watts, from its watts and not its amps', async () => {
+    const end = Date.now() - 5 * 3_600_000;
+    const history = (quantity: 'current' | 'power') =>
+      latheHistory({ kit: KIT, node: 'meter-1', channel: 'total', machine: 'grinder', end, hours: 2, quantity });
+    // The meter's amps are stored too (every meter channel's current goes to raw.current): they must not be what is binned.
+    const write = await fetch(`${influxd.url}/write?db=minotake&rp=raw&precision=ns`, {
+      method: 'POST',
+      headers: influxAuthHeader(influxd.url),
+      body: `${history('power')}\n${history('current')}`,
+    });
+    expect(write.status).toBe(204);
+    const view = await call(admin, 'GET', `api/calibration/grinder?from=${end - 7_200_000}&to=${end}`);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ machine: 'grinder', node: 'meter-1', channel: 'total', unit: 'W', total: 7200 });
+    expect(view.body.current).toEqual({ idleAbove: 100, runAbove: 1000, hysteresis: 50 });
+    const levels = view.body.proposal.levels as { state: string; peak: number }[];
+    expect(levels.map((l) => l.state)).toEqual(['OFF', 'IDLE', 'RUN']);
+    expect(levels[1]?.peak).toBeGreaterThan(300);
+    expect(levels[1]?.peak).toBeLessThan(500);
+    expect(levels[2]?.peak).toBeGreaterThan(2800);
+    const proposed = view.body.proposal.thresholds;
+    expect(proposed.idleAbove).toBeGreaterThan(10);
+    expect(proposed.idleAbove).toBeLessThan(300);
+    expect(proposed.runAbove).toBeGreaterThan(600);
+    expect(proposed.runAbove).toBeLessThan(2800);
+    expect(Number.isInteger(proposed.idleAbove) && Number.isInteger(proposed.hysteresis)).toBe(true);
+    expect(view.body.proposal.shares.RUN).toBeCloseTo(1 / 3, 1);
+    // The kit file takes them as they are: watts, valid under the kit file's own rules.
+    expect((await call(admin, 'PUT', 'api/calibration/grinder', proposed)).status).toBe(200);
+    expect(readFileSync(kitFile, 'utf8')).toContain(`idleAbove: ${proposed.idleAbove}, runAbove: ${proposed.runAbove}`);
   });
 });

@@ -1,4 +1,4 @@
-/** Calibration: live amps per channel, the distribution of a machine's current over a span, and thresholds proposed from it. */
+/** Calibration: live readings per channel, the distribution of a machine's current (or power) over a span, and thresholds proposed from it. */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { Async } from '../components/Async';
@@ -23,6 +23,8 @@ function LiveChannels({ kit }: { kit: KitInfo }) {
     return () => clearInterval(timer);
   }, []);
   if (!live) return null;
+  // A meter's channels have watts beside their amps; a kit of CT clamps only needs no empty column.
+  const watts = live.channels.some((c) => c.watts !== null);
   const nameOf = (id: string | null) => {
     const m = kit.machines.find((x) => x.id === id);
     return m ? (lang === 'en' && m.nameEn ? m.nameEn : m.name) : t('calib.unmapped');
@@ -37,6 +39,7 @@ function LiveChannels({ kit }: { kit: KitInfo }) {
               <th>{t('calib.channel')}</th>
               <th>{t('calib.machine')}</th>
               <th class="num">{t('calib.amps')}</th>
+              {watts && <th class="num">{t('calib.watts')}</th>}
             </tr>
           </thead>
           <tbody>
@@ -46,7 +49,8 @@ function LiveChannels({ kit }: { kit: KitInfo }) {
                   {c.node}/{c.channel}
                 </td>
                 <td>{nameOf(c.machine)}</td>
-                <td class="num mono">{c.amps.toFixed(2)}</td>
+                <td class="num mono">{c.amps === null ? '—' : c.amps.toFixed(2)}</td>
+                {watts && <td class="num mono">{c.watts === null ? '—' : c.watts.toFixed(0)}</td>}
               </tr>
             ))}
           </tbody>
@@ -60,31 +64,41 @@ const W = 640;
 const H = 220;
 const PAD = { left: 44, right: 12, top: 12, bottom: 34 };
 
-/** Bars on a log-amps axis with the current (dashed) and proposed (solid) limits. */
+/** Bars on a log axis (amps or watts) with the current (dashed) and proposed (solid) limits. */
 function Histogram({ view, proposed }: { view: CalibrationResponse; proposed?: ThresholdsResponse }) {
   const { t } = useI18n();
   const used = view.counts.flatMap((c, i) => (c > 0 ? [i] : []));
   const limits = [view.current?.idleAbove, view.current?.runAbove, proposed?.idleAbove, proposed?.runAbove].filter(
     (v): v is number => !!v && v > 0,
   );
-  const lo = Math.log10(Math.min(view.edges[used[0] ?? 0] ?? 0.02, ...limits) / 1.5);
-  const hi = Math.log10(Math.max(view.edges[(used.at(-1) ?? 0) + 1] ?? 100, ...limits) * 1.5);
-  const x = (amps: number) => PAD.left + ((Math.log10(amps) - lo) / (hi - lo)) * (W - PAD.left - PAD.right);
+  const lo = Math.log10(Math.min(view.edges[used[0] ?? 0] ?? (view.edges[0] as number), ...limits) / 1.5);
+  const hi = Math.log10(Math.max(view.edges[(used.at(-1) ?? 0) + 1] ?? 100 * (view.edges[0] as number), ...limits) * 1.5);
+  const x = (value: number) => PAD.left + ((Math.log10(value) - lo) / (hi - lo)) * (W - PAD.left - PAD.right);
   const max = Math.max(1, ...view.counts);
   const y = (count: number) => H - PAD.bottom - (count / max) * (H - PAD.top - PAD.bottom);
-  const ticks = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300].filter((v) => Math.log10(v) >= lo && Math.log10(v) <= hi);
+  // 1 and 3 of every decade the axis spans.
+  const ticks = Array.from(
+    { length: 2 * (Math.ceil(hi) - Math.floor(lo) + 1) },
+    (_, i) => (i % 2 ? 3 : 1) * 10 ** (Math.floor(lo) + Math.floor(i / 2)),
+  ).filter((v) => Math.log10(v) >= lo && Math.log10(v) <= hi);
   // Proposed labels at the top right of their line, current ones lower and to the left: close limits stay readable.
-  const line = (amps: number | undefined, cls: string, label: string, below = false) =>
-    amps ? (
+  const line = (value: number | undefined, cls: string, label: string, below = false) =>
+    value ? (
       <g class={`limit ${cls}`}>
-        <line x1={x(amps)} x2={x(amps)} y1={PAD.top} y2={H - PAD.bottom} />
-        <text x={x(amps) + (below ? -3 : 3)} y={PAD.top + (below ? 26 : 10)} text-anchor={below ? 'end' : 'start'}>
-          {label} {amps}
+        <line x1={x(value)} x2={x(value)} y1={PAD.top} y2={H - PAD.bottom} />
+        <text x={x(value) + (below ? -3 : 3)} y={PAD.top + (below ? 26 : 10)} text-anchor={below ? 'end' : 'start'}>
+          {label} {value}
         </text>
       </g>
     ) : null;
   return (
-    <svg class="histogram" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t('calib.histogram')} data-testid="histogram">
+    <svg
+      class="histogram"
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={t(view.unit === 'W' ? 'calib.histogramPower' : 'calib.histogram')}
+      data-testid="histogram"
+    >
       {view.counts.map((c, i) =>
         c > 0 ? (
           <rect
@@ -100,11 +114,11 @@ function Histogram({ view, proposed }: { view: CalibrationResponse; proposed?: T
       <line class="axis" x1={PAD.left} x2={W - PAD.right} y1={H - PAD.bottom} y2={H - PAD.bottom} />
       {ticks.map((v) => (
         <text key={v} class="tick" x={x(v)} y={H - PAD.bottom + 16} text-anchor="middle">
-          {v}
+          {v >= 1000 ? `${v / 1000}k` : v}
         </text>
       ))}
       <text class="tick" x={W - PAD.right} y={H - 4} text-anchor="end">
-        A
+        {view.unit}
       </text>
       {line(view.current?.idleAbove, 'limit-current', `${t('calib.current')} idle`, true)}
       {line(view.current?.runAbove, 'limit-current', `${t('calib.current')} run`, true)}
@@ -149,8 +163,8 @@ function Proposal({ me, view, onSaved }: { me: Me; view: CalibrationResponse; on
       <Histogram view={view} {...(p.thresholds ? { proposed: p.thresholds } : {})} />
       <ul class="levels">
         {p.levels.map((l) => (
-          <li key={`${l.state}${l.peakAmps}`} class={`state-${l.state}`}>
-            {l.state} {l.peakAmps} A · {t('calib.share')} {Math.round(l.share * 100)} %
+          <li key={`${l.state}${l.peak}`} class={`state-${l.state}`}>
+            {l.state} {l.peak} {view.unit} · {t('calib.share')} {Math.round(l.share * 100)} %
           </li>
         ))}
       </ul>
@@ -163,9 +177,9 @@ function Proposal({ me, view, onSaved }: { me: Me; view: CalibrationResponse; on
         <thead>
           <tr>
             <th />
-            <th class="num">idleAbove (A)</th>
-            <th class="num">runAbove (A)</th>
-            <th class="num">hysteresis (A)</th>
+            <th class="num">idleAbove ({view.unit})</th>
+            <th class="num">runAbove ({view.unit})</th>
+            <th class="num">hysteresis ({view.unit})</th>
           </tr>
         </thead>
         <tbody>
@@ -189,6 +203,7 @@ function Proposal({ me, view, onSaved }: { me: Me; view: CalibrationResponse; on
 
 export default function CalibrationPage({ me, kit, id }: { me: Me; kit: KitInfo; id: string | null }) {
   const { t, lang } = useI18n();
+  // A machine read from a CT or a meter (amps or watts) has thresholds; one on a digital input has none.
   const machines = kit.machines.filter((m) => m.kind === 'current');
   const machine = machines.find((m) => m.id === id) ?? machines[0];
   const [span, setSpan] = useState<Span>('24h');
@@ -220,7 +235,8 @@ export default function CalibrationPage({ me, kit, id }: { me: Me; kit: KitInfo;
             ))}
           </fieldset>
           <h2 class="section-title">
-            {t('calib.histogram')} — {lang === 'en' && machine.nameEn ? machine.nameEn : machine.name}
+            {t(machine.quantity === 'power' ? 'calib.histogramPower' : 'calib.histogram')} —{' '}
+            {lang === 'en' && machine.nameEn ? machine.nameEn : machine.name}
           </h2>
           <Async fetched={view}>{(data) => <Proposal me={me} view={data} onSaved={() => setVersion((v) => v + 1)} />}</Async>
         </section>

@@ -90,7 +90,8 @@ export async function kitlifeRoutes(app: FastifyInstance, options: KitlifeRoutes
     {
       config: { access: 'manager' },
       schema: {
-        description: 'The last RMS amps of every CT channel, mapped to a machine or not. / 各チャンネルの現在の電流',
+        description:
+          "The last RMS amps of every channel, and a meter channel's watts, mapped to a machine or not. / 各チャンネルの現在の電流・電力",
         response: { 200: LiveChannelsBody },
       },
     },
@@ -104,7 +105,7 @@ export async function kitlifeRoutes(app: FastifyInstance, options: KitlifeRoutes
       attachValidation: true,
       schema: {
         description:
-          'Histogram of the RMS current over a span and the OFF/IDLE/RUN thresholds proposed from it. / 電流の分布としきい値の提案',
+          "Histogram of a machine's RMS current (or a meter's watts for a machine watched by power) over a span and the OFF/IDLE/RUN thresholds proposed from it. / 電流（または電力）の分布としきい値の提案",
         params: MachineParams,
         querystring: SpanQuery,
         response: { 200: CalibrationBody, ...errors },

@@ -33,6 +33,7 @@ export function kitInfo(config: KitConfig): KitInfoBody {
       name: m.name,
       ...(m.nameEn ? { nameEn: m.nameEn } : {}),
       kind: 'gpio' in m.source ? ('digital' as const) : ('current' as const),
+      ...('node' in m.source ? { quantity: m.source.quantity ?? ('current' as const) } : {}),
       ...(m.thresholds ? { thresholds: { idleAbove: m.thresholds.idleAbove, runAbove: m.thresholds.runAbove } } : {}),
     })),
     zones: config.zones.map((z) => ({ id: z.id, name: z.name, ...(z.nameEn ? { nameEn: z.nameEn } : {}) })),

@@ -1,30 +1,32 @@
-/** A histogram of RMS amps on a log scale: noise (~0.1 A), idle (~1 A) and running (~10 A) are decades apart. */
+/** A histogram of a machine's readings (RMS amps or watts) on a log scale: stopped, idle and running are decades apart. */
+import { type ReadingScale, SCALES } from './scale.js';
 
-/** Below this a CT reads noise; everything lower counts as this. */
-export const FLOOR_AMPS = 0.02;
-const TOP_AMPS = 500;
 /** 40 bins a decade: about 6 % wide, finer than the spread of any one level. */
 export const BINS_PER_DECADE = 40;
-const BINS = Math.ceil(Math.log10(TOP_AMPS / FLOOR_AMPS) * BINS_PER_DECADE);
 
-export interface AmpsHistogram {
-  /** Lower edge of each bin in amps; bin i holds [edges[i], edges[i+1]). */
+export interface ReadingHistogram {
+  /** Lower edge of each bin, in the scale's unit; bin i holds [edges[i], edges[i+1]). The first edge is the scale's floor. */
   edges: number[];
   counts: number[];
   total: number;
 }
 
-export const binLow = (i: number) => FLOOR_AMPS * 10 ** (i / BINS_PER_DECADE);
+/** The lower edge of (fractional) bin i of a histogram whose first edge is `floor`. */
+export const binLow = (floor: number, i: number) => floor * 10 ** (i / BINS_PER_DECADE);
 
-export function emptyHistogram(): AmpsHistogram {
-  return { edges: Array.from({ length: BINS + 1 }, (_, i) => binLow(i)), counts: new Array(BINS).fill(0), total: 0 };
+export function emptyHistogram(scale: ReadingScale = SCALES.current): ReadingHistogram {
+  const bins = Math.ceil(Math.log10(scale.top / scale.floor) * BINS_PER_DECADE);
+  return { edges: Array.from({ length: bins + 1 }, (_, i) => binLow(scale.floor, i)), counts: new Array(bins).fill(0), total: 0 };
 }
 
-/** Adds readings in place; streaming, so a month of 1 Hz readings never sits in memory. */
-export function addReadings(h: AmpsHistogram, amps: Iterable<number>): void {
-  for (const a of amps) {
-    if (!Number.isFinite(a)) continue;
-    const i = a <= FLOOR_AMPS ? 0 : Math.min(BINS - 1, Math.floor(Math.log10(a / FLOOR_AMPS) * BINS_PER_DECADE));
+/** Adds readings in place; streaming, so a month of 1 Hz readings never sits in memory. At or below the floor (0, or a meter's
+ * negative watts flowing back) counts in the first bin. */
+export function addReadings(h: ReadingHistogram, values: Iterable<number>): void {
+  const floor = h.edges[0] as number;
+  const bins = h.counts.length;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    const i = v <= floor ? 0 : Math.min(bins - 1, Math.floor(Math.log10(v / floor) * BINS_PER_DECADE));
     h.counts[i] = (h.counts[i] ?? 0) + 1;
     h.total++;
   }

@@ -1,28 +1,29 @@
 /**
- * Proposes OFF / IDLE / RUN thresholds from the distribution of a machine's RMS current. Pure.
+ * Proposes OFF / IDLE / RUN thresholds from the distribution of a machine's readings, RMS amps or watts. Pure.
  *
- * How: the readings' histogram on a log-amps scale is smoothed (a Gaussian of two bins) and its peaks are the levels
+ * How: the readings' histogram on a log scale is smoothed (a Gaussian of two bins) and its peaks are the levels
  * the machine sits at; peaks not separated by a valley deeper than half the smaller one are one level, and a level
  * with under 1 % of the readings is noise. A threshold goes into the valley between two levels (the middle of the
- * emptiest stretch, on the log scale). The lowest level is OFF when it is below 0.3 A (a CT's noise); the next is
- * IDLE and everything above it RUN. The hysteresis is half the clear gap between each threshold and the highest
+ * emptiest stretch, on the log scale). The lowest level is OFF when it is below the scale's noise ceiling (0.3 A, a
+ * CT's noise; 30 W); the next is IDLE and everything above it RUN. The hysteresis is half the clear gap between each threshold and the highest
  * readings (99th percentile) of the level below it, the smaller of the two: a reading dipping that far still counts
  * as the higher state, while a real drop to the lower level is still seen.
  */
 import type { Thresholds } from '../../../config/schema.js';
 import { type Text, text } from '../text.js';
-import { type AmpsHistogram, binLow } from './histogram.js';
+import { binLow, type ReadingHistogram } from './histogram.js';
+import { type ReadingScale, SCALES } from './scale.js';
 
 export type LevelName = 'OFF' | 'IDLE' | 'RUN';
 
 export interface Level {
   state: LevelName;
-  /** The most common reading of the level, A. */
-  peakAmps: number;
+  /** The most common reading of the level, in the scale's unit (A or W). */
+  peak: number;
   /** Share of the readings in this level, 0–1. */
   share: number;
-  p1Amps: number;
-  p99Amps: number;
+  p1: number;
+  p99: number;
 }
 
 export interface ThresholdProposal {
@@ -36,7 +37,6 @@ export interface ThresholdProposal {
   shares?: Record<LevelName, number>;
 }
 
-export const NOISE_CEILING_AMPS = 0.3;
 const MIN_READINGS = 60;
 
 function smooth(counts: number[]): number[] {
@@ -45,8 +45,8 @@ function smooth(counts: number[]): number[] {
   return counts.map((_, i) => kernel.reduce((sum, w, k) => sum + w * (counts[i + k - 3 * sigma] ?? 0), 0));
 }
 
-/** Amps at a fractional bin position (bin centres on the log scale). */
-const ampsAt = (position: number) => binLow(position + 0.5);
+/** The reading at a fractional bin position (bin centres on the log scale). */
+const valueAt = (h: ReadingHistogram, position: number) => binLow(h.edges[0] as number, position + 0.5);
 
 function peaksOf(density: number[], total: number, counts: number[]): number[] {
   const peaks = density.flatMap((v, i) => (v > 0 && v > (density[i - 1] ?? 0) && v >= (density[i + 1] ?? 0) ? [i] : []));
@@ -103,19 +103,20 @@ function boundaries(density: number[], peaks: number[]): number[] {
   return cuts;
 }
 
-function percentile(counts: number[], from: number, to: number, q: number): number {
-  const mass = counts.slice(from, to).reduce((s, c) => s + c, 0);
+function percentile(h: ReadingHistogram, from: number, to: number, q: number): number {
+  const floor = h.edges[0] as number;
+  const mass = h.counts.slice(from, to).reduce((s, c) => s + c, 0);
   let seen = 0;
   for (let i = from; i < to; i++) {
-    seen += counts[i] as number;
-    if (seen >= q * mass) return binLow(i + (q < 0.5 ? 0 : 1));
+    seen += h.counts[i] as number;
+    if (seen >= q * mass) return binLow(floor, i + (q < 0.5 ? 0 : 1));
   }
-  return binLow(to);
+  return binLow(floor, to);
 }
 
-const round = (amps: number) => (amps >= 2 ? Math.round(amps * 10) / 10 : Math.round(amps * 100) / 100);
-
-export function proposeThresholds(h: AmpsHistogram, current?: Thresholds): ThresholdProposal {
+/** `scale` must be the one the histogram was made with: amps for a CT, watts for a machine watched by a meter's power. */
+export function proposeThresholds(h: ReadingHistogram, current?: Thresholds, scale: ReadingScale = SCALES.current): ThresholdProposal {
+  const { unit, round } = scale;
   if (h.total < MIN_READINGS) {
     return {
       levels: [],
@@ -131,7 +132,7 @@ export function proposeThresholds(h: AmpsHistogram, current?: Thresholds): Thres
   const density = smooth(h.counts);
   // Everything below the noise ceiling is one level, stopped: readings at the floor and a CT's hum are the same thing.
   const found = peaksOf(density, h.total, h.counts);
-  const noise = found.filter((p) => ampsAt(p) < NOISE_CEILING_AMPS);
+  const noise = found.filter((p) => valueAt(h, p) < scale.noiseCeiling);
   const loudest = noise.reduce<number | undefined>(
     (best, p) => (best === undefined || (density[p] as number) > (density[best] as number) ? p : best),
     undefined,
@@ -143,24 +144,24 @@ export function proposeThresholds(h: AmpsHistogram, current?: Thresholds): Thres
     const to = cuts[k + 1] as number;
     const mass = h.counts.slice(from, to).reduce((s, c) => s + c, 0);
     return {
-      peak: p,
+      bin: p,
       from,
       to,
-      peakAmps: ampsAt(p),
+      peak: valueAt(h, p),
       share: mass / h.total,
-      p1Amps: percentile(h.counts, from, to, 0.01),
-      p99Amps: percentile(h.counts, from, to, 0.99),
+      p1: percentile(h, from, to, 0.01),
+      p99: percentile(h, from, to, 0.99),
     };
   });
   const notes: Text[] = [];
-  const off = raw[0] && raw[0].peakAmps < NOISE_CEILING_AMPS ? raw[0] : undefined;
+  const off = raw[0] && raw[0].peak < scale.noiseCeiling ? raw[0] : undefined;
   const working = off ? raw.slice(1) : raw;
   const idle = working.length >= 2 ? working[0] : undefined;
   const runLevels = idle ? working.slice(1) : working;
   const levels: Level[] = [
-    ...(off ? [{ state: 'OFF' as const, ...pick(off) }] : []),
-    ...(idle ? [{ state: 'IDLE' as const, ...pick(idle) }] : []),
-    ...runLevels.map((l) => ({ state: 'RUN' as const, ...pick(l) })),
+    ...(off ? [{ state: 'OFF' as const, ...pick(off, round) }] : []),
+    ...(idle ? [{ state: 'IDLE' as const, ...pick(idle, round) }] : []),
+    ...runLevels.map((l) => ({ state: 'RUN' as const, ...pick(l, round) })),
   ];
   if (working.length === 0) {
     notes.push(
@@ -172,14 +173,14 @@ export function proposeThresholds(h: AmpsHistogram, current?: Thresholds): Thres
     return { levels, confidence: 'none', notes };
   }
   let confidence: ThresholdProposal['confidence'] = 'good';
-  const valleyAmps = (a: { peak: number }, b: { peak: number }) => ampsAt(valleyBetween(density, a.peak, b.peak));
+  const valleyOf = (a: { bin: number }, b: { bin: number }) => valueAt(h, valleyBetween(density, a.bin, b.bin));
   const firstRun = runLevels[0] as (typeof raw)[number];
 
   let idleAbove: number;
-  if (off) idleAbove = valleyAmps(off, idle ?? firstRun);
+  if (off) idleAbove = valleyOf(off, idle ?? firstRun);
   else {
     // Never stopped in the span: keep the configured limit unless it would swallow the lowest working level.
-    idleAbove = Math.min(current?.idleAbove ?? 0.5, (idle ?? firstRun).p1Amps / 2);
+    idleAbove = Math.min(current?.idleAbove ?? scale.defaultIdleAbove, (idle ?? firstRun).p1 / 2);
     confidence = 'low';
     notes.push(
       text(
@@ -189,37 +190,37 @@ export function proposeThresholds(h: AmpsHistogram, current?: Thresholds): Thres
     );
   }
   let runAbove: number;
-  if (idle) runAbove = valleyAmps(idle, firstRun);
+  if (idle) runAbove = valleyOf(idle, firstRun);
   else {
     // One working level: taken as running; an idle level would lie below nearly all of it.
-    runAbove = Math.max(idleAbove * 1.5, firstRun.p1Amps * 0.7);
+    runAbove = Math.max(idleAbove * 1.5, firstRun.p1 * 0.7);
     confidence = 'low';
     notes.push(
       text(
-        `待機のレベルが見えません。${round(firstRun.peakAmps)} A 付近を「稼働」としました。加工していた期間を含めて選び直すと確かになります`,
-        `no idle level seen: the level near ${round(firstRun.peakAmps)} A is taken as running; a span that includes real cutting makes it certain`,
+        `待機のレベルが見えません。${round(firstRun.peak)} ${unit} 付近を「稼働」としました。加工していた期間を含めて選び直すと確かになります`,
+        `no idle level seen: the level near ${round(firstRun.peak)} ${unit} is taken as running; a span that includes real cutting makes it certain`,
       ),
     );
   }
-  const gaps = [off ? idleAbove - off.p99Amps : undefined, idle ? runAbove - idle.p99Amps : undefined].filter(
+  const gaps = [off ? idleAbove - off.p99 : undefined, idle ? runAbove - idle.p99 : undefined].filter(
     (g): g is number => g !== undefined && g > 0,
   );
   let hysteresis = gaps.length > 0 ? Math.min(...gaps) / 2 : idleAbove * 0.2;
   // The schema's rule: smaller than idleAbove and than the idle band.
   hysteresis = Math.min(hysteresis, idleAbove * 0.9, (runAbove - idleAbove) * 0.9);
-  hysteresis = Math.max(0.01, Math.floor(hysteresis * 100) / 100);
+  hysteresis = Math.max(scale.step, Math.floor(hysteresis / scale.step) * scale.step);
   const thresholds: Thresholds = { idleAbove: round(idleAbove), runAbove: round(runAbove), hysteresis };
   if (!(thresholds.runAbove > thresholds.idleAbove + thresholds.hysteresis))
-    thresholds.runAbove = round(thresholds.idleAbove + 2 * thresholds.hysteresis + 0.1);
+    thresholds.runAbove = round(thresholds.idleAbove + 2 * thresholds.hysteresis + 10 * scale.step);
 
   const shares: Record<LevelName, number> = { OFF: 0, IDLE: 0, RUN: 0 };
   h.counts.forEach((c, i) => {
-    const a = binLow(i + 0.5);
-    shares[a >= thresholds.runAbove ? 'RUN' : a >= thresholds.idleAbove ? 'IDLE' : 'OFF'] += c / h.total;
+    const v = valueAt(h, i);
+    shares[v >= thresholds.runAbove ? 'RUN' : v >= thresholds.idleAbove ? 'IDLE' : 'OFF'] += c / h.total;
   });
   return { thresholds, levels, confidence, notes, shares };
 }
 
-function pick(l: { peakAmps: number; share: number; p1Amps: number; p99Amps: number }) {
-  return { peakAmps: round(l.peakAmps), share: l.share, p1Amps: round(l.p1Amps), p99Amps: round(l.p99Amps) };
+function pick(l: { peak: number; share: number; p1: number; p99: number }, round: (v: number) => number) {
+  return { peak: round(l.peak), share: l.share, p1: round(l.p1), p99: round(l.p99) };
 }

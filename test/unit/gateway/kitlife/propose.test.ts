@@ -4,6 +4,7 @@ import type { Thresholds } from '../../../../config/schema.js';
 import { classify } from '../../../../edge/stages/machineState.js';
 import { addReadings, emptyHistogram } from '../../../../gateway/kitlife/calibration/histogram.js';
 import { proposeThresholds } from '../../../../gateway/kitlife/calibration/propose.js';
+import { SCALES } from '../../../../gateway/kitlife/calibration/scale.js';
 
 /** A seeded generator, so a failure can be replayed. */
 function random(seed: number) {
@@ -102,5 +103,53 @@ describe('threshold proposal from the distribution of RMS current', () => {
     const still = propose([{ state: 'OFF', amps: 0.05, spread: 0.02, count: 2000 }]).proposal;
     expect(still.confidence).toBe('none');
     expect(still.notes[0]?.ja).toContain('止まっていただけ');
+  });
+});
+
+describe("threshold proposal for a machine watched through a meter's power", () => {
+  /** A grinder on an SDM630: a few watts stopped, its coolant pump and controls idling, the spindle grinding. */
+  const grinder: Level[] = [
+    { state: 'OFF', amps: 4, spread: 2, count: 3000 },
+    { state: 'IDLE', amps: 450, spread: 50, count: 2000 },
+    { state: 'RUN', amps: 5200, spread: 900, count: 3000 },
+  ];
+
+  it('proposes thresholds in watts in the valleys, valid for a power machine, so nearly every reading is classed as it was', () => {
+    const samples = readings(grinder);
+    const h = emptyHistogram(SCALES.power);
+    addReadings(
+      h,
+      samples.map((s) => s.amps),
+    );
+    const proposal = proposeThresholds(h, undefined, SCALES.power);
+    expect(proposal.confidence).toBe('good');
+    expect(proposal.levels.map((l) => l.state)).toEqual(['OFF', 'IDLE', 'RUN']);
+    expect(proposal.levels[1]?.peak).toBeGreaterThan(380);
+    expect(proposal.levels[1]?.peak).toBeLessThan(520);
+    const t = proposal.thresholds as Thresholds;
+    // Watts as a person writes them: whole numbers, the idle limit between a few watts and 450, the run limit above the idle level.
+    expect(Number.isInteger(t.idleAbove) && Number.isInteger(t.runAbove) && Number.isInteger(t.hysteresis)).toBe(true);
+    expect(t.idleAbove).toBeGreaterThan(15);
+    expect(t.idleAbove).toBeLessThan(350);
+    expect(t.runAbove).toBeGreaterThan(650);
+    expect(t.runAbove).toBeLessThan(3500);
+    expect(t.hysteresis).toBeGreaterThanOrEqual(1);
+    const config = parseKitConfig({
+      kit: { id: 'k', site: 's' },
+      sources: { modbus: [{ id: 'rs485', path: '/dev/null', devices: [{ id: 'meter-1', address: 1, map: 'sdm630' }] }] },
+      machines: [{ id: 'grinder', name: 'G', source: { node: 'meter-1', channel: 'total', quantity: 'power' }, thresholds: t }],
+    });
+    expect(crossCheck(config)).toEqual([]);
+    const settings = { ...t, minDwellMs: 0, silentAfterMs: 1 };
+    const right = samples.filter((s) => classify(settings, { ts: 0, watts: s.amps }, 'OFF') === s.state).length;
+    expect(right / samples.length).toBeGreaterThan(0.99);
+  });
+
+  it('counts power flowing back (negative watts, a braking spindle) as stopped, not as a bad reading', () => {
+    const h = emptyHistogram(SCALES.power);
+    addReadings(h, [-120, 0, 1, 450]);
+    expect(h.edges[0]).toBe(SCALES.power.floor);
+    expect(h.counts[0]).toBe(3);
+    expect(h.total).toBe(4);
   });
 });
