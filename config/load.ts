@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { modbusChannelProblem, modbusProblems } from './modbusCheck.js';
+import { channelCarries } from './modbusMaps.js';
 import { type KitConfig, KitConfigSchema, MAX_QUEUED_POINTS } from './schema.js';
 import { sensorNodes } from './sensorNodes.js';
 
@@ -244,6 +245,17 @@ function alarmProblems(config: KitConfig): ConfigProblem[] {
           ja: `「${target}」は設定にありません`,
         });
     });
+    if (rule.kind === 'limit' && rule.metric === 'power') {
+      rule.targets.forEach((target, j) => {
+        const machine = config.machines.find((m) => m.id === target);
+        if (machine && !('node' in machine.source && channelCarries(config, machine.source.node, machine.source.channel, 'power')))
+          problems.push({
+            path: `${at}.targets[${j}]`,
+            en: `machine "${target}" is not on a meter channel that measures power`,
+            ja: `機械「${target}」は電力を測る電力量計のチャンネルにつながっていません`,
+          });
+      });
+    }
     if (rule.kind === 'limit') {
       if (!rule.metric) problems.push({ path: `${at}.metric`, en: 'is required for a limit rule', ja: 'limit ルールには必須です' });
       if (rule.above === undefined && rule.below === undefined)

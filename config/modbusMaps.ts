@@ -74,6 +74,12 @@ export function modbusChannels(config: KitConfig): string[] {
   );
 }
 
+/** Whether a node's channel carries a quantity: only a Modbus device's map can say so; a sensor node's channels carry none of a meter's. */
+export function channelCarries(config: KitConfig, node: string, channel: string, quantity: Quantity): boolean {
+  const device = config.sources.modbus.flatMap((bus) => bus.devices).find((d) => d.id === node);
+  return device ? (channelsOf(device).get(channel)?.has(quantity) ?? false) : false;
+}
+
 /** Which quantities each channel of a device carries. */
 export function channelsOf(device: Pick<ModbusDeviceConfig, 'map' | 'registers'>): Map<string, Set<Quantity>> {
   const channels = new Map<string, Set<Quantity>>();

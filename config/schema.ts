@@ -327,8 +327,10 @@ const AlarmRule = T.Object(
       T.Literal('sensorError'),
     ]),
     /** limit: which value. */
-    metric: T.Optional(T.Union([T.Literal('temperature'), T.Literal('humidity'), T.Literal('wbgt'), T.Literal('current')])),
-    /** limit: zones for climate metrics, machines for current; silent: nodes; machine kinds: machines; sensorError: zones and CT machines. Empty = all of that kind. */
+    metric: T.Optional(
+      T.Union([T.Literal('temperature'), T.Literal('humidity'), T.Literal('wbgt'), T.Literal('current'), T.Literal('power')]),
+    ),
+    /** limit: zones for climate metrics, machines for current, machines on a meter's power channel for power (W); silent: nodes; machine kinds: machines; sensorError: zones and CT machines. Empty = all of that kind. */
     targets: T.Array(Id, { default: [] }),
     above: T.Optional(T.Number()),
     below: T.Optional(T.Number()),

@@ -13,6 +13,8 @@ export type AlarmInput =
   | { kind: 'tick' }
   | { kind: 'climate'; zone: string; temperatureC: number; humidityPct: number; wbgtC: number }
   | { kind: 'current'; machine: string; amps: number }
+  /** A meter's active power on the channel of this machine. */
+  | { kind: 'power'; machine: string; watts: number }
   /** A machine's new state and when it began (the edge back-dates a dwell-confirmed change to its first sample). */
   | { kind: 'state'; machine: string; state: MachineStateName; since: number }
   /** A sensor node spoke. */
@@ -113,6 +115,7 @@ function metricOf(input: AlarmInput, metric: Metric): number | undefined {
           ? input.wbgtC
           : undefined;
   if (input.kind === 'current') return metric === 'current' ? input.amps : undefined;
+  if (input.kind === 'power') return metric === 'power' ? input.watts : undefined;
   return undefined;
 }
 
@@ -228,7 +231,8 @@ export function evaluate(
       break;
     }
     case 'climate':
-    case 'current': {
+    case 'current':
+    case 'power': {
       const target = input.kind === 'climate' ? input.zone : input.machine;
       for (const rule of setup.rules) {
         if (rule.target.id !== target) continue;

@@ -1,4 +1,4 @@
-/** What the alarm engine hears in the kit's MQTT messages: climate, currents, states, and that a node spoke. */
+/** What the alarm engine hears in the kit's MQTT messages: climate, currents, meter watts, states, and that a node spoke. */
 import type { KitConfig } from '../../config/schema.js';
 import { sensorNodes } from '../../config/sensorNodes.js';
 import { decodePayload, parseTopic } from '../../edge/mqtt/topics.js';
@@ -37,8 +37,15 @@ export function alarmInputs(config: KitConfig): (topic: string, payload: Buffer)
         }
         return inputs;
       }
+      case 'nodePower': {
+        if (!nodes.has(id)) return [];
+        const d = decodePayload('nodePower', payload);
+        const machine = d.ok ? machineOf.get(`${id}/${d.payload.channel}`) : undefined;
+        const inputs: AlarmInput[] = [{ kind: 'seen', node: id }];
+        if (d.ok && machine && d.payload.watts !== undefined) inputs.push({ kind: 'power', machine, watts: d.payload.watts });
+        return inputs;
+      }
       case 'nodeClimate':
-      case 'nodePower':
         return nodes.has(id) ? [{ kind: 'seen', node: id }] : [];
       case 'nodeError': {
         if (!nodes.has(id)) return [];

@@ -6,6 +6,7 @@ const METRIC: Record<string, { ja: string; en: string; unit: string; unitEn: str
   temperature: { ja: '気温', en: 'air temperature', unit: '℃', unitEn: '°C' },
   humidity: { ja: '湿度', en: 'humidity', unit: '%', unitEn: '%' },
   current: { ja: '電流', en: 'current', unit: 'A', unitEn: 'A' },
+  power: { ja: '電力', en: 'power', unit: 'W', unitEn: 'W' },
   silent: { ja: 'データなし', en: 'no data for', unit: '秒', unitEn: 's' },
   stoppedTooLong: { ja: '停止', en: 'stopped for', unit: '分', unitEn: 'min' },
   runningOffShift: { ja: '時間外稼働', en: 'running off shift for', unit: '分', unitEn: 'min' },

@@ -1,9 +1,11 @@
 /** The kit's alarm rules expanded into concrete instances, one per rule and target, each with a stable key `${ruleId}/${targetId}`. */
+
+import { channelCarries } from '../../config/modbusMaps.js';
 import type { AlarmRuleConfig, KitConfig, Severity } from '../../config/schema.js';
 import { sensorNodes } from '../../config/sensorNodes.js';
 
 export type TargetKind = 'zone' | 'machine' | 'node';
-export type Metric = 'temperature' | 'humidity' | 'wbgt' | 'current';
+export type Metric = 'temperature' | 'humidity' | 'wbgt' | 'current' | 'power';
 export type RuleKind = AlarmRuleConfig['kind'];
 
 export interface Bilingual {
@@ -136,10 +138,11 @@ function instancesOf(config: KitConfig, rule: AlarmRuleConfig): RuleInstance[] {
   if (rule.kind === 'limit') {
     if (!rule.metric || (rule.above === undefined && rule.below === undefined)) return [];
     const metric = rule.metric;
-    // A machine watched through a digital input has no amps to compare.
-    const targets = CLIMATE.has(metric)
-      ? pick(config.zones).map((z) => base('zone', z))
-      : pick(config.machines.filter((m) => 'node' in m.source)).map((m) => base('machine', m));
+    // A machine watched through a digital input has no amps to compare, and only one on a meter's channel has watts.
+    const machines = config.machines.filter(
+      (m) => 'node' in m.source && (metric !== 'power' || channelCarries(config, m.source.node, m.source.channel, 'power')),
+    );
+    const targets = CLIMATE.has(metric) ? pick(config.zones).map((z) => base('zone', z)) : pick(machines).map((m) => base('machine', m));
     return targets.map((b) => ({
       ...b,
       kind: 'limit' as const,

@@ -41,6 +41,7 @@ function timeline(lines: Line[]): { at: number; line: Line }[] {
 }
 
 function inputOf(line: Line, at: number): AlarmInput | undefined {
+  if (line.watts) return { kind: 'power', ...(line.watts as { machine: string; watts: number }) };
   if (line.climate)
     return { kind: 'climate', ...(line.climate as { zone: string; temperatureC: number; humidityPct: number; wbgtC: number }) };
   if (line.amps) return { kind: 'current', ...(line.amps as { machine: string; amps: number }) };

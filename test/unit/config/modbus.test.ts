@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseKitYaml } from '../../../config/load.js';
+import { type ConfigError, parseKitYaml } from '../../../config/load.js';
 import { sensorNodes } from '../../../config/sensorNodes.js';
 import { problemsOf } from './problems.js';
 
@@ -97,4 +97,28 @@ describe('Modbus in the kit configuration', () => {
       ).toBe(true);
     });
   }
+
+  it('takes a power limit only on machines whose channel measures watts, saying which and why in both languages', () => {
+    const rule = `alarms:
+  rules: [{ id: overload, name: 過負荷, kind: limit, metric: power, above: 5000, severity: warning, targets: [m2, m1, m4] }]
+`;
+    const withCt = base.replace(
+      'zones:',
+      '  - { id: m4, name: ボール盤, source: { node: node-a, channel: ct1 }, thresholds: { idleAbove: 0.5, runAbove: 4 } }\nzones:',
+    );
+    // m1 is on the meter's phase l1, which has its own power register: a limit on its watts is fine.
+    expect(parseKitYaml(`${withCt}${rule.replace(', m4]', ']')}`).alarms.rules[0]?.metric).toBe('power');
+    try {
+      parseKitYaml(`${withCt}${rule}`);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        {
+          path: 'alarms.rules[0].targets[2]',
+          en: 'machine "m4" is not on a meter channel that measures power',
+          ja: '機械「m4」は電力を測る電力量計のチャンネルにつながっていません',
+        },
+      ]);
+    }
+  });
 });

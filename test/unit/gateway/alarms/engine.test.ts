@@ -228,6 +228,46 @@ describe('alarm engine', () => {
     ]);
   });
 
+  it("raises a power limit from a meter's watts on the machine's channel, with the watts in both languages", () => {
+    const config = alarmConfig(
+      {
+        builtin: false,
+        reminderMinutes: 0,
+        rules: [{ id: 'overload', name: '過負荷', nameEn: 'overload', kind: 'limit', metric: 'power', above: 5000, severity: 'warning' }],
+      },
+      {
+        sources: {
+          serial: [{ id: 'node-a', path: '/dev/null' }],
+          modbus: [{ id: 'rs485', path: '/dev/ttyUSB9', devices: [{ id: 'meter-1', address: 1, map: 'sdm630' }] }],
+        },
+        machines: [
+          { id: 'grinder', name: '研削盤', nameEn: 'Grinder', source: { node: 'meter-1', channel: 'total', quantity: 'power' } },
+          { id: 'm1', name: '旋盤1', source: { node: 'node-a', channel: 'ct1' }, thresholds: { idleAbove: 0.5, runAbove: 4 } },
+        ].map((m) => ({ thresholds: { idleAbove: 150, runAbove: 1500, hysteresis: 50 }, ...m })),
+      },
+    );
+    const h = harness(config);
+    const power = (channel: string, body: object) =>
+      h.engine.handle(
+        topics.nodePower('k1', 'meter-1'),
+        Buffer.from(JSON.stringify({ ts: h.clock.now, seq: 1, channel, volts: 200, ...body })),
+      );
+    power('l1', { watts: 9000 }); // a phase no machine is on
+    power('total', { volts: 201 }); // no watts in this reading
+    h.engine.handle(topics.nodeCurrent('k1', 'meter-1'), Buffer.from(JSON.stringify({ ts: T9, seq: 1, amps: { total: 40 } })));
+    expect(h.notified).toEqual([]);
+    power('total', { watts: 5234.5 });
+    expect(h.notified.map((e) => [e.kind, e.alarm.target, e.alarm.message])).toEqual([
+      [
+        'raised',
+        { kind: 'machine', id: 'grinder' },
+        { ja: '研削盤 電力 5234.5 W ≥ 5000（過負荷）', en: 'Grinder power 5234.5 W ≥ 5000 (overload)' },
+      ],
+    ]);
+    power('total', { watts: 1200 });
+    expect(h.notified.map((e) => e.kind)).toEqual(['raised', 'cleared']);
+  });
+
   it('goes on when a listener throws, and passes the rule channels to the notifier', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'minotake-alarms-'));
     dirs.push(dataDir);
