@@ -1,7 +1,7 @@
 /** Reads the kit's history back out of InfluxDB (series, state timelines, 稼働率, CSV); with the sink, the only module that knows InfluxDB. */
 import type { InfluxDB } from 'influx';
 import type { KitConfig } from '../../config/schema.js';
-import type { CurrentSeriesBody, EnvironmentSeriesBody, TimelineBody, UtilizationBody } from '../http/schemas.js';
+import type { CurrentSeriesBody, EnvironmentSeriesBody, PowerSeriesBody, TimelineBody, UtilizationBody } from '../http/schemas.js';
 import { plannedIntervals } from '../utilization/calendar.js';
 import { COVERAGE_STEP_MS, extendToNow, mergeSpans, NoDataOverlay, type Span } from '../utilization/coverage.js';
 import { TimelineBuilder, toMachineState } from '../utilization/timeline.js';
@@ -19,6 +19,8 @@ const DAY = 86_400_000;
 
 export interface HistoryStore {
   currentSeries(machine: string, from: number, to: number): Promise<CurrentSeriesBody>;
+  /** A meter's watts on the machine's channel: what a machine watched by power is judged on. */
+  powerSeries(machine: string, from: number, to: number): Promise<PowerSeriesBody>;
   environmentSeries(zone: string, from: number, to: number): Promise<EnvironmentSeriesBody>;
   timeline(machine: string, from: number, to: number): Promise<TimelineBody>;
   utilization(machine: string, from: number, to: number, by: UtilizationBy): Promise<UtilizationBody>;
@@ -97,13 +99,13 @@ const CURRENT: SeriesSpec = {
   fromDownsampled: 'mean("amps"), max("amps_max")',
   probe: '"amps"',
 };
-/** A Modbus energy meter's power (docs/modbus.md): minute means only, for the trial report's measured energy. */
+/** A Modbus energy meter's power (docs/modbus.md): the power chart's mean and peak watts, the trial report's measured energy. */
 const POWER: SeriesSpec = {
   measurement: 'power',
   tag: 'machine',
   raw: '"watts"',
-  fromRaw: 'mean("watts")',
-  fromDownsampled: 'mean("watts")',
+  fromRaw: 'mean("watts"), max("watts")',
+  fromDownsampled: 'mean("watts"), max("watts_max")',
   probe: '"watts"',
 };
 const CLIMATE: SeriesSpec = {
@@ -433,21 +435,25 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     return resolution === 'raw' && from < now() - rawKeptMs ? '1m' : resolution;
   }
 
+  /** [time, mean, max] of a machine's amps or watts; a raw row has one value, which is its own mean and maximum. */
+  async function meanMaxSeries(spec: SeriesSpec, machine: string, from: number, to: number) {
+    const where = machineFilter(machine);
+    const resolution = resolutionOf(from, to);
+    const rows = await seriesRows(spec, where, from, to, resolution);
+    const points: [number, number, number][] = [];
+    for (const row of rows) {
+      const t = num(row[0]);
+      const mean = num(row[1]);
+      // A meter's point without watts (volts or kWh only) has a null here: no reading, not zero.
+      if (t !== null && mean !== null) points.push([t, mean, resolution === 'raw' ? mean : (num(row[2]) ?? mean)]);
+    }
+    return { machine, resolution, points };
+  }
+
   const local = `(${timeZone})`;
   return {
-    async currentSeries(machine, from, to) {
-      const where = machineFilter(machine);
-      const resolution = resolutionOf(from, to);
-      const rows = await seriesRows(CURRENT, where, from, to, resolution);
-      const points: CurrentSeriesBody['points'] = [];
-      for (const row of rows) {
-        const t = num(row[0]);
-        const mean = num(row[1]);
-        // A raw row has one value, which is its own mean and maximum.
-        if (t !== null && mean !== null) points.push([t, mean, resolution === 'raw' ? mean : (num(row[2]) ?? mean)]);
-      }
-      return { machine, resolution, points };
-    },
+    currentSeries: (machine, from, to) => meanMaxSeries(CURRENT, machine, from, to),
+    powerSeries: (machine, from, to) => meanMaxSeries(POWER, machine, from, to),
 
     async environmentSeries(zone, from, to) {
       const where = zoneFilter(zone);

@@ -52,6 +52,8 @@ export const MachineLive = T.Object({
   /** When the current state began. */
   since: T.Union([Ms, T.Null()]),
   amps: T.Union([T.Number(), T.Null()]),
+  /** A meter's active power on the machine's channel, W; null for a machine on a CT clamp or a digital input. */
+  watts: T.Union([T.Number(), T.Null()]),
   /** When the last reading arrived; the dashboard marks values older than 10 s as stale. */
   lastReadingAt: T.Union([Ms, T.Null()]),
   /** Today's 稼働率 so far: RUN time ÷ planned time elapsed, 0–1; null before the first shift starts. */
@@ -128,6 +130,13 @@ export const CurrentSeries = T.Object({
   /** [time ms, mean amps, max amps] */
   points: T.Array(T.Tuple([Ms, T.Number(), T.Number()])),
 });
+/** The same for a machine on a Modbus meter channel that measures power (its state may come from its watts). */
+export const PowerSeries = T.Object({
+  machine: T.String(),
+  resolution: Resolution,
+  /** [time ms, mean W, max W]; negative while power flows back */
+  points: T.Array(T.Tuple([Ms, T.Number(), T.Number()])),
+});
 export const EnvironmentSeries = T.Object({
   zone: T.String(),
   resolution: Resolution,
@@ -172,6 +181,7 @@ export type NodeLiveBody = Static<typeof NodeLive>;
 export type LiveSnapshotBody = Static<typeof LiveSnapshot>;
 export type LiveEventBody = Static<typeof LiveEvent>;
 export type CurrentSeriesBody = Static<typeof CurrentSeries>;
+export type PowerSeriesBody = Static<typeof PowerSeries>;
 export type EnvironmentSeriesBody = Static<typeof EnvironmentSeries>;
 export type TimelineBody = Static<typeof Timeline>;
 export type UtilizationBody = Static<typeof Utilization>;

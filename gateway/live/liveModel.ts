@@ -26,7 +26,7 @@ export function createLiveModel(config: KitConfig, options: LiveModelOptions = {
   const machines = new Map<string, MachineLiveBody>(
     config.machines.map((m) => [
       m.id,
-      { id: m.id, state: 'UNKNOWN', since: null, amps: null, lastReadingAt: null, utilizationToday: null },
+      { id: m.id, state: 'UNKNOWN', since: null, amps: null, watts: null, lastReadingAt: null, utilizationToday: null },
     ]),
   );
   const zones = new Map<string, ZoneLiveBody>(
@@ -78,7 +78,15 @@ export function createLiveModel(config: KitConfig, options: LiveModelOptions = {
           if (!d.ok) return;
           const patch: Partial<MachineLiveBody> = { state: d.payload.state, since: d.payload.ts };
           if (d.payload.amps !== undefined) patch.amps = d.payload.amps;
+          if (d.payload.watts !== undefined) patch.watts = d.payload.watts;
           updateMachine(parsed.id, patch, true);
+          return;
+        }
+        case 'nodePower': {
+          const d = decodePayload('nodePower', payload);
+          if (!d.ok || d.payload.watts === undefined) return;
+          const machine = machineOfChannel.get(`${parsed.id}/${d.payload.channel}`);
+          updateMachine(machine, { watts: d.payload.watts, lastReadingAt: d.payload.ts }, false);
           return;
         }
         case 'nodeCurrent': {

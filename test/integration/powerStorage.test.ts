@@ -5,6 +5,8 @@
  */
 import type { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseKitConfig } from '../../config/load.js';
+import { createHistoryStore } from '../../gateway/history/historyStore.js';
 import { connectInflux, InfluxSink } from '../../gateway/storage/influxSink.js';
 import type { ManagedInfluxd } from '../../gateway/storage/managedInfluxd.js';
 import type { StoredPoint } from '../../gateway/storage/point.js';
@@ -102,5 +104,45 @@ describe('power downsampling', () => {
     expect(rows[0]).toMatchObject({ watts: 1000, watts_max: 9000, volts: 200, hz: 60, kwh: 159, ...TAGS, machine: 'press' });
     expect(rows[0]?.power_factor).toBeCloseTo(0.9, 6);
     expect(Number(rows[0]?.time) / 1e6).toBe(hour);
+  });
+});
+
+describe("a machine's power history (the machine page's chart of a machine watched by power)", () => {
+  const config = parseKitConfig({
+    kit: { id: 'kit-p', site: 's' },
+    sources: { modbus: [{ id: 'rs485', path: '/dev/ttyUSB9', devices: [{ id: 'meter-1', address: 1, map: 'sdm630' }] }] },
+    machines: [
+      {
+        id: 'grinder',
+        name: '研削盤',
+        source: { node: 'meter-1', channel: 'total', quantity: 'power' },
+        thresholds: { idleAbove: 150, runAbove: 1500, hysteresis: 50 },
+      },
+    ],
+    storage: { retention: RETENTION },
+  });
+  const start = Math.floor(Date.now() / HOUR) * HOUR - 6 * HOUR;
+
+  it('gives raw watts for an hour and minute means and maxima for a day, skipping readings without watts', async () => {
+    // Every 10 s for 30 minutes: 400 W, then 3000 W with a 3600 W peak each minute; every third point has volts only.
+    const points: StoredPoint[] = Array.from({ length: 180 }, (_, i) => ({
+      measurement: 'power',
+      tags: { kit: 'kit-p', node: 'meter-1', channel: 'total', machine: 'grinder' },
+      fields: (i % 3 === 2 ? { volts: 200 } : { watts: i < 90 ? 400 : i % 6 === 0 ? 3600 : 3000, volts: 200 }) as StoredPoint['fields'],
+      timeNs: pointTime(start + i * 10_000, 0),
+    }));
+    await new InfluxSink(influx).write(points);
+    const store = createHistoryStore(influx, config, { now: () => start + 2 * HOUR });
+    const raw = await store.powerSeries('grinder', start, start + HOUR);
+    expect(raw.resolution).toBe('raw');
+    expect(raw.points).toHaveLength(120);
+    expect(raw.points[0]).toEqual([start, 400, 400]);
+    const day = await store.powerSeries('grinder', start - 12 * HOUR, start + 12 * HOUR);
+    expect(day.resolution).toBe('1m');
+    expect(day.points).toHaveLength(30);
+    expect(day.points[0]).toEqual([start, 400, 400]);
+    // Minute 20: watts at 0, 10, 30 and 40 s (20 and 50 s carry volts only): 3600, 3000, 3000, 3000.
+    expect(day.points[20]).toEqual([start + 20 * MIN, 3150, 3600]);
+    await expect(store.powerSeries('lathe', start, start + HOUR)).rejects.toThrow(/unknown machine/);
   });
 });

@@ -53,6 +53,7 @@ export const en: Record<MessageKey, string> = {
   'overview.noZones': 'No zones are configured.',
 
   'machine.current': 'Current',
+  'machine.power': 'Power',
   'machine.timeInState': 'For',
   'machine.utilizationToday': 'Utilization today',
 
@@ -100,6 +101,11 @@ export const en: Record<MessageKey, string> = {
   'machinePage.current': 'Current',
   'machinePage.meanA': 'Mean A',
   'machinePage.maxA': 'Max A',
+  'machinePage.power': 'Power',
+  'machinePage.meanW': 'Mean W',
+  'machinePage.maxW': 'Max W',
+  'machinePage.idleAboveW': 'Idle {value} W',
+  'machinePage.runAboveW': 'Run {value} W',
   'machinePage.idleAbove': 'Idle {value} A',
   'machinePage.runAbove': 'Run {value} A',
   'machinePage.digital': 'This machine has a digital (on/off) input: there are no current readings.',

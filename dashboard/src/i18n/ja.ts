@@ -51,6 +51,7 @@ export const ja = {
   'overview.noZones': '計測区域が登録されていません。',
 
   'machine.current': '電流',
+  'machine.power': '電力',
   'machine.timeInState': '継続',
   'machine.utilizationToday': '今日の稼働率',
 
@@ -96,6 +97,11 @@ export const ja = {
   'machinePage.current': '電流',
   'machinePage.meanA': '平均 A',
   'machinePage.maxA': '最大 A',
+  'machinePage.power': '電力',
+  'machinePage.meanW': '平均 W',
+  'machinePage.maxW': '最大 W',
+  'machinePage.idleAboveW': '待機 {value} W',
+  'machinePage.runAboveW': '稼働 {value} W',
   'machinePage.idleAbove': '待機 {value} A',
   'machinePage.runAbove': '稼働 {value} A',
   'machinePage.digital': 'この設備はデジタル入力（オン／オフ）のため、電流値はありません。',

@@ -1,4 +1,4 @@
-/** One machine's history: current with its thresholds, the state timeline, and 稼働率 by hour and by day over a chosen range. */
+/** One machine's history: current (or power) with its thresholds, the state timeline, and 稼働率 by hour and by day over a chosen range. */
 import { useMemo } from 'preact/hooks';
 import { useNow } from '../clock';
 import { Async } from '../components/Async';
@@ -33,7 +33,12 @@ export default function MachinePage({ kit, id }: { kit: KitInfo; id: string }) {
     ? resolveRange(choice, minute + MINUTE, tz) /* the clock ticks by the minute: end at its next tick so the newest data is in */
     : null;
   const query = range ? { machine: id, from: range.from, to: range.to } : undefined;
-  const current = useFetched<CurrentSeries>(range && machine?.kind === 'current' ? 'api/history/current' : null, query);
+  // A machine watched by power is charted in the watts its thresholds are in (the series has the same shape).
+  const watts = machine?.quantity === 'power';
+  const current = useFetched<CurrentSeries>(
+    range && machine?.kind === 'current' ? (watts ? 'api/history/power' : 'api/history/current') : null,
+    query,
+  );
   const timeline = useFetched<Timeline>(range ? 'api/timeline' : null, query);
   const hourlyShown = range !== null && range.to - range.from <= HOURLY_LIMIT_MS;
   const hourly = useFetched<Utilization>(hourlyShown ? 'api/utilization' : null, { ...query, by: 'hour' });
@@ -73,7 +78,7 @@ export default function MachinePage({ kit, id }: { kit: KitInfo; id: string }) {
       )}
 
       <section class="panel" aria-labelledby="machine-current">
-        <h2 id="machine-current">{t('machinePage.current')}</h2>
+        <h2 id="machine-current">{t(watts ? 'machinePage.power' : 'machinePage.current')}</h2>
         {machine.kind !== 'current' ? (
           <p>{t('machinePage.digital')}</p>
         ) : (
@@ -82,7 +87,12 @@ export default function MachinePage({ kit, id }: { kit: KitInfo; id: string }) {
               series.points.length === 0 || !options || !currentData ? (
                 <p>{t('chart.noData')}</p>
               ) : (
-                <UPlotChart options={options} data={currentData} height={260} label={`${t('machinePage.current')} — ${name(machine)}`} />
+                <UPlotChart
+                  options={options}
+                  data={currentData}
+                  height={260}
+                  label={`${t(watts ? 'machinePage.power' : 'machinePage.current')} — ${name(machine)}`}
+                />
               )
             }
           </Async>

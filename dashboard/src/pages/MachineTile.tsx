@@ -1,4 +1,4 @@
-/** One machine on the overview: a big andon block with icon and state word, then current, time in state and today's 稼働率. */
+/** One machine on the overview: a big andon block with icon and state word, then its reading (amps, or watts for a machine watched by power), time in state and today's 稼働率. */
 
 import { useNow } from '../clock';
 import { isStale, StaleNote } from '../components/StaleNote';
@@ -23,6 +23,11 @@ export function MachineTile({ machine, live, now, timeZone, link = true }: Props
   const { t, name } = useI18n();
   const state = live?.state ?? 'UNKNOWN';
   const stale = isStale(live?.lastReadingAt, now);
+  // The reading the machine's thresholds are in: a meter's watts for a machine watched by power, amps otherwise.
+  const reading =
+    machine.quantity === 'power'
+      ? { label: t('machine.power'), value: formatNumber(live?.watts, 0), unit: 'W' }
+      : { label: t('machine.current'), value: formatNumber(live?.amps, 1), unit: 'A' };
   const body = (
     <>
       <div class={`andon state-${state}`}>
@@ -36,9 +41,9 @@ export function MachineTile({ machine, live, now, timeZone, link = true }: Props
         <dl class="figures">
           {machine.kind === 'current' && (
             <div>
-              <dt>{t('machine.current')}</dt>
-              <dd>
-                {formatNumber(live?.amps, 1)} <small>A</small>
+              <dt>{reading.label}</dt>
+              <dd data-testid={`machine-reading-${machine.id}`}>
+                {reading.value} <small>{reading.unit}</small>
               </dd>
             </div>
           )}

@@ -1,4 +1,4 @@
-/** What the machine page draws: current chart options with the idle/run thresholds, and 稼働率 rows as bars. */
+/** What the machine page draws: current (or power) chart options with the idle/run thresholds, and 稼働率 rows as bars. */
 import type { Bar } from '../components/BarChart';
 import { type ChartOptions, limitLines, timeAxis, yAxis } from '../components/chartSetup';
 import { formatDuration, formatPct, formatTime, type TimeStyle } from '../format';
@@ -6,13 +6,31 @@ import type { Lang, Translate } from '../i18n';
 import { STATE_COLOR } from '../palette';
 import type { KitMachine, UtilizationRow } from '../types';
 
+/** The chart of what a machine's thresholds are in: amps, or a meter's watts for a machine watched by power. */
 export function currentChartOptions(machine: KitMachine, timeZone: string, lang: Lang, t: Translate): ChartOptions {
   const axis = timeAxis(timeZone, lang, t('chart.time'));
   const th = machine.thresholds;
+  const watts = machine.quantity === 'power';
+  const words = watts
+    ? ({
+        max: 'machinePage.maxW',
+        mean: 'machinePage.meanW',
+        idle: 'machinePage.idleAboveW',
+        run: 'machinePage.runAboveW',
+        unit: ' W',
+      } as const)
+    : ({
+        max: 'machinePage.maxA',
+        mean: 'machinePage.meanA',
+        idle: 'machinePage.idleAbove',
+        run: 'machinePage.runAbove',
+        unit: ' A',
+      } as const);
+  const digits = watts ? 0 : 2;
   const lines = th
     ? [
-        { value: th.idleAbove, color: STATE_COLOR.IDLE, label: t('machinePage.idleAbove', { value: th.idleAbove }) },
-        { value: th.runAbove, color: STATE_COLOR.RUN, label: t('machinePage.runAbove', { value: th.runAbove }) },
+        { value: th.idleAbove, color: STATE_COLOR.IDLE, label: t(words.idle, { value: th.idleAbove }) },
+        { value: th.runAbove, color: STATE_COLOR.RUN, label: t(words.run, { value: th.runAbove }) },
       ]
     : [];
   const top = Math.max(0, ...lines.map((l) => l.value));
@@ -23,11 +41,11 @@ export function currentChartOptions(machine: KitMachine, timeZone: string, lang:
     padding: [12, 28, 0, 0],
     series: [
       axis.xSeries,
-      { label: t('machinePage.maxA'), stroke: '#93c5fd', width: 1, value: (_u, v) => (v === null ? '—' : v.toFixed(2)) },
-      { label: t('machinePage.meanA'), stroke: '#1d4ed8', width: 2, value: (_u, v) => (v === null ? '—' : v.toFixed(2)) },
+      { label: t(words.max), stroke: '#93c5fd', width: 1, value: (_u, v) => (v === null ? '—' : v.toFixed(digits)) },
+      { label: t(words.mean), stroke: '#1d4ed8', width: 2, value: (_u, v) => (v === null ? '—' : v.toFixed(digits)) },
     ],
-    axes: [axis.xAxis, yAxis(' A')],
-    // Amps start at zero, and the run threshold stays on the chart even on a quiet day.
+    axes: [axis.xAxis, yAxis(words.unit)],
+    // The axis starts at zero, and the run threshold stays on the chart even on a quiet day.
     scales: { y: { range: (_u, _min, max) => [0, Math.ceil(Math.max(max ?? 0, top) * 1.15 + 0.5)] } },
     plugins: [limitLines(lines)],
     cursor: { drag: { x: true, y: false } },

@@ -5,7 +5,7 @@ import type { KitConfig } from '../../../config/schema.js';
 import { HistoryError, type HistoryStore } from '../../history/historyStore.js';
 import { describeError, LogThrottle } from '../../storage/failureLog.js';
 import { MAX_RANGE_DAYS, MachineRangeQuery, UtilizationQuery, ZoneRangeQuery } from '../historySchemas.js';
-import { CurrentSeries, EnvironmentSeries, ErrorBody, Timeline, Utilization } from '../schemas.js';
+import { CurrentSeries, EnvironmentSeries, ErrorBody, PowerSeries, Timeline, Utilization } from '../schemas.js';
 
 export interface HistoryRoutesOptions {
   history: HistoryStore;
@@ -120,6 +120,20 @@ export async function historyRoutes(app: FastifyInstance, options: HistoryRoutes
       'machine',
       (q) => q.machine,
       (q) => history.currentSeries(q.machine, q.from, q.to),
+    ),
+  );
+
+  app.get(
+    '/api/history/power',
+    {
+      config: { access: 'viewer' },
+      attachValidation: true,
+      schema: { querystring: MachineRangeQuery, response: { 200: PowerSeries, ...errorResponses } },
+    },
+    ranged<MachineQuery>(
+      'machine',
+      (q) => q.machine,
+      (q) => history.powerSeries(q.machine, q.from, q.to),
     ),
   );
 

@@ -21,7 +21,9 @@ describe('live model', () => {
   it('starts with every configured machine and zone, with no signal yet', () => {
     const { live } = model();
     const snap = live.snapshot();
-    expect(snap.machines).toEqual([{ id: 'm1', state: 'UNKNOWN', since: null, amps: null, lastReadingAt: null, utilizationToday: null }]);
+    expect(snap.machines).toEqual([
+      { id: 'm1', state: 'UNKNOWN', since: null, amps: null, watts: null, lastReadingAt: null, utilizationToday: null },
+    ]);
     expect(snap.zones[0]?.level).toBeNull();
   });
 
@@ -46,6 +48,29 @@ describe('live model', () => {
     live.handle(topics.machineState('k1', 'm1'), json({ ts: 20, state: 'IDLE', previous: 'RUN' }));
     expect(events).toHaveLength(3);
     expect(live.snapshot().machines[0]?.amps).toBe(14); // the snapshot always has the latest
+  });
+
+  it("shows a machine on a meter by its watts, from the meter's power and from its state changes", () => {
+    const metered = parseKitConfig({
+      kit: { id: 'k1', site: 'live' },
+      sources: { modbus: [{ id: 'rs485', path: '/dev/ttyUSB9', devices: [{ id: 'meter-1', address: 1, map: 'sdm630' }] }] },
+      machines: [
+        {
+          id: 'grinder',
+          name: 'G',
+          source: { node: 'meter-1', channel: 'total', quantity: 'power' },
+          thresholds: { idleAbove: 150, runAbove: 1500, hysteresis: 50 },
+        },
+      ],
+    });
+    const live = createLiveModel(metered, { now: () => 0 });
+    live.handle(topics.nodePower('k1', 'meter-1'), json({ ts: 7, seq: 1, channel: 'l1', watts: 900 })); // a phase, not the machine's
+    live.handle(topics.nodePower('k1', 'meter-1'), json({ ts: 8, seq: 1, channel: 'total', volts: 200 })); // no watts in it
+    expect(live.snapshot().machines[0]).toMatchObject({ watts: null, lastReadingAt: null });
+    live.handle(topics.nodePower('k1', 'meter-1'), json({ ts: 9, seq: 2, channel: 'total', watts: 2350.5 }));
+    expect(live.snapshot().machines[0]).toMatchObject({ watts: 2350.5, lastReadingAt: 9 });
+    live.handle(topics.machineState('k1', 'grinder'), json({ ts: 10, state: 'IDLE', previous: 'RUN', watts: 420 }));
+    expect(live.snapshot().machines[0]).toMatchObject({ state: 'IDLE', watts: 420 });
   });
 
   it('ignores other kits, unknown machines and malformed payloads', () => {
