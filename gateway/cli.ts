@@ -108,6 +108,7 @@ async function run(file: string, simulators: boolean): Promise<void> {
   process.stderr.write(
     `\nMinotake ${config.kit.site} (${config.kit.id})\n` +
       `  MQTT:   mqtt://<this-host>:${kit.brokerPort}\n` +
+      (kit.brokerTlsPort === undefined ? '' : `  MQTT (TLS): mqtts://<this-host>:${kit.brokerTlsPort}\n`) +
       `  ダッシュボード / Dashboard: ${config.http.tls ? 'https' : 'http'}://<this-host>:${kit.httpPort}${config.http.basePath}\n` +
       `  InfluxDB: ${kit.influxUrl} (database ${config.storage.database}` +
       (config.storage.influx ? ')\n' : `; アカウント / account: ${resolve(config.dataDir, 'influxdb', 'credentials.json')})\n`) +

@@ -316,6 +316,8 @@ export async function startKit(options: KitOptions) {
     let stopping = false;
     return {
       brokerPort: broker.port,
+      /** MQTT over TLS, when broker.tls is set. */
+      brokerTlsPort: broker.tlsPort,
       httpPort,
       influxUrl: url,
       /** Where the kit's InfluxDB is and the account it uses (the private influxd has auth on). */
