@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type pino from 'pino';
 import { ConfigError, loadKitConfig, redactSecrets } from '../config/load.js';
+import { configWarnings } from '../config/warnings.js';
 import { createEdge } from '../edge/edge.js';
 import { AuthStore } from './auth/store.js';
 import { hashPassword } from './broker/password.js';
@@ -94,6 +95,7 @@ function listPorts(): void {
 async function run(file: string, simulators: boolean): Promise<void> {
   const config = load(file);
   const log = createConsoleLog({ base: { kit: config.kit.id } });
+  for (const w of configWarnings(config)) log.warn({ path: w.path, ja: w.ja }, w.en);
   // Two kilobytes nobody reads at every start: only when asked for (LOG_LEVEL=debug).
   log.debug({ config: redactSecrets(config) }, 'kit configuration loaded');
   // Relative paths in a kit file (dataDir, pty paths) are relative to the folder the kit is run from.
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
           `${config.sources.serial.length} serial nodes, ${config.sources.gpio.length} GPIO inputs, ` +
           `${config.sources.modbus.reduce((n, bus) => n + bus.devices.length, 0)} Modbus devices / Modbus 機器\n`,
       );
+      for (const w of configWarnings(config)) process.stdout.write(`  注意 / warning: ${w.path}: ${w.en} / ${w.ja}\n`);
       return;
     }
     case 'hash-password': {

@@ -1,0 +1,32 @@
+/** What a kit file may do but probably should not: reported beside a valid file, never a reason to refuse it. */
+import type { ConfigProblem } from './load.js';
+import type { KitConfig } from './schema.js';
+
+/**
+ * From here up a system may lend a port to an outgoing connection (Linux 32768–60999, others 49152–65535): a kit
+ * listening there can find it taken by a browser's or a backup's connection when it starts.
+ */
+export const EPHEMERAL_PORTS_FROM = 32768;
+
+function ephemeralPort(path: string, port: number): ConfigProblem[] {
+  if (port < EPHEMERAL_PORTS_FROM) return [];
+  return [
+    {
+      path,
+      en:
+        `${port} is in the range the system lends to outgoing connections (${EPHEMERAL_PORTS_FROM} and above): another program's ` +
+        `connection may hold it when the kit starts; choose a port below ${EPHEMERAL_PORTS_FROM}`,
+      ja:
+        `${port} は OS が外向きの接続に貸し出す範囲（${EPHEMERAL_PORTS_FROM} 以上）です。キットの起動時にほかのプログラムの接続が` +
+        `使っていることがあります。${EPHEMERAL_PORTS_FROM} 未満のポートにしてください`,
+    },
+  ];
+}
+
+export function configWarnings(config: KitConfig): ConfigProblem[] {
+  return [
+    ...ephemeralPort('broker.port', config.broker.port),
+    ...(config.broker.tls ? ephemeralPort('broker.tls.port', config.broker.tls.port) : []),
+    ...ephemeralPort('http.port', config.http.port),
+  ];
+}
