@@ -98,6 +98,16 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
   duplicates(config.sources.gpio, (g) => g.id, 'sources.gpio', problems);
   duplicates(config.machines, (m) => m.id, 'machines', problems);
   duplicates(config.zones, (z) => z.id, 'zones', problems);
+  // A sensor-fault rule covers zones and machines alike, its alarms keyed by the target's id alone.
+  const machineIds = new Set(config.machines.map((m) => m.id));
+  config.zones.forEach((zone, i) => {
+    if (machineIds.has(zone.id))
+      problems.push({
+        path: `zones[${i}].id`,
+        en: `"${zone.id}" is a machine's id too: a sensor-fault alarm names a zone or a machine by its id alone; give the zone another id`,
+        ja: `「${zone.id}」は機械の ID にも使われています。センサー異常の警報は区画と機械を ID だけで区別するので、区画に別の ID を付けてください`,
+      });
+  });
   duplicates(config.broker.accounts, (a) => a.username, 'broker.accounts', problems);
   duplicates(config.sources.gpio, (g) => String(g.pin), 'sources.gpio', problems);
   duplicates(config.inspection.stations, (s) => s.id, 'inspection.stations', problems);

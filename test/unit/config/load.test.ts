@@ -75,6 +75,11 @@ describe('kit configuration', () => {
       'machines[1].source.gpio: no GPIO input "lamp2"',
     ],
     ['a duplicate machine id', base.replace('id: m2', 'id: m1'), 'machines[1]: duplicate id "m1"'],
+    [
+      "a zone with a machine's id",
+      base.replace('id: z1', 'id: m1'),
+      'zones[0].id: "m1" is a machine\'s id too: a sensor-fault alarm names a zone or a machine by its id alone',
+    ],
     ['two machines on one channel', base.replace('channel: env1', 'channel: ct1'), 'zones[0]: channel already used by machines[0]'],
     [
       'an unknown time zone',
