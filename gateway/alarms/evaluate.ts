@@ -19,8 +19,8 @@ export type AlarmInput =
   | { kind: 'state'; machine: string; state: MachineStateName; since: number }
   /** A sensor node spoke. */
   | { kind: 'seen'; node: string }
-  /** A sensor node reported an error on the channel of this zone or machine. */
-  | { kind: 'sensorError'; target: string };
+  /** A sensor node reported an error on the channel of this zone or machine, with its code (I2C_NACK, MODBUS_EXCEPTION_2). */
+  | { kind: 'sensorError'; target: string; code: string };
 
 export interface RuleMemory {
   active: boolean;
@@ -50,6 +50,8 @@ export interface Transition {
   ts: number;
   /** The value, or for time rules the duration (s for silence, min for machines); null when clearing for want of a rule. */
   value: number | null;
+  /** A sensor fault's raise: the node's error code, for the message. */
+  code?: string;
 }
 
 export interface EvalSetup {
@@ -178,7 +180,7 @@ function stepTime(rule: TimeRule, memory: EvalMemory, now: number, plan: () => P
 /** An error raises at once; a reading clears only once the errors have stopped for clearAfterMs. */
 function stepFault(rule: FaultRule, before: RuleMemory, input: AlarmInput, now: number, out: Transition[]): RuleMemory {
   if (input.kind === 'sensorError') {
-    if (!before.active) out.push({ type: 'raised', key: rule.key, ts: now, value: null });
+    if (!before.active) out.push({ type: 'raised', key: rule.key, ts: now, value: null, code: input.code });
     return { active: true, faultAt: now };
   }
   if (before.active && now - (before.faultAt ?? now) >= rule.clearAfterMs) {

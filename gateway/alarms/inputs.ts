@@ -53,7 +53,7 @@ export function alarmInputs(config: KitConfig): (topic: string, payload: Buffer)
         const key = d.ok ? `${id}/${d.payload.channel}` : '';
         const target = zoneOf.get(key) ?? machineOf.get(key);
         const inputs: AlarmInput[] = [{ kind: 'seen', node: id }];
-        if (target) inputs.push({ kind: 'sensorError', target });
+        if (d.ok && target) inputs.push({ kind: 'sensorError', target, code: d.payload.code });
         return inputs;
       }
       case 'nodeStatus': {

@@ -86,7 +86,7 @@ export class AlarmBook {
         target: { ...rule.target },
         severity: rule.severity,
         state: 'active-unacknowledged',
-        message: alarmMessage(rule, t.value),
+        message: alarmMessage(rule, t.value, t.code),
         value: t.value,
         raisedAt: t.ts,
         clearedAt: null,

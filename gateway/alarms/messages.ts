@@ -18,15 +18,18 @@ export const formatNumber = (v: number) => String(Math.round(v * 10) / 10);
 
 /**
  * "第1工場 WBGT 28.4 ℃ ≥ 28（厳重警戒）" / "Plant 1 WBGT 28.4 °C ≥ 28 (severe warning)". A null value (cleared for want of a rule)
- * leaves the value out.
+ * leaves the value out. A sensor fault names the node's error code instead: "第1工場 センサー異常 I2C_NACK".
  */
-export function alarmMessage(rule: RuleInstance, value: number | null): Bilingual {
+export function alarmMessage(rule: RuleInstance, value: number | null, code?: string): Bilingual {
   const m = METRIC[rule.kind === 'limit' ? rule.metric : rule.kind] as (typeof METRIC)[string];
-  // No value and no limit: the sensor's readings cannot be trusted. "第1工場 センサー異常（センサー異常）" would say it twice.
-  if (rule.kind === 'sensorError')
+  // No value and no limit: the sensor's readings cannot be trusted; the code says what the node saw (docs/protocol.md).
+  // "第1工場 センサー異常（センサー異常）" would say it twice.
+  if (rule.kind === 'sensorError') {
+    const what = { ja: code ? `${m.ja} ${code}` : m.ja, en: code ? `${m.en} ${code}` : m.en };
     return rule.label.ja === m.ja
-      ? { ja: `${rule.targetName.ja} ${m.ja}`, en: `${rule.targetName.en} ${m.en}` }
-      : { ja: `${rule.targetName.ja} ${m.ja}（${rule.label.ja}）`, en: `${rule.targetName.en} ${m.en} (${rule.label.en})` };
+      ? { ja: `${rule.targetName.ja} ${what.ja}`, en: `${rule.targetName.en} ${what.en}` }
+      : { ja: `${rule.targetName.ja} ${what.ja}（${rule.label.ja}）`, en: `${rule.targetName.en} ${what.en} (${rule.label.en})` };
+  }
   let limit: string;
   if (rule.kind === 'limit') {
     limit = rule.above !== undefined ? `≥ ${formatNumber(rule.above)}` : `≤ ${formatNumber(rule.below as number)}`;

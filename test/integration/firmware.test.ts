@@ -128,7 +128,7 @@ describe('the sensor node firmware in simavr, read by a real kit', () => {
       (await snapshot()).alarms.find((a) => a.ruleId === 'sensor-fault' && a.target.id === 'floor'),
     );
     expect(alarm.state).toBe('active-unacknowledged');
-    expect(alarm.message.ja).toContain('センサー異常');
+    expect(alarm.message.ja).toContain('センサー異常 I2C_NACK');
     const errors = await waitFor('I2C_NACK errors stored', async () => {
       const rows = await influxQuery(
         influxd.url,

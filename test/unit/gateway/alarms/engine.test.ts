@@ -187,7 +187,8 @@ describe('alarm engine', () => {
     error('env9', 'I2C_NACK'); // a channel no zone or machine uses
     error('env1', 'I2C_NACK');
     expect(faults()).toEqual([['raised', 'floor']]);
-    expect(h.notified[0]?.alarm.message).toEqual({ ja: '第1工場 センサー異常', en: 'Plant 1 sensor fault' });
+    // The message names the code that raised it, what a technician looks up first (docs/protocol.md).
+    expect(h.notified[0]?.alarm.message).toEqual({ ja: '第1工場 センサー異常 I2C_NACK', en: 'Plant 1 sensor fault I2C_NACK' });
     // The sensor fails on every other attempt: the alarm stays up, no flapping.
     for (let i = 0; i < 6; i++) {
       h.clock.now += 2000;
@@ -209,7 +210,7 @@ describe('alarm engine', () => {
     // A CT that keeps clipping (ADC_RANGE) is the machine's alarm.
     error('ct1', 'ADC_RANGE');
     expect(faults().at(-1)).toEqual(['raised', 'm1']);
-    expect(h.notified.at(-1)?.alarm.message.en).toBe('Lathe 1 sensor fault');
+    expect(h.notified.at(-1)?.alarm.message.en).toBe('Lathe 1 sensor fault ADC_RANGE');
   });
 
   it('maps CT channels to machines for current limits, and ignores other kits and bad payloads', () => {
