@@ -32,7 +32,9 @@ export function formatTime(ms: number, timeZone: string, lang: Lang, style: Time
   let f = formatters.get(key);
   if (!f) {
     const options: Intl.DateTimeFormatOptions = { timeZone, hourCycle: 'h23' };
-    if (style === 'dateTime' || style === 'date') Object.assign(options, { month: 'numeric', day: 'numeric', weekday: 'short' });
+    // English as 'Wed 2 Dec': a numeric 02/12 is read as 12 February by half the world.
+    if (style === 'dateTime' || style === 'date')
+      Object.assign(options, { month: lang === 'ja' ? 'numeric' : 'short', day: 'numeric', weekday: 'short' });
     if (style !== 'date') Object.assign(options, { hour: '2-digit', minute: '2-digit' });
     if (style === 'seconds') options.second = '2-digit';
     f = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', options);
