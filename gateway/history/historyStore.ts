@@ -405,7 +405,15 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
           minutes(r.noDataMs),
           r.utilization === null ? null : Math.round(r.utilization * 1000) / 10,
           r.plannedMs === 0 ? null : Math.round((1 - r.noDataMs / r.plannedMs) * 1000) / 10,
-          r.plannedMs === 0 ? '計画なし' : r.noDataMs === r.plannedMs ? 'データなし' : r.noDataMs > 0 ? 'データ一部欠落' : '',
+          r.plannedMs === 0
+            ? '計画なし'
+            : r.noDataMs === r.plannedMs
+              ? 'データなし'
+              : r.utilization === null
+                ? '無信号（センサを確認）'
+                : r.noDataMs > 0
+                  ? 'データ一部欠落'
+                  : '',
         ]);
       }
     }

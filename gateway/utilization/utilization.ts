@@ -111,7 +111,9 @@ function countRow(pieces: Span[], states: StateInterval[], row: Span, shift?: st
     offMs: byState.OFF,
     unknownMs,
     noDataMs,
-    utilization: seenMs > 0 ? byState.RUN / seenMs : null,
+    // A machine whose sensor told nothing all along was not seen either: no data, not 0 %. Once any state is known,
+    // the unknown rest counts against it as above.
+    utilization: seenMs > 0 && seenMs > unknownMs ? byState.RUN / seenMs : null,
   };
 }
 

@@ -277,7 +277,7 @@ describe('utilization of the hand-made day', () => {
     expect(rows[16]).toMatchObject({ plannedMs: 60 * MIN, runMs: 30 * MIN, unknownMs: 30 * MIN, utilization: 0.5 });
   });
 
-  it('a machine whose sensor said nothing while the kit recorded is 0 %, all of its planned time unknown', async () => {
+  it('a machine whose sensor said nothing while the kit recorded has no 稼働率 (not 0 %), all of its planned time unknown', async () => {
     const { rows } = await store.utilization('m2', DAY_START, DAY_END, 'day');
     expect(rows).toEqual([
       {
@@ -289,7 +289,7 @@ describe('utilization of the hand-made day', () => {
         offMs: 0,
         unknownMs: 480 * MIN,
         noDataMs: 0,
-        utilization: 0,
+        utilization: null,
       },
     ]);
   });
@@ -343,7 +343,7 @@ describe('CSV export', () => {
     expect(lines[0]?.startsWith('\uFEFF機械ID,機械名,シフトID,シフト名,')).toBe(true);
     expect(lines.slice(1, -1)).toEqual([
       'm1,"旋盤1号, NC",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,410,30,10,30,0,85.4,100,',
-      'm2,"プレス ""A""",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,0,0,0,480,0,0,100,',
+      'm2,"プレス ""A""",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,0,0,0,480,0,,100,無信号（センサを確認）',
     ]);
   });
 
