@@ -1,5 +1,6 @@
 /** The kit configuration schema: one YAML file per kit, validated against this at load. */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { Production } from './productionSchema.js';
 
 const Id = T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description: 'lower-case letters, digits, - and _; at most 32' });
 const Name = T.String({ minLength: 1, maxLength: 64 });
@@ -325,6 +326,8 @@ const AlarmRule = T.Object(
       T.Literal('stoppedTooLong'),
       T.Literal('runningOffShift'),
       T.Literal('sensorError'),
+      T.Literal('behindPlan'),
+      T.Literal('reasonMissing'),
     ]),
     /** limit: which value. */
     metric: T.Optional(
@@ -341,6 +344,8 @@ const AlarmRule = T.Object(
     offDelaySeconds: T.Number({ minimum: 0, default: 0 }),
     /** silent: no data this long; stoppedTooLong: stopped (OFF/IDLE) this long in a shift; runningOffShift: running this long outside shifts. */
     afterMinutes: T.Optional(T.Number({ exclusiveMinimum: 0 })),
+    /** behindPlan: raised when the shift's parts so far are more than this many behind its plan so far. */
+    parts: T.Optional(T.Integer({ minimum: 0 })),
     severity: Severity,
     /** Notification channel ids; empty = every channel whose minSeverity the alarm reaches. */
     notify: T.Optional(T.Array(Id)),
@@ -491,6 +496,7 @@ export const KitConfigSchema = T.Object(
     notifications: Notifications,
     http: Http,
     inspection: Inspection,
+    production: Production,
   },
   strict,
 );

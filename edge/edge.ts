@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import { modbusChannels } from '../config/modbusMaps.js';
 import type { KitConfig, MachineConfig } from '../config/schema.js';
 import { sensorNodes } from '../config/sensorNodes.js';
+import { createCounters } from './counters.js';
 import type { Payload } from './mqtt/topics.js';
 import { topics } from './mqtt/topics.js';
-import type { RejectReason } from './protocol/frame.js';
+import { COUNT_MODULO, type RejectReason } from './protocol/frame.js';
 import { Publisher } from './publisher.js';
 import { createGpioInput } from './sources/gpio/index.js';
 import { createModbusBus, type ModbusBusSource } from './sources/modbus/index.js';
@@ -122,6 +123,11 @@ export function createEdge(options: EdgeOptions) {
     publishChanges(track, changes);
   };
 
+  // Parts are counted here, at the edge, so a broker or database away for a while loses none (edge/stages/partCounter.ts).
+  const partCounters = createCounters(config, (machine, payload) =>
+    publisher.publish('machineCount', topics.machineCount(kit, machine), payload),
+  );
+
   const setNodeOnline = (node: string, online: boolean, ts: number, extra: Partial<Payload<'nodeStatus'>> = {}) => {
     const c = counterOf(node);
     if (c.online === online && !extra.firmware) return;
@@ -161,6 +167,10 @@ export function createEdge(options: EdgeOptions) {
         c.readings++;
         c.lastFrameAt = event.ts;
         setNodeOnline(event.sourceId, true, event.ts);
+        if (partCounters.isCounterInput(event.sourceId)) {
+          partCounters.level(event.sourceId, event.ts, event.value);
+          return;
+        }
         publisher.publish('gpioInput', topics.gpioInput(kit, event.sourceId), { ts: event.ts, value: event.value });
         feedMachine(machineByInput.get(event.sourceId), { ts: event.ts, on: event.value === 1 });
         return;
@@ -175,6 +185,12 @@ export function createEdge(options: EdgeOptions) {
           feedMachine(machineByPower.get(`${event.sourceId}/${channel}`), { ts: event.ts, watts: values.watts });
         return;
       }
+      case 'count':
+        c.readings++;
+        c.lastFrameAt = event.ts;
+        setNodeOnline(event.sourceId, true, event.ts);
+        partCounters.total(event.sourceId, event.channel, event.ts, event.total, event.modulo, event.lastPartAgeMs);
+        return;
       case 'frame':
         break;
     }
@@ -223,6 +239,10 @@ export function createEdge(options: EdgeOptions) {
           publisher.publish('nodeError', topics.nodeError(kit, node), { ts, seq: frame.seq, channel: frame.channel, code: frame.code });
         }
         return;
+      case 'count':
+        c.readings++;
+        partCounters.total(node, frame.channel, ts, frame.total, COUNT_MODULO, frame.lastPartAgeMs);
+        return;
       case 'heartbeat':
         return;
     }
@@ -241,6 +261,7 @@ export function createEdge(options: EdgeOptions) {
 
   const tick = () => {
     const t = now();
+    partCounters.tick(t, publisher.snapshot().connected);
     for (const track of machines) {
       const { memory, changes } = checkSilence(track.settings, track.memory, t);
       track.memory = memory;
@@ -258,6 +279,7 @@ export function createEdge(options: EdgeOptions) {
     machines: Object.fromEntries(machines.map((m) => [m.config.id, { state: m.memory.state, since: m.memory.since ?? null }])),
     publisher: publisher.snapshot(),
     modbus: Object.fromEntries(buses.map((bus) => [bus.id, bus.stats()])),
+    counters: partCounters.stats(),
   });
 
   let timers: NodeJS.Timeout[] = [];
@@ -274,6 +296,8 @@ export function createEdge(options: EdgeOptions) {
     },
     async start(): Promise<void> {
       await publisher.connected();
+      // Counting starts with the sources, so the first message (total 0) marks when the kit began to see parts.
+      partCounters.start(now());
       // One source failing to start (GPIO on a laptop, say) is reported; the others keep running.
       await Promise.all(
         sources.map(async (source) => {
@@ -295,6 +319,7 @@ export function createEdge(options: EdgeOptions) {
       await Promise.all(
         sources.map((s) => s.stop().catch((error) => log.warn({ source: s.id, err: error.message }, 'source stop failed'))),
       );
+      partCounters.stop(now());
       await publisher.close();
     },
   };

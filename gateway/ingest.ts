@@ -119,6 +119,24 @@ export function createIngest(config: KitConfig, store: (points: StoredPoint[]) =
         if (!d.ok) return reject(topic, d.reason);
         return [{ measurement: 'node_status', tags: { kit, node }, fields: { online: d.payload.online }, timeNs: pointTime(d.payload.ts) }];
       }
+      case 'machineCount': {
+        const d = decodePayload('machineCount', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        const { ts, epoch, seq, total, parts, cycleMs, cycles } = d.payload;
+        stats.readings++;
+        const fields: StoredPoint['fields'] = { total, parts, seq };
+        if (cycleMs !== undefined && cycles !== undefined) Object.assign(fields, { cycle_ms: cycleMs, cycles });
+        // The epoch is a tag: each run of the edge's counter is its own series, so totals of two runs never mix.
+        return [{ measurement: 'part_count', tags: { kit, machine: node, epoch: String(epoch) }, fields, timeNs: pointTime(ts, seq) }];
+      }
+      case 'inspectionResult': {
+        const d = decodePayload('inspectionResult', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        const verdict = d.payload.verdict.toUpperCase();
+        const fields: StoredPoint['fields'] = { ng: verdict === 'NG' ? 1 : 0 };
+        if (d.payload.score !== undefined) fields.score = d.payload.score;
+        return [{ measurement: 'inspection', tags: { kit, station: node, verdict }, fields, timeNs: pointTime(d.payload.ts) }];
+      }
       default:
         stats.notStored++;
         return undefined;

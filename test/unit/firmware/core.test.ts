@@ -27,6 +27,8 @@ function encodeRequest(frame: Frame): string {
       return words('heartbeat', frame.seq, frame.uptimeS);
     case 'sensorError':
       return words('error', frame.seq, frame.channel, frame.code);
+    case 'count':
+      return words('count', frame.seq, frame.channel, frame.total, frame.lastPartAgeMs);
   }
 }
 

@@ -1,0 +1,84 @@
+/** Cross-checks of the `production` section a schema cannot say: machines and inputs that exist, one counter per input, one plan. */
+import type { ConfigProblem } from './load.js';
+import type { KitConfig } from './schema.js';
+
+export function productionProblems(config: KitConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { production } = config;
+  const machines = new Set(config.machines.map((m) => m.id));
+  const inputs = new Set(config.sources.gpio.map((g) => g.id));
+  const nodes = new Set(config.sources.serial.map((n) => n.id));
+  // A GPIO input or a node channel already tells a machine's state or a zone's climate: it cannot also count parts.
+  const taken = new Set([
+    ...config.machines.map((m) => ('gpio' in m.source ? `gpio:${m.source.gpio}` : `${m.source.node}:${m.source.channel}`)),
+    ...config.zones.map((z) => `${z.source.node}:${z.source.channel}`),
+  ]);
+  const counters = new Map<string, string>();
+  const seenReasons = new Set<string>();
+  production.reasons.forEach((reason, i) => {
+    if (seenReasons.has(reason.id))
+      problems.push({ path: `production.reasons[${i}]`, en: `duplicate id "${reason.id}"`, ja: `ID「${reason.id}」が重複しています` });
+    seenReasons.add(reason.id);
+  });
+  const seenMachines = new Set<string>();
+  production.machines.forEach((entry, i) => {
+    const at = `production.machines[${i}]`;
+    if (!machines.has(entry.machine))
+      problems.push({
+        path: `${at}.machine`,
+        en: `no machine "${entry.machine}" in machines`,
+        ja: `machines に「${entry.machine}」がありません`,
+      });
+    if (seenMachines.has(entry.machine))
+      problems.push({ path: at, en: `machine "${entry.machine}" listed twice`, ja: `機械「${entry.machine}」が 2 回あります` });
+    seenMachines.add(entry.machine);
+    const target = entry.target;
+    if (target && (target.cycleSeconds === undefined) === (target.perHour === undefined))
+      problems.push({
+        path: `${at}.target`,
+        en: 'give either cycleSeconds or perHour',
+        ja: 'cycleSeconds か perHour のどちらか一方を指定してください',
+      });
+    const source = entry.counter?.source;
+    if (!source) return;
+    const key = 'gpio' in source ? `gpio:${source.gpio}` : `${source.node}:${source.channel}`;
+    if ('gpio' in source && !inputs.has(source.gpio))
+      problems.push({
+        path: `${at}.counter.source.gpio`,
+        en: `no GPIO input "${source.gpio}" in sources.gpio`,
+        ja: `sources.gpio に「${source.gpio}」がありません`,
+      });
+    if ('node' in source && !nodes.has(source.node))
+      problems.push({
+        path: `${at}.counter.source.node`,
+        en: `no sensor node "${source.node}" in sources.serial`,
+        ja: `sources.serial に「${source.node}」がありません`,
+      });
+    const other = counters.get(key);
+    if (taken.has(key) || other)
+      problems.push({
+        path: `${at}.counter.source`,
+        en: `this input is already used by ${other ?? 'a machine or zone'}`,
+        ja: `この入力は ${other ?? '機械またはゾーン'} が使っています`,
+      });
+    counters.set(key, at);
+  });
+
+  const planned = new Set(production.machines.filter((m) => m.target && m.counter).map((m) => m.machine));
+  config.alarms.rules.forEach((rule, i) => {
+    const at = `alarms.rules[${i}]`;
+    if (rule.kind === 'behindPlan') {
+      if (rule.parts === undefined)
+        problems.push({ path: `${at}.parts`, en: 'is required for a behindPlan rule', ja: 'behindPlan ルールには必須です' });
+      rule.targets.forEach((target, j) => {
+        if (machines.has(target) && !planned.has(target))
+          problems.push({
+            path: `${at}.targets[${j}]`,
+            en: `machine "${target}" has no counter and target in production.machines`,
+            ja: `機械「${target}」には production.machines の counter と target がありません`,
+          });
+      });
+    }
+  });
+  return problems;
+}
