@@ -26,6 +26,8 @@ export interface CounterStats {
   total: number;
   epoch: number | null;
   pulses: number;
+  /** A device counter's last raw total (null before its first reading: until then nothing it counts is taken in). */
+  deviceTotal: number | null;
   deviceResets: number;
 }
 
@@ -87,6 +89,7 @@ export function createCounters(config: KitConfig, publish: (machine: string, pay
         total: t.memory.total,
         epoch: t.memory.epoch ?? null,
         pulses: t.pulses,
+        deviceTotal: t.memory.deviceTotal ?? null,
         deviceResets: t.memory.deviceResets,
       })),
   };
