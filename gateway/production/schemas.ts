@@ -57,7 +57,8 @@ export const ReasonRequest = T.Object({
   segments: T.Array(
     T.Object({
       from: Ms,
-      to: T.Union([Ms, T.Null()], { description: 'null: to the end of the stop, even one still going on' }),
+      // Null first: fastify's Ajv coerces types, and would read a null as 0 against an integer branch tried before it.
+      to: T.Union([T.Null(), Ms], { description: 'null: to the end of the stop, even one still going on' }),
       reason: Id,
       note: T.Optional(T.String({ maxLength: 200 })),
     }),
@@ -105,7 +106,7 @@ export const Counts = T.Object({
   ),
 });
 
-const BoardStatus = T.Union(['ahead', 'onPlan', 'behind', 'noData', 'noPlan', 'break', 'upcoming'].map((s) => T.Literal(s)));
+const BoardStatus = T.Union((['ahead', 'onPlan', 'behind', 'noData', 'noPlan', 'break', 'upcoming'] as const).map((s) => T.Literal(s)));
 const NullableInt = T.Union([T.Integer(), T.Null()]);
 export const BoardRow = T.Object({
   from: Ms,

@@ -21,7 +21,11 @@ afterEach(async () => {
 const PRESS_GPIO = 512 + 17;
 
 async function storedCounts(url: string, machine: string) {
-  const rows = await influxQuery(url, 'minotake', `SELECT "total", "parts", "seq", "epoch" FROM "events"."part_count" WHERE "machine" = '${machine}'`);
+  const rows = await influxQuery(
+    url,
+    'minotake',
+    `SELECT "total", "parts", "seq", "epoch" FROM "events"."part_count" WHERE "machine" = '${machine}'`,
+  );
   return rows.map((r) => ({ total: Number(r.total), parts: Number(r.parts), seq: Number(r.seq), epoch: String(r.epoch) }));
 }
 
