@@ -69,10 +69,11 @@ export function createCounters(config: KitConfig, publish: (machine: string, pay
       }
       track.level = value;
     },
-    /** A device's running total on one of its channels (a node's P line, a Modbus counter register). */
-    total(node: string, channel: string, ts: number, total: number, modulo = COUNT_MODULO, lastPartAgeMs?: number): void {
+    /** A device's running total on one of its channels (a node's P line, a Modbus counter register); false: no machine counts with it. */
+    total(node: string, channel: string, ts: number, total: number, modulo = COUNT_MODULO, lastPartAgeMs?: number): boolean {
       const track = byChannel.get(`${node}/${channel}`);
       if (track) feed(track, { kind: 'total', ts, total, modulo, ...(lastPartAgeMs !== undefined ? { lastPartAgeMs } : {}) });
+      return track !== undefined;
     },
     start(ts: number): void {
       for (const track of tracks) feed(track, { kind: 'start', ts });

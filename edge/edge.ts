@@ -189,7 +189,7 @@ export function createEdge(options: EdgeOptions) {
         c.readings++;
         c.lastFrameAt = event.ts;
         setNodeOnline(event.sourceId, true, event.ts);
-        partCounters.total(event.sourceId, event.channel, event.ts, event.total, event.modulo, event.lastPartAgeMs);
+        if (!partCounters.total(event.sourceId, event.channel, event.ts, event.total, event.modulo, event.lastPartAgeMs)) c.undeclared++;
         return;
       case 'frame':
         break;
@@ -241,7 +241,8 @@ export function createEdge(options: EdgeOptions) {
         return;
       case 'count':
         c.readings++;
-        partCounters.total(node, frame.channel, ts, frame.total, COUNT_MODULO, frame.lastPartAgeMs);
+        // A counter channel no machine counts with is not the kit's to take in, like an undeclared CT channel.
+        if (!partCounters.total(node, frame.channel, ts, frame.total, COUNT_MODULO, frame.lastPartAgeMs)) c.undeclared++;
         return;
       case 'heartbeat':
         return;

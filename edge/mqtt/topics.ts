@@ -172,6 +172,8 @@ export const MAX_PAYLOAD_BYTES: Partial<Record<PayloadKind, number>> = {
   gpioInput: 4096,
   machineState: 4096,
   zoneEnvironment: 4096,
+  machineCount: 1024,
+  inspectionResult: 4096,
 };
 
 /** Topic builders; `kit` and the ids are config ids, so they never contain `/`, `+` or `#`. */

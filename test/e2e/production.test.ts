@@ -40,7 +40,9 @@ beforeAll(async () => {
       calendar: { shifts: [{ id: 'all', name: '終日', nameEn: 'All day', start: '00:00', end: '00:00', days: EVERY_DAY }] },
       production: {
         reasonAfterMinutes: 0.05,
-        machines: [{ machine: 'm3', counter: { source: { node: 'node-a', channel: 'cnt1' } }, idealCycleSeconds: 4, target: { perHour: 600 } }],
+        machines: [
+          { machine: 'm3', counter: { source: { node: 'node-a', channel: 'cnt1' } }, idealCycleSeconds: 4, target: { perHour: 600 } },
+        ],
       },
     },
     'production-day',
@@ -81,10 +83,17 @@ describe('stop reasons, the board and OEE in headless Chromium on a 768×1024 ta
     expect(box?.width ?? 0).toBeGreaterThanOrEqual(180);
     await page.screenshot({ path: join(SHOTS, 'production-stops-picker-768x1024.png'), fullPage: true });
     await button.click();
-    await page.getByTestId('stops-message').filter({ hasText: /記録しました/ }).waitFor();
+    await page
+      .getByTestId('stops-message')
+      .filter({ hasText: /記録しました/ })
+      .waitFor();
 
     const stored = await waitFor('the reason stored in InfluxDB', async () => {
-      const rows = await influxQuery(t.influxd.current.url, 'minotake', `SELECT "reason", "by", "role" FROM "events"."stop_reason" WHERE "machine" = 'm1'`);
+      const rows = await influxQuery(
+        t.influxd.current.url,
+        'minotake',
+        `SELECT "reason", "by", "role" FROM "events"."stop_reason" WHERE "machine" = 'm1'`,
+      );
       return rows.length > 0 ? rows : undefined;
     });
     expect(stored[0]).toMatchObject({ reason: 'breakdown', by: 'operator', role: 'operator' });
@@ -98,10 +107,13 @@ describe('stop reasons, the board and OEE in headless Chromium on a 768×1024 ta
     await manager.screenshot({ path: join(SHOTS, 'production-pareto-768x1024.png'), fullPage: true });
 
     const day = 86_400_000;
-    const csv = await manager.evaluate(async (range) => {
-      const response = await fetch(`api/export/stops.csv?from=${range.from}&to=${range.to}`);
-      return { status: response.status, text: await response.text() };
-    }, { from: Date.now() - day, to: Date.now() + 60_000 });
+    const csv = await manager.evaluate(
+      async (range) => {
+        const response = await fetch(`api/export/stops.csv?from=${range.from}&to=${range.to}`);
+        return { status: response.status, text: await response.text() };
+      },
+      { from: Date.now() - day, to: Date.now() + 60_000 },
+    );
     expect(csv.status).toBe(200);
     const line = csv.text.split('\r\n').find((l) => l.startsWith('m1,') && l.includes('breakdown'));
     expect(line, csv.text).toBeDefined();
@@ -121,7 +133,10 @@ describe('stop reasons, the board and OEE in headless Chromium on a 768×1024 ta
     await page.getByTestId(`first-${key}-setup`).click();
     await page.screenshot({ path: join(SHOTS, 'production-split-768x1024.png'), fullPage: true });
     await page.getByTestId(`second-${key}-material`).click();
-    await page.getByTestId('stops-message').filter({ hasText: /段取り \/ 材料待ち/ }).waitFor();
+    await page
+      .getByTestId('stops-message')
+      .filter({ hasText: /段取り \/ 材料待ち/ })
+      .waitFor();
     const stops = await t.kit.production.stops('m2', (stop?.from ?? 0) - 1, Date.now() + 1000);
     const reasons = stops.stops.find((s) => s.from === stop?.from)?.segments.map((s) => s.reason);
     expect(reasons).toEqual(['setup', 'material']);
@@ -129,7 +144,11 @@ describe('stop reasons, the board and OEE in headless Chromium on a 768×1024 ta
 
   it('shows the press’s board and parts on the tablet', async () => {
     await waitFor('parts of the press stored', async () => {
-      const rows = await influxQuery(t.influxd.current.url, 'minotake', `SELECT max("total") FROM "events"."part_count" WHERE "machine" = 'm3'`);
+      const rows = await influxQuery(
+        t.influxd.current.url,
+        'minotake',
+        `SELECT max("total") FROM "events"."part_count" WHERE "machine" = 'm3'`,
+      );
       return Number(rows[0]?.max ?? 0) > 0;
     });
     const { page } = await openPage(browser, TABLET);
