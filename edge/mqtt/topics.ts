@@ -144,9 +144,12 @@ export const Payloads = {
   machineProduction: T.Object({
     ts: Ts,
     shift: T.Union([T.Object({ id: T.String(), day: T.String(), from: Ts, to: Ts }), T.Null()]),
-    /** Parts planned and made so far in the shift; null where there is no plan or no counter (or no data). */
+    /** Parts planned and counted so far in the shift; null where there is no plan or no counter. */
     plan: T.Union([T.Integer(), T.Null()]),
     actual: T.Union([T.Integer(), T.Null()]),
+    /** False when an hour so far had no data: `actual` is then a lower bound. */
+    complete: T.Boolean(),
+    /** Ahead (+) or behind (−) over the hours the kit saw. */
     gap: T.Union([T.Integer(), T.Null()]),
     stopsWithoutReason: T.Integer({ minimum: 0 }),
   }),

@@ -162,8 +162,12 @@ export const RejectSaved = T.Object({ machine: T.String(), hourFrom: Ms, count: 
 export const MachineProductionNow = T.Object({
   machine: T.String(),
   shift: T.Union([ShiftRef, T.Null()]),
+  /** Parts planned so far in the shift, and counted so far (a lower bound when `complete` is false). */
   plan: NullableInt,
   actual: NullableInt,
+  /** False when an hour of the shift so far had no data. */
+  complete: T.Boolean(),
+  /** Parts ahead (+) or behind (−) over the hours the kit saw. */
   gap: NullableInt,
   stopsWithoutReason: T.Integer({ minimum: 0 }),
 });

@@ -184,12 +184,17 @@ export function createProductionService(options: ProductionServiceOptions) {
     const rate = planRatePerMs(entries.get(machine));
     let plan: number | null = null;
     let actual: number | null = null;
+    let gap: number | null = null;
+    let complete = true;
     if (inShift && shift) {
       const rows = shiftBoard(rec, shift, rate, tz, t).filter((r) => r.status !== 'upcoming');
       const last = rows.at(-1);
       plan = last?.planCumulative ?? null;
-      // A lower bound once an hour had no data: "behind" must not be claimed from parts the kit did not see.
-      actual = last?.complete ? last.actualCumulative : null;
+      actual = last?.actualCumulative ?? null;
+      complete = last?.complete ?? true;
+      // Over the hours the kit saw: an hour without data is neither made up nor counted against the plan.
+      const seen = rows.filter((r) => r.gap !== null);
+      gap = seen.length > 0 ? seen.reduce((sum, r) => sum + (r.gap ?? 0), 0) : null;
     }
     return {
       now: {
@@ -197,7 +202,8 @@ export function createProductionService(options: ProductionServiceOptions) {
         shift: inShift && shift ? { id: shift.shift, day: shift.day, from: shift.from, to: shift.to } : null,
         plan,
         actual,
-        gap: plan !== null && actual !== null ? actual - plan : null,
+        complete,
+        gap,
         stopsWithoutReason: pending.length,
       },
       pending,
@@ -222,13 +228,13 @@ export function createProductionService(options: ProductionServiceOptions) {
     for (const out of results) {
       rows.push(out.now);
       pending.push(...out.pending);
-      const { shift, plan, actual, gap, stopsWithoutReason } = out.now;
+      const { shift, plan, actual, complete, gap, stopsWithoutReason } = out.now;
       const key = JSON.stringify(out.now);
       if (published.get(out.machine) !== key) {
         published.set(out.machine, key);
         options.publish(
           topics.machineProduction(kit, out.machine),
-          JSON.stringify({ ts: t, shift, plan, actual, gap, stopsWithoutReason }),
+          JSON.stringify({ ts: t, shift, plan, actual, complete, gap, stopsWithoutReason }),
           true,
         );
       }
