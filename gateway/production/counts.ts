@@ -52,11 +52,13 @@ export function partEvents(points: CountPoint[], from: number, baseline: Readonl
 }
 
 /**
- * When the counter was seen counting: from each point to the next one of its epoch when they are at most `gapMs` apart (the
- * edge's keepalive comes every 5 min). An epoch's last point reaches on to `end` only if it is that recent (the counter is
- * counting now); an older one is where the epoch ended (the edge stopped or died).
+ * When the counter was seen counting. Points are messages, or per-bucket summaries stamped with the bucket's start (`bucketMs`
+ * long): a point covers on to the next one of its epoch when they are at most a bucket plus COUNTER_SEEN_GAP_MS apart (the
+ * edge's keepalive comes every 5 min); a longer gap is no data. An epoch's last point reaches on to `end` only if that is as
+ * near (the counter is counting now); else it covers its own bucket, and there the epoch ended (the edge stopped or died).
  */
-export function counterCoverage(points: CountPoint[], end: number, gapMs = COUNTER_SEEN_GAP_MS): Span[] {
+export function counterCoverage(points: CountPoint[], end: number, bucketMs = 0): Span[] {
+  const gapMs = bucketMs + COUNTER_SEEN_GAP_MS;
   const byEpoch = new Map<number, number[]>();
   for (const p of points) {
     const times = byEpoch.get(p.epoch);
@@ -68,11 +70,23 @@ export function counterCoverage(points: CountPoint[], end: number, gapMs = COUNT
     times.sort((a, b) => a - b);
     times.forEach((t, i) => {
       const next = times[i + 1];
-      const to = next !== undefined ? (next - t <= gapMs ? next : t) : end - t <= gapMs ? end : t;
-      if (to > t) spans.push({ from: t, to });
+      const to = next !== undefined ? (next - t <= gapMs ? next : t + bucketMs) : end - t <= gapMs ? end : t + bucketMs;
+      if (Math.min(to, end) > t) spans.push({ from: t, to: Math.min(to, end) });
     });
   }
   return union(spans);
+}
+
+/** The greatest common divisor of whole minutes. */
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * The widest summary bucket (whole minutes, at most an hour) that never straddles a boundary the periods can have: every clock
+ * time given (shift starts and ends, breaks, in minutes after midnight) and the zone's offset from UTC (where local hours and
+ * days begin). A part summed into such a bucket falls in the same hour, break, shift and day as it was made in.
+ */
+export function bucketMinutes(clockMinutes: number[], offsetMinutes: number[]): number {
+  return [...clockMinutes, ...offsetMinutes].reduce((g, m) => gcd(g, Math.abs(m)), 60);
 }
 
 /** How much of `pieces` (sorted, disjoint) the spans cover. */

@@ -73,7 +73,8 @@ export interface RecordInput {
   states: StateInterval[];
   planned: PlannedInterval[];
   /** Null when the machine has no counter. */
-  counter: { points: CountPoint[]; baseline: ReadonlyMap<number, number>; cycles: CycleSample[] } | null;
+  /** Null when the machine has no counter. `bucketMs`: the points are per-bucket summaries this long (0: single messages). */
+  counter: { points: CountPoint[]; baseline: ReadonlyMap<number, number>; cycles: CycleSample[]; bucketMs?: number } | null;
   reasons: ReasonEntry[];
   rejects: RejectEntry[];
   inspection: InspectionMinute[];
@@ -92,7 +93,7 @@ export function machineRecord(input: RecordInput): MachineRecord {
     counts: counter
       ? {
           events: partEvents(counter.points, from, counter.baseline),
-          coverage: counterCoverage(counter.points, end),
+          coverage: counterCoverage(counter.points, end, counter.bucketMs),
           cycles: counter.cycles,
         }
       : null,

@@ -12,9 +12,9 @@ import type { Principal } from '../auth/principal.js';
 import type { HistoryStore } from '../history/historyStore.js';
 import type { StoredPoint } from '../storage/point.js';
 import { plannedIntervals } from '../utilization/calendar.js';
-import { formatDate, localDate } from '../utilization/timeZone.js';
+import { formatDate, localDate, localTime, startOfLocalHour, zoneOffsetMs } from '../utilization/timeZone.js';
 import { windows } from '../utilization/utilization.js';
-import { partsRow } from './counts.js';
+import { bucketMinutes, partsRow } from './counts.js';
 import { idealCycleMs, oeeByDay, oeeByShift } from './oee.js';
 import { planRatePerMs, type ShiftOccurrence, shiftBoard, shiftOccurrences } from './plan.js';
 import { writeReasons } from './reasonList.js';
@@ -133,17 +133,38 @@ export function createProductionService(options: ProductionServiceOptions) {
     return [...stored, ...fresh];
   }
 
-  /** Everything the stages need about one machine over [from, to), read from storage; `to` is cut at now. */
-  async function record(machine: string, from: number, to: number, withCycles = false): Promise<MachineRecord> {
+  /** The work calendar's clock times (shift starts and ends, breaks), in minutes after midnight: where periods can begin. */
+  const calendarMinutes = config.calendar.shifts.flatMap((s) =>
+    [s.start, s.end, ...s.breaks.flatMap((b) => [b.start, b.end])].map((hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3))),
+  );
+  /** The summary bucket for a record from `from`: as wide as the calendar and the range's own start allow (one minute for "the last 24 h"). */
+  const bucketFor = (from: number, minutes: boolean) => {
+    if (minutes) return 1;
+    const local = localTime(from, tz);
+    const offsets = [zoneOffsetMs(from, tz), zoneOffsetMs(now(), tz)].map((ms) => ms / MINUTE);
+    return local.second > 0 || local.millisecond > 0 ? 1 : bucketMinutes([...calendarMinutes, local.hour * 60 + local.minute], offsets);
+  };
+
+  /**
+   * Everything the stages need about one machine over [from, to), read from storage; `to` is cut at now. Parts come summed per
+   * bucket (bucketFor), cycle times part by part only where asked for.
+   */
+  async function record(
+    machine: string,
+    from: number,
+    to: number,
+    detail: { cycles?: boolean; minutes?: boolean } = {},
+  ): Promise<MachineRecord> {
     knownMachine(machine);
     const end = Math.max(from, Math.min(to, now()));
     const entry = entries.get(machine);
     const counter = entry?.counter;
     const station = entry?.inspectionStation;
+    const bucket = bucketFor(from, detail.minutes === true);
     const [timeline, counts, cycles, reasonEntries, rejects, inspection] = await Promise.all([
       history.timeline(machine, from, end),
-      counter ? store.counts(machine, from, end) : undefined,
-      counter && withCycles ? store.cycles(machine, from, end) : [],
+      counter ? store.counts(machine, from, end, bucket) : undefined,
+      counter && detail.cycles ? store.cycles(machine, from, end) : [],
       reasonsFor(from, end, machine),
       rejectsFor(from, end, machine),
       station ? store.inspection(station, from, end) : [],
@@ -154,7 +175,7 @@ export function createProductionService(options: ProductionServiceOptions) {
       end,
       states: timeline.intervals,
       planned: plannedIntervals(config.calendar, tz, from, end),
-      counter: counts ? { ...counts, cycles } : null,
+      counter: counts ? { ...counts, cycles, bucketMs: bucket * MINUTE } : null,
       reasons: reasonEntries,
       rejects,
       inspection,
@@ -178,7 +199,8 @@ export function createProductionService(options: ProductionServiceOptions) {
   async function refreshMachine(machine: string, t: number): Promise<{ now: MachineProductionNowBody; pending: Stop[] }> {
     const shift = shiftAt(t);
     const inShift = shift !== null && shift.from <= t && t < shift.to;
-    const from = Math.min(t - PENDING_WINDOW_MS, shift?.from ?? t);
+    // From a whole hour, so parts can be read in the calendar's wide buckets rather than minute by minute.
+    const from = Math.min(startOfLocalHour(t - PENDING_WINDOW_MS, tz), shift?.from ?? t);
     const rec = await record(machine, from, t);
     const pending = rec.stops.filter((s) => s.needsReason && s.to > t - PENDING_WINDOW_MS);
     const rate = planRatePerMs(entries.get(machine));
@@ -403,7 +425,7 @@ export function createProductionService(options: ProductionServiceOptions) {
     },
 
     async counts(machine: string, from: number, to: number, by: CountsByValue): Promise<CountsBody> {
-      const rec = await record(machine, from, to, true);
+      const rec = await record(machine, from, to, { cycles: true, minutes: by === 'minute' });
       const counts = rec.counts;
       if (by === 'shift') {
         const rows = shiftOccurrences(rec.planned).map((o) => ({

@@ -33,8 +33,16 @@ export interface ReasonRecord extends ReasonEntry {
 }
 
 export interface ProductionStore {
-  /** Count messages summed per minute and epoch in [from, to), and each epoch's last total before `from`. */
-  counts(machine: string, from: number, to: number): Promise<{ points: CountPoint[]; baseline: Map<number, number> }>;
+  /**
+   * Count messages summed per bucket (whole minutes) and epoch in [from, to), stamped with the bucket's start, and each epoch's
+   * last total before `from`. InfluxDB sums 43,200 one-minute buckets of a month in about half a second; 30-minute ones in 20 ms.
+   */
+  counts(
+    machine: string,
+    from: number,
+    to: number,
+    bucketMinutes: number,
+  ): Promise<{ points: CountPoint[]; baseline: Map<number, number> }>;
   cycles(machine: string, from: number, to: number): Promise<CycleSample[]>;
   /** Reason entries that may concern stops overlapping [from, to): made since LONGEST_STOP_MS before it. */
   reasons(from: number, to: number, machine?: string): Promise<ReasonRecord[]>;
@@ -68,11 +76,11 @@ export function createProductionStore(influx: InfluxDB, database: string, kit: s
   const rejects = source(database, 'events', 'reject_count');
 
   return {
-    async counts(machine, from, to) {
+    async counts(machine, from, to, bucketMinutes) {
       const where = machineFilter(machine);
       const [minutes = [], before = []] = await query([
-        // max(total) is the minute's last total: a total only grows within its epoch.
-        `SELECT max("total") AS total, sum("parts") AS parts FROM ${counts} WHERE ${where} AND ${timeRange(from, to)} GROUP BY time(1m), "epoch" fill(none)`,
+        // max(total) is the bucket's last total: a total only grows within its epoch.
+        `SELECT max("total") AS total, sum("parts") AS parts FROM ${counts} WHERE ${where} AND ${timeRange(from, to)} GROUP BY time(${Math.max(1, Math.round(bucketMinutes))}m), "epoch" fill(none)`,
         `SELECT max("total") AS total FROM ${counts} WHERE ${where} AND ${timeRange(from - BASELINE_LOOKBACK_MS, from)} GROUP BY "epoch"`,
       ]);
       const points: CountPoint[] = [];

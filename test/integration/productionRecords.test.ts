@@ -94,7 +94,12 @@ describe('stop reasons and rejects kept as InfluxDB events', () => {
     // An API token signs as token:<name>; a person as their user name.
     expect(saved.body.segments).toEqual([expect.objectContaining({ reason: 'setup', by: 'token:operator' })]);
     const message = JSON.parse((await sub).stdout);
-    expect(message).toMatchObject({ reason: 'setup', reasonName: { ja: '段取り', en: 'Set-up' }, by: 'token:operator', stopFrom: stop.from });
+    expect(message).toMatchObject({
+      reason: 'setup',
+      reasonName: { ja: '段取り', en: 'Set-up' },
+      by: 'token:operator',
+      stopFrom: stop.from,
+    });
 
     // A restart: the reason comes back from InfluxDB, not from memory.
     await waitFor('the reason written to InfluxDB', async () => (await kit.health()).storage.state === 'direct');
