@@ -1,13 +1,17 @@
 /** Cross-checks of the `production` section a schema cannot say: machines and inputs that exist, one counter per input, one plan. */
 import type { ConfigProblem } from './load.js';
+import { modbusChannelProblem } from './modbusCheck.js';
+import { registersOf } from './modbusMaps.js';
 import type { KitConfig } from './schema.js';
+import { sensorNodes } from './sensorNodes.js';
 
 export function productionProblems(config: KitConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const { production } = config;
   const machines = new Set(config.machines.map((m) => m.id));
   const inputs = new Set(config.sources.gpio.map((g) => g.id));
-  const nodes = new Set(config.sources.serial.map((n) => n.id));
+  const nodes = new Set(sensorNodes(config).map((n) => n.id));
+  const devices = new Map(config.sources.modbus.flatMap((bus) => bus.devices).map((d) => [d.id, d]));
   // A GPIO input or a node channel already tells a machine's state or a zone's climate: it cannot also count parts.
   const taken = new Set([
     ...config.machines.map((m) => ('gpio' in m.source ? `gpio:${m.source.gpio}` : `${m.source.node}:${m.source.channel}`)),
@@ -51,9 +55,22 @@ export function productionProblems(config: KitConfig): ConfigProblem[] {
     if ('node' in source && !nodes.has(source.node))
       problems.push({
         path: `${at}.counter.source.node`,
-        en: `no sensor node "${source.node}" in sources.serial`,
-        ja: `sources.serial に「${source.node}」がありません`,
+        en: `no sensor node or Modbus device "${source.node}"`,
+        ja: `センサノードまたは Modbus 機器「${source.node}」がありません`,
       });
+    const device = 'node' in source ? devices.get(source.node) : undefined;
+    if (device && 'node' in source) {
+      const missing = modbusChannelProblem(config, source.node, source.channel, 'count');
+      if (missing) problems.push({ path: `${at}.counter.source.channel`, ...missing });
+      // A total is whole and unsigned, and wraps where its registers do.
+      const register = registersOf(device).find((r) => r.channel === source.channel && r.quantity === 'count');
+      if (register && ((register.type !== 'uint16' && register.type !== 'uint32') || register.scale !== 1))
+        problems.push({
+          path: `${at}.counter.source`,
+          en: `the count register of "${source.node}" must be uint16 or uint32 with scale 1`,
+          ja: `「${source.node}」の計数レジスタは uint16 か uint32、scale 1 にしてください`,
+        });
+    }
     const other = counters.get(key);
     if (taken.has(key) || other)
       problems.push({

@@ -59,9 +59,11 @@ const GpioInput = T.Object(
 const ModbusRegister = T.Object(
   {
     channel: Id,
-    /** current A, voltage V, power W, energy kWh, powerFactor, frequency Hz, temperature °C, humidity %RH. */
+    /** current A, voltage V, power W, energy kWh, powerFactor, frequency Hz, temperature °C, humidity %RH; count: a part counter's running total (docs/production.md). */
     quantity: T.Union(
-      (['current', 'voltage', 'power', 'energy', 'powerFactor', 'frequency', 'temperature', 'humidity'] as const).map((q) => T.Literal(q)),
+      (['current', 'voltage', 'power', 'energy', 'powerFactor', 'frequency', 'temperature', 'humidity', 'count'] as const).map((q) =>
+        T.Literal(q),
+      ),
     ),
     /** The protocol address, counted from 0 (a manual's 30001 is input register 0, 40001 holding register 0). */
     address: T.Integer({ minimum: 0, maximum: 65535 }),

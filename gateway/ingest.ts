@@ -130,12 +130,13 @@ export function createIngest(config: KitConfig, store: (points: StoredPoint[]) =
         return [{ measurement: 'part_count', tags: { kit, machine: node, epoch: String(epoch) }, fields, timeNs: pointTime(ts, seq) }];
       }
       case 'inspectionResult': {
+        // A station outside the kit (its own PC, through an edge account): stored as the kit's own stations store theirs, so a
+        // machine's rejects (docs/production.md) and Grafana read one shape. The kit's own stations publish from inside the gateway.
         const d = decodePayload('inspectionResult', payload);
         if (!d.ok) return reject(topic, d.reason);
-        const verdict = d.payload.verdict.toUpperCase();
-        const fields: StoredPoint['fields'] = { ng: verdict === 'NG' ? 1 : 0 };
-        if (d.payload.score !== undefined) fields.score = d.payload.score;
-        return [{ measurement: 'inspection', tags: { kit, station: node, verdict }, fields, timeNs: pointTime(d.payload.ts) }];
+        const { ts, trial, verdict, score, threshold, templateScore } = d.payload;
+        const fields = { score, threshold, template_score: templateScore, ng: verdict === 'NG' ? 1 : 0 };
+        return [{ measurement: 'inspection', tags: { kit, station: node, trial, verdict }, fields, timeNs: pointTime(ts, 0) }];
       }
       default:
         stats.notStored++;

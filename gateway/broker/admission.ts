@@ -28,7 +28,7 @@ export interface Declared {
   machines: ReadonlySet<string>;
   zones: ReadonlySet<string>;
   inputs: ReadonlySet<string>;
-  /** Inspection stations whose verdicts are a machine's rejects (production.machines[].inspectionStation). */
+  /** Inspection stations: the kit's own (inspection.stations) and those whose verdicts are a machine's rejects. */
   stations: ReadonlySet<string>;
 }
 
@@ -46,7 +46,10 @@ export function declaredBy(config: KitConfig): Declared {
     machines: new Set(config.machines.map((m) => m.id)),
     zones: new Set(config.zones.map((z) => z.id)),
     inputs: new Set(config.sources.gpio.map((g) => g.id)),
-    stations: new Set(config.production.machines.flatMap((m) => (m.inspectionStation ? [m.inspectionStation] : []))),
+    stations: new Set([
+      ...config.inspection.stations.map((s) => s.id),
+      ...config.production.machines.flatMap((m) => (m.inspectionStation ? [m.inspectionStation] : [])),
+    ]),
   };
 }
 

@@ -165,13 +165,25 @@ describe('stop reasons and rejects kept as InfluxDB events', () => {
       200,
     );
     // The inspection station (through an edge account) publishes two verdicts, one NG.
-    const pub = (station: string, verdict: string) =>
-      mosquitto('mosquitto_pub', [
+    const judged = { good: 0, reject: 0 };
+    const pub = (station: string, verdict: 'OK' | 'NG') => {
+      judged[verdict === 'NG' ? 'reject' : 'good']++;
+      const result = {
+        ts: Date.now(),
+        station,
+        trial: 'plate',
+        image: `part-${judged.good + judged.reject}.png`,
+        score: 0.42,
+        threshold: 0.5,
+      };
+      const message = { ...result, verdict, templateScore: 0.3, goodToday: judged.good, rejectToday: judged.reject };
+      return mosquitto('mosquitto_pub', [
         ...['-h', '127.0.0.1', '-p', String(kit.brokerPort), '-u', 'edge-x', '-P', PASSWORDS.edge, '-q', '1'],
-        ...['-t', topics.inspectionResult(KIT, station), '-m', JSON.stringify({ ts: Date.now(), verdict, score: 0.42 })],
+        ...['-t', topics.inspectionResult(KIT, station), '-m', JSON.stringify(message)],
       ]);
-    await pub('visual-1', 'ok');
-    await pub('visual-1', 'ng');
+    };
+    await pub('visual-1', 'OK');
+    await pub('visual-1', 'NG');
     const row = await waitFor('quality with both rejects', async () => {
       const r = await call('viewer', 'GET', `/api/production/oee?machine=m3&by=day&from=${Date.now() - DAY}&to=${Date.now() + 60_000}`);
       const last = (r.body.rows as { rejects: number | null; rejectsRecorded: boolean; quality: number | null; parts: number }[]).at(-1);
