@@ -1,5 +1,5 @@
 /** A machine's production on its page: parts and cycle time, OEE by shift, the Pareto of its stops, and the way to its board. */
-
+import { useState } from 'preact/hooks';
 import { Async } from '../../components/Async';
 import { formatTime } from '../../format';
 import { useFetched } from '../../hooks';
@@ -10,19 +10,27 @@ import type { KitInfo } from '../../types';
 import { CountBars } from './CountBars';
 import { OeeTable } from './OeeTable';
 import { ParetoChart } from './ParetoChart';
-import type { Counts, Oee, Pareto } from './productionApi';
-import { useSettings } from './productionApi';
+import { type Counts, type Oee, type Pareto, useSettings } from './productionApi';
 import './production.css';
 
 /** Counts are read part by part; beyond a month the page shows the other figures only. */
 const COUNTS_LIMIT_MS = 31 * DAY;
+type CountsBy = 'minute' | 'hour' | 'shift' | 'day';
+/** The longest range each granularity is offered for: more bars than that could not be read or tapped. */
+const COUNTS_BY_LIMIT: Record<CountsBy, number> = { minute: 3 * 3_600_000, hour: 2 * DAY, shift: COUNTS_LIMIT_MS, day: COUNTS_LIMIT_MS };
 
 export function ProductionPanels({ kit, machine, from, to }: { kit: KitInfo; machine: string; from: number; to: number }) {
-  const { t, lang } = useI18n();
+  const { t, lang, name } = useI18n();
   const settings = useSettings();
+  const shiftName = (id: string) => {
+    const shift = kit.shifts.find((s) => s.id === id);
+    return shift ? name(shift) : id;
+  };
   const entry = settings.data?.machines.find((m) => m.machine === machine);
   const span = to - from;
-  const by = span <= 2 * DAY ? 'hour' : 'day';
+  const offered = (['minute', 'hour', 'shift', 'day'] as const).filter((b) => span <= COUNTS_BY_LIMIT[b]);
+  const [chosen, setChosen] = useState<CountsBy | null>(null);
+  const by: CountsBy = chosen && offered.includes(chosen) ? chosen : span <= 2 * DAY ? 'hour' : 'day';
   const counts = useFetched<Counts>(entry?.counter && span <= COUNTS_LIMIT_MS ? 'api/production/counts' : null, { machine, from, to, by });
   const oee = useFetched<Oee>('api/production/oee', { machine, from, to, by: 'shift' });
   const pareto = useFetched<Pareto>('api/production/pareto', { machine, from, to });
@@ -49,10 +57,21 @@ export function ProductionPanels({ kit, machine, from, to }: { kit: KitInfo; mac
               const total = seen.reduce((sum, r) => sum + (r.parts ?? 0), 0);
               return (
                 <>
+                  <div class="segmented">
+                    {offered.map((b) => (
+                      <button key={b} type="button" aria-pressed={by === b} onClick={() => setChosen(b)} data-testid={`counts-by-${b}`}>
+                        {t(`prod.counts.by.${b}`)}
+                      </button>
+                    ))}
+                  </div>
                   <p class="summary" data-testid="counts-total">
                     {seen.length === 0 ? t('prod.noData') : t('prod.counts.total', { n: total })}
                   </p>
-                  <CountBars counts={c} timeZone={kit.timeZone} style={by === 'hour' ? (span > DAY ? 'dateTime' : 'time') : 'date'} />
+                  <CountBars
+                    counts={c}
+                    timeZone={kit.timeZone}
+                    style={by === 'minute' || by === 'hour' ? (span > DAY ? 'dateTime' : 'time') : 'date'}
+                  />
                   <table class="data-table">
                     <thead>
                       <tr>
@@ -67,7 +86,10 @@ export function ProductionPanels({ kit, machine, from, to }: { kit: KitInfo; mac
                         .filter((r) => r.parts !== null && r.parts > 0)
                         .map((r) => (
                           <tr key={r.from}>
-                            <th scope="row">{formatTime(r.from, kit.timeZone, lang, by === 'hour' ? 'dateTime' : 'date')}</th>
+                            <th scope="row">
+                              {formatTime(r.from, kit.timeZone, lang, by === 'day' ? 'date' : 'dateTime')}
+                              {r.shift && ` ${shiftName(r.shift)}`}
+                            </th>
                             <td>{r.parts}</td>
                             <td>{r.cycle ? `${(r.cycle.medianMs / 1000).toFixed(1)} s` : '—'}</td>
                             <td>
