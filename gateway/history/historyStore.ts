@@ -7,7 +7,7 @@ import { COVERAGE_STEP_MS, extendToNow, mergeSpans, NoDataOverlay, type Span } f
 import { TimelineBuilder, toMachineState } from '../utilization/timeline.js';
 import { formatLocal } from '../utilization/timeZone.js';
 import { type StateInterval, type TimelineState, type UtilizationBy, utilizationRows } from '../utilization/utilization.js';
-import { BOM, csvLine, csvText } from './csv.js';
+import { csvLine, csvText, withHeader } from './csv.js';
 import { ident, literal, source, timeNs, timeRange } from './influxql.js';
 
 export type Resolution = 'raw' | '1m' | '1h';
@@ -295,19 +295,6 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
   async function utilization(machine: string, from: number, to: number, by: UtilizationBy): Promise<UtilizationBody> {
     machineFilter(machine);
     return utilizationWith(machine, from, to, by, await coverage(from, to));
-  }
-
-  /**
-   * BOM and header, then the body. The body's first line is awaited before the header is handed out, so the first
-   * query has run by the time a caller commits to a 200: an InfluxDB that is away becomes an error response, not a
-   * download cut off after its header.
-   */
-  async function* withHeader(header: string[], body: AsyncGenerator<string>): AsyncGenerator<string> {
-    const first = await body.next();
-    yield BOM + csvLine(header);
-    if (first.done) return;
-    yield first.value;
-    yield* body;
   }
 
   async function* readingLines(from: number, to: number): AsyncGenerator<string> {

@@ -1,6 +1,6 @@
 /** CSV exports of the production records for Excel in Japan (BOM, CRLF): stop reasons, part counts and OEE, a machine at a time. */
 import type { KitConfig } from '../../config/schema.js';
-import { BOM, csvLine, csvText } from '../history/csv.js';
+import { csvLine, csvText, withHeader } from '../history/csv.js';
 import { formatLocal } from '../utilization/timeZone.js';
 import type { ProductionService } from './service.js';
 import { NO_REASON, SHORT_STOP } from './stops.js';
@@ -18,18 +18,6 @@ export function productionCsv(config: KitConfig, service: ProductionService) {
     if (id === null) return asked ? '未入力' : '短時間停止';
     return service.settings().reasons.find((r) => r.id === id)?.name ?? id;
   };
-
-  /**
-   * BOM and header, then the body. The first machine's lines are worked out before the header is handed out, so storage that
-   * is away becomes an error response, not a file cut off after its header.
-   */
-  async function* withHeader(header: string[], body: AsyncGenerator<string>): AsyncGenerator<string> {
-    const first = await body.next();
-    yield BOM + csvLine(header);
-    if (first.done) return;
-    yield first.value;
-    yield* body;
-  }
 
   async function* stopLines(from: number, to: number): AsyncGenerator<string> {
     for (const machine of config.machines) {

@@ -1,7 +1,9 @@
 /** Production over HTTP: stop reasons (one tap, split, manager's change), counts, the plan board, OEE, rejects, CSV (docs/production.md). */
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { StopReasonConfig } from '../../../config/productionSchema.js';
 import type { KitConfig } from '../../../config/schema.js';
+import type { Principal } from '../../auth/principal.js';
 import { HistoryError } from '../../history/historyStore.js';
 import { productionCsv } from '../../production/csv.js';
 import {
@@ -19,8 +21,10 @@ import {
   ProductionSettings,
   ReasonLog,
   ReasonRequest,
+  type ReasonRequestBody,
   ReasonsUpdate,
   RejectRequest,
+  type RejectRequestBody,
   RejectSaved,
   Stop,
   StopList,
@@ -35,6 +39,11 @@ export interface ProductionRoutesOptions {
   production: ProductionService;
   config: KitConfig;
 }
+
+type StopsQueryType = Static<typeof StopsQuery>;
+type OptionalMachineRangeType = Static<typeof OptionalMachineRange>;
+type CountsQueryType = Static<typeof CountsQuery>;
+type OeeQueryType = Static<typeof OeeQuery>;
 
 const DAY = 86_400_000;
 /** Cycle times are read part by part: a month of a busy press is as much as one request should fetch. */
@@ -85,11 +94,27 @@ export async function productionRoutes(app: FastifyInstance, options: Production
   const logFailure = storageFailureLog();
   const answer = answering(logFailure);
   const csv = productionCsv(config, production);
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const ranged = (request: FastifyRequest & { query: { from: number; to: number } }) =>
-    invalidQuery(request) ?? badRange(request.query.from, request.query.to);
+  /** A read over a range: a valid query and range (at most `days` long where given), then the service. */
+  const overRange =
+    <Q extends { from: number; to: number }>(run: (query: Q) => Promise<unknown>, days?: (query: Q) => number) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const q = request.query as Q;
+      const bad = invalidQuery(request) ?? badRange(q.from, q.to) ?? (days ? tooLong(q.from, q.to, days(q)) : undefined);
+      if (bad) return reply.code(400).send(bad);
+      return answer(reply, request.log, () => run(q));
+    };
+  /** A write: a valid body from a signed-in person (the auth plugin has already checked the role), then the service. */
+  const byPerson =
+    <B>(run: (who: Principal, body: B) => unknown) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const bad = invalidBody(request);
+      if (bad) return reply.code(400).send(bad);
+      const who = request.principal;
+      if (!who) return reply.code(401).send({ code: 'AUTH_REQUIRED', message: 'sign in first', messageJa: 'ログインしてください' });
+      return answer(reply, request.log, () => run(who, request.body as B));
+    };
 
-  r.get(
+  app.get(
     '/api/production/settings',
     {
       config: { access: 'viewer' },
@@ -102,7 +127,7 @@ export async function productionRoutes(app: FastifyInstance, options: Production
     async () => production.settings(),
   );
 
-  r.put(
+  app.put(
     '/api/production/reasons',
     {
       config: { access: 'admin' },
@@ -113,14 +138,10 @@ export async function productionRoutes(app: FastifyInstance, options: Production
         response: { 200: ProductionSettings, ...errors },
       },
     },
-    async (request, reply) => {
-      const bad = invalidBody(request);
-      if (bad) return reply.code(400).send(bad);
-      return answer(reply, request.log, () => production.updateReasons(request.body.reasons, request.principal?.username ?? 'unknown'));
-    },
+    byPerson<{ reasons: StopReasonConfig[] }>((who, body) => production.updateReasons(body.reasons, who.username)),
   );
 
-  r.get(
+  app.get(
     '/api/production/now',
     {
       config: { access: 'viewer' },
@@ -133,7 +154,7 @@ export async function productionRoutes(app: FastifyInstance, options: Production
     async () => production.now(),
   );
 
-  r.get(
+  app.get(
     '/api/production/stops',
     {
       config: { access: 'viewer' },
@@ -144,15 +165,10 @@ export async function productionRoutes(app: FastifyInstance, options: Production
         response: { 200: StopList, ...errors },
       },
     },
-    async (request, reply) => {
-      const bad = ranged(request);
-      if (bad) return reply.code(400).send(bad);
-      const { machine, from, to } = request.query;
-      return answer(reply, request.log, () => production.stops(machine, from, to));
-    },
+    overRange<StopsQueryType>((q) => production.stops(q.machine, q.from, q.to)),
   );
 
-  r.post(
+  app.post(
     '/api/production/stops/reason',
     {
       config: { access: 'operator' },
@@ -164,16 +180,10 @@ export async function productionRoutes(app: FastifyInstance, options: Production
         response: { 200: Stop, ...errors },
       },
     },
-    async (request, reply) => {
-      const bad = invalidBody(request);
-      if (bad) return reply.code(400).send(bad);
-      const who = request.principal;
-      if (!who) return reply.code(401).send({ code: 'AUTH_REQUIRED', message: 'sign in first', messageJa: 'ログインしてください' });
-      return answer(reply, request.log, () => production.setReason(who, request.body));
-    },
+    byPerson<ReasonRequestBody>((who, body) => production.setReason(who, body)),
   );
 
-  r.get(
+  app.get(
     '/api/production/reasons/log',
     {
       config: { access: 'manager' },
@@ -185,15 +195,10 @@ export async function productionRoutes(app: FastifyInstance, options: Production
         response: { 200: ReasonLog, ...errors },
       },
     },
-    async (request, reply) => {
-      const bad = ranged(request);
-      if (bad) return reply.code(400).send(bad);
-      const { from, to, machine } = request.query;
-      return answer(reply, request.log, () => production.reasonLog(from, to, machine));
-    },
+    overRange<OptionalMachineRangeType>((q) => production.reasonLog(q.from, q.to, q.machine)),
   );
 
-  r.get(
+  app.get(
     '/api/production/pareto',
     {
       config: { access: 'viewer' },
@@ -204,15 +209,10 @@ export async function productionRoutes(app: FastifyInstance, options: Production
         response: { 200: Pareto, ...errors },
       },
     },
-    async (request, reply) => {
-      const bad = ranged(request);
-      if (bad) return reply.code(400).send(bad);
-      const { from, to, machine } = request.query;
-      return answer(reply, request.log, () => production.pareto(from, to, machine));
-    },
+    overRange<OptionalMachineRangeType>((q) => production.pareto(q.from, q.to, q.machine)),
   );
 
-  r.get(
+  app.get(
     '/api/production/counts',
     {
       config: { access: 'viewer' },
@@ -224,15 +224,13 @@ export async function productionRoutes(app: FastifyInstance, options: Production
         response: { 200: Counts, ...errors },
       },
     },
-    async (request, reply) => {
-      const { from, to, machine, by } = request.query;
-      const bad = ranged(request) ?? tooLong(from, to, by === 'minute' ? MINUTES_MAX_DAYS : COUNTS_MAX_DAYS);
-      if (bad) return reply.code(400).send(bad);
-      return answer(reply, request.log, () => production.counts(machine, from, to, by));
-    },
+    overRange<CountsQueryType>(
+      (q) => production.counts(q.machine, q.from, q.to, q.by),
+      (q) => (q.by === 'minute' ? MINUTES_MAX_DAYS : COUNTS_MAX_DAYS),
+    ),
   );
 
-  r.get(
+  app.get(
     '/api/production/board',
     {
       config: { access: 'viewer' },
@@ -246,11 +244,12 @@ export async function productionRoutes(app: FastifyInstance, options: Production
     async (request, reply) => {
       const bad = invalidQuery(request);
       if (bad) return reply.code(400).send(bad);
-      return answer(reply, request.log, () => production.board(request.query.machine, request.query.at));
+      const { machine, at } = request.query as Static<typeof BoardQuery>;
+      return answer(reply, request.log, () => production.board(machine, at));
     },
   );
 
-  r.get(
+  app.get(
     '/api/production/oee',
     {
       config: { access: 'viewer' },
@@ -262,15 +261,10 @@ export async function productionRoutes(app: FastifyInstance, options: Production
         response: { 200: Oee, ...errors },
       },
     },
-    async (request, reply) => {
-      const bad = ranged(request);
-      if (bad) return reply.code(400).send(bad);
-      const { from, to, by, machine } = request.query;
-      return answer(reply, request.log, () => production.oee(from, to, by, machine));
-    },
+    overRange<OeeQueryType>((q) => production.oee(q.from, q.to, q.by, q.machine)),
   );
 
-  r.post(
+  app.post(
     '/api/production/rejects',
     {
       config: { access: 'operator' },
@@ -281,13 +275,7 @@ export async function productionRoutes(app: FastifyInstance, options: Production
         response: { 200: RejectSaved, ...errors },
       },
     },
-    async (request, reply) => {
-      const bad = invalidBody(request);
-      if (bad) return reply.code(400).send(bad);
-      const who = request.principal;
-      if (!who) return reply.code(401).send({ code: 'AUTH_REQUIRED', message: 'sign in first', messageJa: 'ログインしてください' });
-      return answer(reply, request.log, () => production.setRejects(who, request.body));
-    },
+    byPerson<RejectRequestBody>((who, body) => production.setRejects(who, body)),
   );
 
   const exports = [
@@ -296,15 +284,12 @@ export async function productionRoutes(app: FastifyInstance, options: Production
     ['oee', OeeExportQuery, (q: { from: number; to: number; by?: 'shift' | 'day' }) => csv.oee(q.from, q.to, q.by)],
   ] as const;
   for (const [kind, querystring, lines] of exports) {
-    r.get(
+    app.get(
       `/api/export/${kind}.csv`,
       { config: { access: 'manager' }, attachValidation: true, schema: { querystring, response: { 400: ErrorBody, 503: ErrorBody } } },
       async (request, reply) => {
         const query = request.query as { from: number; to: number; by?: 'shift' | 'day' };
-        const bad =
-          invalidQuery(request) ??
-          badRange(query.from, query.to) ??
-          (kind === 'counts' ? tooLong(query.from, query.to, COUNTS_MAX_DAYS) : undefined);
+        const bad = invalidQuery(request) ?? badRange(query.from, query.to);
         if (bad) return reply.code(400).send(bad);
         return sendCsv(request, reply, logFailure, csvFileName(config, kind, query.from), lines(query));
       },

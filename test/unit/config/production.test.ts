@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseKitYaml } from '../../../config/load.js';
+import { parseKitYaml } from '../../../config/load.js';
+import { problemsOf } from './problems.js';
 
 const base = `
 kit: { id: k1, site: 試験工場 }
@@ -10,16 +11,6 @@ machines:
   - { id: m1, name: 旋盤, source: { node: node-a, channel: ct1 }, thresholds: { idleAbove: 0.5, runAbove: 4 } }
   - { id: m2, name: プレス, source: { gpio: lamp } }
 `;
-
-function problemsOf(text: string): string[] {
-  try {
-    parseKitYaml(text, 'kit.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems.map((p) => `${p.path}: ${p.en}`);
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('the production section of the kit file', () => {
   it('has the six stop reasons, a 5-minute ask and no machines by default', () => {
