@@ -413,6 +413,8 @@ export const en: Record<MessageKey, string> = {
   'prod.board.title': 'Production board',
   'prod.board.noMachine': 'No machine is configured.',
   'prod.board.noShift': 'No shift at this time (check the work calendar).',
+  'prod.board.noCounter':
+    'This machine has no part counter, so there is no plan versus actual: the hours show their stop reasons only (set it up in production.machines).',
   'prod.board.previous': 'Previous shift',
   'prod.board.current': 'Current shift',
   'prod.board.notStarted': 'The shift has not started yet.',

@@ -409,6 +409,8 @@ export const ja = {
   'prod.board.title': '生産管理板',
   'prod.board.noMachine': '設備が登録されていません。',
   'prod.board.noShift': 'この時刻のシフトはありません（操業カレンダーを確認してください）。',
+  'prod.board.noCounter':
+    'この設備には生産数カウンタがないため、計画と実績は表示できません。時間ごとの停止理由だけを表示します（設定: production.machines）。',
   'prod.board.previous': '前のシフト',
   'prod.board.current': '現在のシフト',
   'prod.board.notStarted': 'シフトはまだ始まっていません。',

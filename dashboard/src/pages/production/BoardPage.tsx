@@ -30,6 +30,8 @@ export default function BoardPage({ me, kit, id }: { me: Me; kit: KitInfo; id: s
   const tick = useNow(REFRESH_MS);
   const board = useFetched<Board>(machine ? 'api/production/board' : null, machine ? { machine, at } : undefined, tick + version);
   const info = kit.machines.find((m) => m.id === machine);
+  // Without a counter there is no actual to set against a plan: the board then shows the hours' stop reasons only.
+  const counted = planned.some((m) => m.machine === machine);
   const shiftName = (shiftId: string) => {
     const shift = kit.shifts.find((s) => s.id === shiftId);
     return shift ? name(shift) : shiftId;
@@ -65,12 +67,12 @@ export default function BoardPage({ me, kit, id }: { me: Me; kit: KitInfo; id: s
                   </button>
                 </div>
               </div>
-              <BoardSummary rows={b.rows} />
+              {counted ? <BoardSummary rows={b.rows} /> : <p class="panel">{t('prod.board.noCounter')}</p>}
               <BoardTable
                 board={b}
                 settings={settings.data}
                 timeZone={kit.timeZone}
-                may={mayEnterProduction(me)}
+                may={counted && mayEnterProduction(me)}
                 onSaved={() => setVersion((v) => v + 1)}
               />
             </>
