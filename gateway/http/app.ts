@@ -24,8 +24,8 @@ import { historyRoutes } from './routes/history.js';
 import { type InspectionRoutesOptions, inspectionRoutes } from './routes/inspection.js';
 import { kitlifeRoutes } from './routes/kitlife.js';
 import { liveRoutes } from './routes/live.js';
-import { reportRoutes } from './routes/report.js';
 import { productionRoutes } from './routes/production.js';
+import { reportRoutes } from './routes/report.js';
 
 export interface AppDeps {
   config: KitConfig;
