@@ -1,6 +1,6 @@
 /**
  * OEE (設備総合効率) per shift occurrence or local day, with its three factors (docs/production.md):
- *   availability = run time ÷ planned time (the kit's 稼働率), performance = ideal cycle × parts ÷ run time,
+ *   availability = run time ÷ planned time the kit recorded (the kit's 稼働率), performance = ideal cycle × parts ÷ run time,
  *   quality = good parts ÷ parts. Only planned time counts, as for 稼働率. Pure: no clock, no I/O.
  */
 import type { ProductionMachineConfig } from '../../config/productionSchema.js';
@@ -20,8 +20,10 @@ export interface OeeRow {
   runMs: number;
   idleMs: number;
   offMs: number;
-  /** Planned time the kit did not see the machine: counted as not running (as in 稼働率), and shown so nobody is misled. */
+  /** Planned time the kit recorded but the machine's sensor said nothing (無信号): counted as not running, as in 稼働率. */
   unknownMs: number;
+  /** Planned time the kit was not recording at all: left out of availability, as out of 稼働率, and shown beside it. */
+  noDataMs: number;
   /** Parts made in planned time; null: the counter was not seen then, or the machine has none. */
   parts: number | null;
   rejects: number | null;
@@ -46,8 +48,8 @@ export function idealCycleMs(entry: Pick<ProductionMachineConfig, 'idealCycleSec
 function oeeRow(record: MachineRecord, idealMs: number | null, row: Span, pieces: Span[], label: { day: string; shift?: string }): OeeRow {
   const u = countRow(pieces, record.states, row);
   const seen = u.runMs + u.idleMs + u.offMs;
-  // Planned time the kit saw nothing of at all is "no data", not 0 %.
-  const availability = u.plannedMs > 0 && seen > 0 ? u.runMs / u.plannedMs : null;
+  // The kit's 稼働率 exactly: of the planned time it recorded. Planned time it saw nothing of at all is "no data", not 0 %.
+  const availability = seen > 0 ? u.runMs / (u.plannedMs - u.noDataMs) : null;
   const parts = record.counts && u.plannedMs > 0 ? partsRow(record.counts, row, pieces).parts : null;
   const { rejects, recorded } = rejectsIn(record, row, pieces);
   const counted = parts === null ? null : Math.min(rejects, parts);
@@ -64,6 +66,7 @@ function oeeRow(record: MachineRecord, idealMs: number | null, row: Span, pieces
     idleMs: u.idleMs,
     offMs: u.offMs,
     unknownMs: u.unknownMs,
+    noDataMs: u.noDataMs,
     parts,
     rejects: parts === null ? null : counted,
     good,

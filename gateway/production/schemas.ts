@@ -138,6 +138,7 @@ export const OeeRow = T.Object({
   idleMs: Duration,
   offMs: Duration,
   unknownMs: Duration,
+  noDataMs: Duration,
   parts: NullableInt,
   rejects: NullableInt,
   good: NullableInt,

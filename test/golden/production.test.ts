@@ -15,6 +15,7 @@ import { planRatePerMs, shiftBoard, shiftOccurrences } from '../../gateway/produ
 import { machineRecord, type RejectEntry } from '../../gateway/production/record.js';
 import { pareto, type ReasonEntry } from '../../gateway/production/stops.js';
 import { plannedIntervals } from '../../gateway/utilization/calendar.js';
+import { withNoData } from '../../gateway/utilization/coverage.js';
 import { buildTimeline, toMachineState } from '../../gateway/utilization/timeline.js';
 import { formatDate, localDate } from '../../gateway/utilization/timeZone.js';
 import { windows } from '../../gateway/utilization/utilization.js';
@@ -130,7 +131,11 @@ function replayDay(name: string) {
     messages.push(...step.messages);
   }
 
-  const states = buildTimeline(from, end, undefined, changes);
+  // The gateway records coverage only while it hears the edge: outside its runs the timeline is "no data", as in the store.
+  const states = withNoData(
+    buildTimeline(from, end, undefined, changes),
+    edgeRuns.map(([a, b]) => ({ from: a, to: b })),
+  );
   const planned = plannedIntervals(config.calendar, tz, from, end);
   const record = machineRecord({
     machine: entry.machine,
@@ -162,6 +167,7 @@ function replayDay(name: string) {
     idleMin: minutes(row.idleMs),
     offMin: minutes(row.offMs),
     unknownMin: minutes(row.unknownMs),
+    noDataMin: minutes(row.noDataMs),
     parts: row.parts,
     rejects: row.rejects,
     good: row.good,

@@ -468,6 +468,7 @@ export const en: Record<MessageKey, string> = {
   'prod.oee.oee': 'OEE',
   'prod.oee.parts': 'Parts',
   'prod.oee.unknown': '({d} without signal)',
+  'prod.oee.noDataPart': '({d} not recorded, left out of availability)',
   'prod.oee.noIdeal': 'no ideal cycle set',
   'prod.oee.noRejects': '(no rejects recorded)',
   'prod.oee.rejects': '{n} rejects',

@@ -464,6 +464,7 @@ export const ja = {
   'prod.oee.oee': 'OEE',
   'prod.oee.parts': '生産数',
   'prod.oee.unknown': '（うち無信号 {d}）',
+  'prod.oee.noDataPart': '（うちデータなし {d}、時間稼働率には含めません）',
   'prod.oee.noIdeal': '理想サイクル未設定',
   'prod.oee.noRejects': '（不良の記録なし）',
   'prod.oee.rejects': '不良 {n}',

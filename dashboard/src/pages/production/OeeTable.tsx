@@ -40,6 +40,7 @@ export function OeeTable({ rows, kit, showMachine }: { rows: OeeRow[]; kit: KitI
               <td>
                 {formatDuration(r.plannedMs, t)}
                 {r.unknownMs > 0 && <small class="unknown-note"> {t('prod.oee.unknown', { d: formatDuration(r.unknownMs, t) })}</small>}
+                {r.noDataMs > 0 && <small class="unknown-note"> {t('prod.oee.noDataPart', { d: formatDuration(r.noDataMs, t) })}</small>}
               </td>
               <td>{r.availability === null ? t('prod.noData') : formatPct(r.availability)}</td>
               <td>
