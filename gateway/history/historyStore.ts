@@ -3,7 +3,7 @@ import type { InfluxDB } from 'influx';
 import type { KitConfig } from '../../config/schema.js';
 import type { CurrentSeriesBody, EnvironmentSeriesBody, PowerSeriesBody, TimelineBody, UtilizationBody } from '../http/schemas.js';
 import { plannedIntervals } from '../utilization/calendar.js';
-import { COVERAGE_STEP_MS, extendToNow, mergeSpans, NoDataOverlay, type Span } from '../utilization/coverage.js';
+import { COVERAGE_GRACE_MS, COVERAGE_STEP_MS, extendToNow, mergeSpans, NoDataOverlay, type Span } from '../utilization/coverage.js';
 import { TimelineBuilder, toMachineState } from '../utilization/timeline.js';
 import { formatLocal } from '../utilization/timeZone.js';
 import { type StateInterval, type TimelineState, type UtilizationBy, utilizationRows } from '../utilization/utilization.js';
@@ -214,8 +214,11 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     const end = Math.min(to, now());
     if (!(end > from)) return [];
     const points = source(database, 'events', 'coverage');
+    // From the start of `from`'s minute: its point stands for the whole minute, so a range that begins mid-minute (a stop read
+    // from its start a few seconds ago) is not "no data" until the next minute's point comes.
+    const minuteOfFrom = Math.floor(from / COVERAGE_STEP_MS) * COVERAGE_STEP_MS;
     const [hours = []] = await query([
-      `SELECT count("alive") FROM ${points} WHERE ${kitFilter} AND ${timeRange(from, end)} GROUP BY time(1h) fill(none)`,
+      `SELECT count("alive") FROM ${points} WHERE ${kitFilter} AND ${timeRange(minuteOfFrom, end)} GROUP BY time(1h) fill(none)`,
     ]);
     const spans: Span[] = [];
     const partial: Span[] = [];
@@ -238,7 +241,8 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
       }
     }
     const merged = mergeSpans(spans, from, end);
-    return end >= now() ? extendToNow(merged, end) : merged;
+    // A range that ends a moment ago (a request's own "now", read again after a write) still ends at the kit's present.
+    return now() - end < COVERAGE_GRACE_MS ? extendToNow(merged, end) : merged;
   }
 
   /** A machine's state intervals covering [from, end), streamed: state changes are read a window at a time, "no data" laid over. */

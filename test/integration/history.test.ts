@@ -247,6 +247,13 @@ describe('timeline', () => {
     ]);
   });
 
+  it('takes a range that begins mid-minute as covered by that minute’s point (a stop read from its start seconds ago)', async () => {
+    // The last recorded minute is 09:59; nothing of the range lies after a point, but the 09:59 point stands for all of it.
+    expect((await store.timeline('m1', jst('2025-06-03 09:59:10'), jst('2025-06-03 09:59:50'))).intervals).toEqual([
+      { state: 'OFF', from: jst('2025-06-03 09:59:10'), to: jst('2025-06-03 09:59:50') },
+    ]);
+  });
+
   it('reads state changes a window at a time and still joins them into one timeline', async () => {
     const chunked = createHistoryStore(influx, config, { now: () => jst('2025-06-10 00:00'), statesChunkMs: HOUR });
     expect(await chunked.timeline('m1', DAY_START, DAY_END)).toEqual(await store.timeline('m1', DAY_START, DAY_END));
