@@ -10,6 +10,8 @@ const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots
 const USERS = { admin: 'admin-password-1', operator: 'operator-password-1' };
 /** The wall tablet: a 10-inch tablet upright. */
 const TABLET = { width: 768, height: 1024 };
+/** The same tablet held sideways. */
+const LANDSCAPE = { width: 1280, height: 800 };
 const EVERY_DAY = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 let t: Awaited<ReturnType<typeof startTestKit>>;
@@ -161,5 +163,27 @@ describe('stop reasons, the board and OEE in headless Chromium on a 768×1024 ta
     await page.getByTestId('counts-total').waitFor();
     await page.waitForTimeout(1000);
     await page.screenshot({ path: join(SHOTS, 'production-machine-768x1024.png'), fullPage: true });
+  });
+
+  it('fits the stop, board and production pages on the tablet held either way, in Japanese, without sideways scrolling', async () => {
+    for (const size of [LANDSCAPE, TABLET]) {
+      const { page } = await openPage(browser, size);
+      await signIn(page, 'admin');
+      for (const [route, ready, name] of [
+        ['#/stops/m1', 'stops-today', 'stops'],
+        ['#/board/m3', 'board-summary', 'board'],
+        ['#/production', 'pareto-row-breakdown', 'pareto'],
+      ] as const) {
+        await page.goto(`${origin}/${route}`);
+        await page.getByTestId(ready).first().waitFor();
+        await page.waitForTimeout(500);
+        expect(await page.locator('html').getAttribute('lang')).toBe('ja');
+        // A gloved operator cannot pan a page sideways: nothing may be wider than the screen.
+        const [scroll, client] = await page.locator('html').evaluate((html) => [html.scrollWidth, html.clientWidth]);
+        expect(scroll, `${route} at ${size.width}×${size.height}`).toBeLessThanOrEqual(client ?? 0);
+        await page.screenshot({ path: join(SHOTS, `production-${name}-${size.width}x${size.height}.png`), fullPage: true });
+      }
+      await page.context().close();
+    }
   });
 });

@@ -88,38 +88,39 @@ function BoardSummary({ rows }: { rows: BoardRow[] }) {
   const last = rows.filter((r) => r.status !== 'upcoming').at(-1);
   const total = rows.at(-1)?.planCumulative ?? null;
   if (!last) return <p class="board-summary">{t('prod.board.notStarted')}</p>;
-  const gap = last.gapCumulative;
+  // With an hour the kit did not see, the figures are of the hours it saw (as the alarm and the MQTT topic count them): a
+  // shift the kit joined at 09:40 is not "5,800 behind" for the hours nobody counted.
+  const partial = !last.complete;
+  const seen = rows.filter((r) => r.status !== 'upcoming' && r.gap !== null && r.actual !== null);
+  const actual = partial ? seen.reduce((sum, r) => sum + (r.actual ?? 0), 0) : last.actualCumulative;
+  const gap = partial ? (seen.length > 0 ? seen.reduce((sum, r) => sum + (r.gap ?? 0), 0) : null) : last.gapCumulative;
+  const plan = partial ? (actual !== null && gap !== null ? actual - gap : null) : last.planCumulative;
   const behind = gap !== null && gap < 0;
-  // With an hour the kit did not see, the parts are a lower bound and so is the gap: "behind by at most", never a flat claim.
-  const lowerBound = !last.complete;
   const word =
     gap === null
       ? t('prod.board.word.noData')
       : behind
-        ? t(lowerBound ? 'prod.board.word.behindAtMost' : 'prod.board.word.behind', { n: -gap })
-        : t('prod.board.word.onPlan');
+        ? t(partial ? 'prod.board.word.behindSeen' : 'prod.board.word.behind', { n: -gap })
+        : t(partial ? 'prod.board.word.onPlanSeen' : 'prod.board.word.onPlan');
   return (
-    <div
-      class={`board-summary ${gap === null ? 'status-noData' : behind ? (lowerBound ? 'status-uncertain' : 'status-behind') : 'status-onPlan'}`}
-      data-testid="board-summary"
-    >
+    <div class={`board-summary ${gap === null ? 'status-noData' : behind ? 'status-behind' : 'status-onPlan'}`} data-testid="board-summary">
       <div>
-        <span>{t('prod.board.planSoFar')}</span>
-        <strong>{last.planCumulative ?? '—'}</strong>
+        <span>{t(partial ? 'prod.board.planSeen' : 'prod.board.planSoFar')}</span>
+        <strong>{plan ?? '—'}</strong>
       </div>
       <div>
         <span>{t('prod.board.actualSoFar')}</span>
-        <strong>{last.actualCumulative === null ? '—' : `${lowerBound ? '≥ ' : ''}${last.actualCumulative}`}</strong>
+        <strong>{actual ?? '—'}</strong>
       </div>
       <div>
         <span>{t('prod.board.gap')}</span>
-        <strong>{gap === null ? '—' : `${lowerBound ? '≥ ' : ''}${signed(gap)}`}</strong>
+        <strong>{gap === null ? '—' : signed(gap)}</strong>
       </div>
       <p class="board-word">
         {word}
         {total !== null && ` · ${t('prod.board.shiftPlan', { n: total })}`}
       </p>
-      {lowerBound && <p class="board-note">{t('prod.board.incomplete')}</p>}
+      {partial && <p class="board-note">{t('prod.board.incomplete')}</p>}
     </div>
   );
 }

@@ -14,6 +14,7 @@ import { href } from '../../router';
 import { MINUTE, startOfDay } from '../../time';
 import type { KitInfo, Me } from '../../types';
 import {
+  minutesOf,
   type ProductionNow,
   reasonColor,
   reasonName,
@@ -272,7 +273,7 @@ function TodaysStops({
   const stops = useFetched<StopList>('api/production/stops', { machine, from, to: now + MINUTE }, version);
   const [editing, setEditing] = useState<string | null>(null);
   return (
-    <section class="panel" aria-labelledby="stops-today">
+    <section class="panel" aria-labelledby="stops-today" data-testid="stops-today">
       <h2 id="stops-today">{t('prod.stops.today')}</h2>
       <Async fetched={stops}>
         {(list) =>
@@ -285,7 +286,7 @@ function TodaysStops({
                   <p class="stop-history-head">
                     {formatTime(stop.from, kit.timeZone, lang)}–
                     {stop.open ? t('prod.stillStopped') : formatTime(stop.to, kit.timeZone, lang)}{' '}
-                    <small>{t('prod.plannedMinutes', { m: Math.round(stop.plannedMs / MINUTE) })}</small>
+                    <small>{t('prod.plannedMinutes', { m: minutesOf(stop.plannedMs) })}</small>
                   </p>
                   <ul class="segments">
                     {stop.segments.map((segment) => {

@@ -59,4 +59,5 @@ export const saveRejects = (body: { machine: string; hourFrom: number; count: nu
 export const saveReasonList = (reasons: Reason[]) => api.put<Settings>('api/production/reasons', { reasons });
 
 /** Minutes, rounded, for stop times. */
-export const minutesOf = (ms: number) => Math.round(ms / 60_000);
+/** Whole minutes; a stop shorter than a minute reads "<1", not a stop of 0 minutes. */
+export const minutesOf = (ms: number) => (ms > 0 && ms < 60_000 ? '<1' : String(Math.round(ms / 60_000)));
