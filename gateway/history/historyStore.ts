@@ -214,18 +214,19 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     const end = Math.min(to, now());
     if (!(end > from)) return [];
     const points = source(database, 'events', 'coverage');
-    // From the start of `from`'s minute: its point stands for the whole minute, so a range that begins mid-minute (a stop read
-    // from its start a few seconds ago) is not "no data" until the next minute's point comes.
-    const minuteOfFrom = Math.floor(from / COVERAGE_STEP_MS) * COVERAGE_STEP_MS;
+    // From a little before `from`: a minute's point stands for the whole minute, and the newest minute's point may not be
+    // written yet, so a range that begins a few seconds ago (a stop read from its start) needs the point before it, which
+    // extendToNow stretches to now. Spans are cut to [from, end) at the end.
+    const lookBack = Math.floor((from - COVERAGE_GRACE_MS) / COVERAGE_STEP_MS) * COVERAGE_STEP_MS;
     const [hours = []] = await query([
-      `SELECT count("alive") FROM ${points} WHERE ${kitFilter} AND ${timeRange(minuteOfFrom, end)} GROUP BY time(1h) fill(none)`,
+      `SELECT count("alive") FROM ${points} WHERE ${kitFilter} AND ${timeRange(lookBack, end)} GROUP BY time(1h) fill(none)`,
     ]);
     const spans: Span[] = [];
     const partial: Span[] = [];
     for (const [time, count] of hours) {
       const hour = num(time);
       if (hour === null) continue;
-      const span = { from: Math.max(hour, from), to: Math.min(hour + HOUR, end) };
+      const span = { from: Math.max(hour, lookBack), to: Math.min(hour + HOUR, end) };
       if (num(count) === HOUR / COVERAGE_STEP_MS) spans.push(span);
       else partial.push(span);
     }
@@ -240,9 +241,9 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
         }
       }
     }
-    const merged = mergeSpans(spans, from, end);
+    const merged = mergeSpans(spans, lookBack, end);
     // A range that ends a moment ago (a request's own "now", read again after a write) still ends at the kit's present.
-    return now() - end < COVERAGE_GRACE_MS ? extendToNow(merged, end) : merged;
+    return mergeSpans(now() - end < COVERAGE_GRACE_MS ? extendToNow(merged, end) : merged, from, end);
   }
 
   /** A machine's state intervals covering [from, end), streamed: state changes are read a window at a time, "no data" laid over. */

@@ -252,6 +252,11 @@ describe('timeline', () => {
     expect((await store.timeline('m1', jst('2025-06-03 09:59:10'), jst('2025-06-03 09:59:50'))).intervals).toEqual([
       { state: 'OFF', from: jst('2025-06-03 09:59:10'), to: jst('2025-06-03 09:59:50') },
     ]);
+    // Seconds into a minute whose point is not written yet: the minute before stands for it, as for any range up to now.
+    const justNow = createHistoryStore(influx, config, { now: () => jst('2025-06-03 10:00:30') });
+    expect((await justNow.timeline('m1', jst('2025-06-03 10:00:05'), jst('2025-06-03 10:00:30'))).intervals).toEqual([
+      { state: 'OFF', from: jst('2025-06-03 10:00:05'), to: jst('2025-06-03 10:00:30') },
+    ]);
   });
 
   it('reads state changes a window at a time and still joins them into one timeline', async () => {
