@@ -1,20 +1,18 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node
 /** The `minotake` command: run a kit, check a config file, hash a broker password. */
+// First: it sets V8's memory flags before anything else loads. Each command imports only what it uses (docs/memory.md).
+import './memorySettings.js';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type pino from 'pino';
 import { ConfigError, loadKitConfig, redactSecrets } from '../config/load.js';
 import { configWarnings } from '../config/warnings.js';
-import { createEdge } from '../edge/edge.js';
-import { AuthStore } from './auth/store.js';
-import { hashPassword } from './broker/password.js';
 import { createConsoleLog } from './consoleLog.js';
-import { ROLE_ORDER, type Role } from './http/schemas.js';
-import { startKit } from './kit.js';
+import type { Role } from './http/schemas.js';
 import { watchThresholds } from './kitlife/calibration/kitThresholds.js';
 import { KITLIFE_COMMANDS, KITLIFE_HELP, runKitlifeCommand } from './kitlife/commands.js';
-import { reportCommand } from './report/reportCommand.js';
+import { MALLOC_ENV, mallocTuned } from './memorySettings.js';
 
 const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring kit
 
@@ -73,6 +71,7 @@ async function runEdge(file: string): Promise<void> {
     fail(`${file}: edge.brokerUrl, edge.username, edge.password が必要です / the edge section is required to run the edge alone`);
   const log = createConsoleLog({ base: { kit: config.kit.id, part: 'edge' } });
   const { brokerUrl: url, username, password } = config.edge;
+  const { createEdge } = await import('../edge/edge.js');
   const edge = createEdge({ config, broker: { url, username, password }, log });
   await edge.start();
   // Thresholds accepted by a calibration on the gateway reach this edge through the kit file it shares.
@@ -98,6 +97,11 @@ async function run(file: string, simulators: boolean): Promise<void> {
   for (const w of configWarnings(config)) log.warn({ path: w.path, ja: w.ja }, w.en);
   // Two kilobytes nobody reads at every start: only when asked for (LOG_LEVEL=debug).
   log.debug({ config: redactSecrets(config) }, 'kit configuration loaded');
+  if (!mallocTuned()) {
+    const settings = Object.entries(MALLOC_ENV).map(([name, value]) => `${name}=${value}`);
+    log.warn({ settings }, 'started without the memory settings: each login may keep 16 MB (docs/memory.md)');
+  }
+  const { startKit } = await import('./kit.js');
   // Relative paths in a kit file (dataDir, pty paths) are relative to the folder the kit is run from.
   // Under systemd stderr is the journal, which others may read: the setup code is shown only to a person at a terminal.
   const kit = await startKit({
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
   const [first, ...rest] = process.argv.slice(2);
   // Commands with options of their own read their arguments themselves.
   if (first === 'report') {
-    process.exitCode = await reportCommand(rest);
+    process.exitCode = await (await import('./report/reportCommand.js')).reportCommand(rest);
     return;
   }
   if (first && first in KITLIFE_COMMANDS) {
@@ -165,6 +169,7 @@ async function main(): Promise<void> {
         fail(`使い方 / usage: minotake admin add <name> --config <kit.yaml> [--role admin]\n\n${HELP}`);
       }
       const config = load(resolve(values.config));
+      const [{ AuthStore }, { ROLE_ORDER }] = await Promise.all([import('./auth/store.js'), import('./http/schemas.js')]);
       const role = (values.role ?? 'admin') as Role;
       if (!ROLE_ORDER.includes(role)) fail(`--role: ${ROLE_ORDER.join(' | ')}`);
       const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
@@ -193,6 +198,7 @@ async function main(): Promise<void> {
     case 'hash-password': {
       const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       if (password.length < 8) fail('パスワードは 8 文字以上 / the password must have at least 8 characters');
+      const { hashPassword } = await import('./broker/password.js');
       process.stdout.write(`${hashPassword(password)}\n`);
       return;
     }

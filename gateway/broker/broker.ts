@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
+import mqttPacket from 'mqtt-packet';
 import type { Logger } from 'pino';
 import type { KitConfig } from '../../config/schema.js';
 import { type ParsedTopic, parseTopic, topics } from '../../edge/mqtt/topics.js';
@@ -54,6 +55,10 @@ export interface BrokerStats {
   undeclaredReadings: number;
   implausibleTimestamps: number;
 }
+
+// Otherwise aedes' packet writer builds a 2-byte Buffer for every packet id 0…65535 at its first write and keeps them:
+// 65,536 objects, 6 MB of the gateway's heap for ever, to save an allocation per packet (docs/memory.md).
+mqttPacket.writeToStream.cacheNumbers = false;
 
 const MAX_REJECTED_ECHO = 1024;
 const COUNTER_OF: Record<RejectRule, keyof BrokerStats> = {

@@ -1,4 +1,5 @@
 /** One JSON POST with a timeout for the HTTP channels, turning every failure into a DeliveryError that is safe to log. */
+import { type HttpAnswer, requestText } from '../httpClient.js';
 import { DeliveryError } from './types.js';
 
 /** Only scheme, host and port: Slack puts its secret in the path, Teams workflows in the query string. */
@@ -26,26 +27,22 @@ export interface PostOptions {
 export async function postJson(url: string, body: unknown, options: PostOptions): Promise<void> {
   const where = safeOrigin(url);
   const timeout = AbortSignal.timeout(options.timeoutMs);
-  let response: Response;
+  let response: HttpAnswer;
   try {
-    response = await fetch(url, {
+    // The whole answer is read either way: an unread body keeps the connection busy, and its start explains a refusal.
+    response = await requestText(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8', ...options.headers },
       body: JSON.stringify(body),
       signal: AbortSignal.any([timeout, options.signal]),
+      maxAnswerBytes: 64 * 1024,
     });
   } catch (err) {
     throw requestError(err, where, timeout, options);
   }
-  // Read the body either way: an unread body keeps the connection busy, and its start explains a refusal.
-  let answer = '';
-  try {
-    answer = await response.text();
-  } catch (err) {
-    if (!response.ok) throw requestError(err, where, timeout, options);
-  }
-  if (response.ok || options.acceptStatus?.includes(response.status)) return;
-  const detail = answer.replace(/\s+/g, ' ').slice(0, 200);
+  const ok = response.status >= 200 && response.status < 300;
+  if (ok || options.acceptStatus?.includes(response.status)) return;
+  const detail = response.text.replace(/\s+/g, ' ').slice(0, 200);
   throw new DeliveryError('NOTIFY_HTTP_STATUS', `${where} answered ${response.status}${detail ? `: ${detail}` : ''}`, {
     permanent: isPermanentStatus(response.status),
   });
@@ -54,8 +51,8 @@ export async function postJson(url: string, body: unknown, options: PostOptions)
 function requestError(err: unknown, where: string, timeout: AbortSignal, options: PostOptions): DeliveryError {
   if (timeout.aborted) return new DeliveryError('NOTIFY_TIMEOUT', `${where} did not answer within ${options.timeoutMs} ms`, { cause: err });
   if (options.signal.aborted) return new DeliveryError('NOTIFY_STOPPED', `request to ${where} ended by stop`, { cause: err });
-  // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is in its cause, and carries no URL.
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const reason = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  // The reason (ECONNREFUSED, ENOTFOUND) is the error's code, which carries no URL.
+  const code = (err as { code?: string }).code;
+  const reason = code ?? (err instanceof Error ? err.message : String(err));
   return new DeliveryError('NOTIFY_NETWORK', `${where} unreachable: ${reason}`, { cause: err });
 }

@@ -5,6 +5,7 @@ import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { requestText } from '../httpClient.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from '../privateFiles.js';
 import type { InfluxAccess } from './influxSink.js';
 
@@ -176,8 +177,7 @@ function loadCredentials(file: string): { username: string; password: string } {
 async function influxStatement(url: string, q: string, auth?: { username: string; password: string }) {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-  const response = await fetch(`${url}/query`, { method: 'POST', headers, body: new URLSearchParams({ q }) });
-  return { status: response.status, text: await response.text() };
+  return requestText(`${url}/query`, { method: 'POST', headers, body: new URLSearchParams({ q }).toString() });
 }
 
 /**
@@ -260,7 +260,7 @@ export async function startInfluxd(options: StartInfluxdOptions): Promise<Manage
     const answered = (async () => {
       while (Date.now() < deadline) {
         try {
-          if ((await fetch(`${url}/ping`)).status === 204) return;
+          if ((await requestText(`${url}/ping`)).status === 204) return;
         } catch {}
         await sleep(100);
       }
