@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { modbusChannelProblem, modbusProblems } from './modbusCheck.js';
 import { channelCarries } from './modbusMaps.js';
@@ -30,11 +30,23 @@ export class ConfigError extends Error {
   }
 }
 
-// ajv-i18n is CommonJS whose typings declare an ES default export that does not exist at run time.
-const localizeJa = createRequire(import.meta.url)('ajv-i18n/localize/ja') as (errors: ErrorObject[]) => void;
+// ajv-i18n is CommonJS whose typings declare an ES default export that does not exist at run time; needed only for errors.
+const localizeJa = (errors: ErrorObject[]) =>
+  (createRequire(import.meta.url)('ajv-i18n/localize/ja') as (errors: ErrorObject[]) => void)(errors);
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, messages: true });
-const validate = ajv.compile<KitConfig>(KitConfigSchema);
+/**
+ * Compiled when a kit file is read, and left for the garbage collector once nothing reads one: the validator's generated
+ * code is ~3 MB of heap that a running kit never needs again (docs/memory.md). Reading many files in a row reuses it.
+ */
+let compiled: WeakRef<ValidateFunction<KitConfig>> | undefined;
+function validator(): ValidateFunction<KitConfig> {
+  let validate = compiled?.deref();
+  if (!validate) {
+    validate = new Ajv({ allErrors: true, useDefaults: true, strict: false, messages: true }).compile<KitConfig>(KitConfigSchema);
+    compiled = new WeakRef(validate);
+  }
+  return validate;
+}
 
 function readablePath(instancePath: string): string {
   const path = instancePath
@@ -285,6 +297,7 @@ function alarmProblems(config: KitConfig): ConfigProblem[] {
 
 /** Validates an already-parsed object; fills in defaults in place. */
 export function parseKitConfig(raw: unknown, file = '(config)'): KitConfig {
+  const validate = validator();
   if (!validate(raw)) throw new ConfigError(file, schemaProblems(validate.errors ?? []));
   const problems = crossCheck(raw);
   if (problems.length > 0) throw new ConfigError(file, problems);

@@ -4,10 +4,11 @@ import { modbusChannels } from '../config/modbusMaps.js';
 import type { KitConfig, MachineConfig } from '../config/schema.js';
 import { sensorNodes } from '../config/sensorNodes.js';
 import { createCounters } from './counters.js';
+import { LocalPublisher, type PublishFunction } from './localPublisher.js';
 import type { Payload } from './mqtt/topics.js';
 import { topics } from './mqtt/topics.js';
 import { COUNT_MODULO, type RejectReason } from './protocol/frame.js';
-import { Publisher } from './publisher.js';
+import { type EdgePublisher, Publisher } from './publisher.js';
 import { createGpioInput } from './sources/gpio/index.js';
 import { createModbusBus, type ModbusBusSource } from './sources/modbus/index.js';
 import { createSerialNode } from './sources/serial/serialNode.js';
@@ -25,8 +26,11 @@ import { assessHeat } from './stages/wbgt.js';
 
 export interface EdgeOptions {
   config: KitConfig;
-  /** Without a clientId the edge uses `minotake-edge-<kit>`, which only edge accounts may use. */
-  broker: { url: string; username: string; password: string; clientId?: string };
+  /**
+   * An MQTT broker elsewhere (without a clientId the edge uses `minotake-edge-<kit>`, which only edge accounts may use),
+   * or, for the edge inside the gateway, the function that publishes into the gateway's own broker.
+   */
+  broker: { url: string; username: string; password: string; clientId?: string } | { publish: PublishFunction };
   log: Logger;
   now?: () => number;
   /** Replaces how a source is built (tests inject a fake GPIO class through this). */
@@ -70,12 +74,11 @@ export function createEdge(options: EdgeOptions) {
   const { config, log } = options;
   const now = options.now ?? Date.now;
   const kit = config.kit.id;
-  const publisher = new Publisher({
-    clientId: `minotake-edge-${kit}`,
-    ...options.broker,
-    kitId: kit,
-    log: log.child({ part: 'publisher' }),
-  });
+  const publisherLog = log.child({ part: 'publisher' });
+  const publisher: EdgePublisher =
+    'publish' in options.broker
+      ? new LocalPublisher({ publish: options.broker.publish, kitId: kit, log: publisherLog })
+      : new Publisher({ clientId: `minotake-edge-${kit}`, ...options.broker, kitId: kit, log: publisherLog });
 
   // Which machine or zone listens to which channel, decided once from the config.
   const machineByChannel = new Map<string, MachineTrack>();

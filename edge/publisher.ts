@@ -1,7 +1,17 @@
-/** Publishes the edge's payloads to the kit's broker with the right QoS and retain flag, and counts what happened. */
-import mqtt, { type MqttClient } from 'mqtt';
+/** Publishes the edge's payloads to the kit's broker over MQTT with the right QoS and retain flag, and counts what happened. */
+import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { type Payload, type PayloadKind, RETAINED, topics } from './mqtt/topics.js';
+
+/** What the edge needs of a publisher: this MQTT one for an edge on its own device, LocalPublisher inside the gateway. */
+export interface EdgePublisher {
+  /** Resolves once the kit's broker takes messages (rejects on bad credentials); the kit is then told online. */
+  connected(): Promise<void>;
+  publish<K extends PayloadKind>(kind: K, topic: string, payload: Payload<K>): void;
+  snapshot(): PublisherStats;
+  /** Marks the kit offline (retained) and waits for queued messages, up to timeoutMs. */
+  close(timeoutMs?: number): Promise<void>;
+}
 
 export interface PublisherOptions {
   url: string;
@@ -21,14 +31,21 @@ export interface PublisherStats {
   connected: boolean;
 }
 
-export class Publisher {
-  private readonly client: MqttClient;
+export class Publisher implements EdgePublisher {
+  private client?: MqttClient;
+  /** The MQTT client library is loaded here, not at import: a gateway whose edge runs in-process never loads it. */
+  private readonly ready: Promise<MqttClient>;
   private readonly stats = { published: 0, dropped: 0 };
   private inFlight = 0;
 
   constructor(private readonly options: PublisherOptions) {
+    this.ready = import('mqtt').then(({ default: mqtt }) => this.connect(mqtt.connect));
+  }
+
+  private connect(connect: typeof import('mqtt').connect): MqttClient {
+    const { options } = this;
     const willTopic = topics.kitStatus(options.kitId);
-    this.client = mqtt.connect(options.url, {
+    const client = connect(options.url, {
       clientId: options.clientId,
       username: options.username,
       password: options.password,
@@ -38,35 +55,42 @@ export class Publisher {
       connectTimeout: 10_000,
       will: { topic: willTopic, payload: Buffer.from(JSON.stringify({ online: false, ts: Date.now() })), qos: 1, retain: true },
     });
-    this.client.on('connect', () => {
+    this.client = client;
+    client.on('connect', () => {
       options.log.info({ url: options.url }, 'connected to broker');
       this.publish('kitStatus', willTopic, { online: true, ts: Date.now() });
     });
-    this.client.on('error', (error) => options.log.warn({ err: error.message }, 'broker connection error'));
-    this.client.on('offline', () => options.log.warn('broker offline, holding messages'));
+    client.on('error', (error) => options.log.warn({ err: error.message }, 'broker connection error'));
+    client.on('offline', () => options.log.warn('broker offline, holding messages'));
+    return client;
   }
 
   /** Resolves once connected the first time (or rejects on bad credentials). */
-  connected(): Promise<void> {
-    if (this.client.connected) return Promise.resolve();
+  async connected(): Promise<void> {
+    const client = await this.ready;
+    if (client.connected) return;
     return new Promise((resolve, reject) => {
       const onError = (error: Error & { code?: number }) => {
         // 4 = bad username or password, 5 = not authorised: retrying will not help.
         if (error.code === 4 || error.code === 5) {
-          this.client.off('connect', onConnect);
+          client.off('connect', onConnect);
           reject(error);
         }
       };
       const onConnect = () => {
-        this.client.off('error', onError);
+        client.off('error', onError);
         resolve();
       };
-      this.client.once('connect', onConnect);
-      this.client.on('error', onError);
+      client.once('connect', onConnect);
+      client.on('error', onError);
     });
   }
 
   publish<K extends PayloadKind>(kind: K, topic: string, payload: Payload<K>): void {
+    if (!this.client) {
+      void this.ready.then(() => this.publish(kind, topic, payload));
+      return;
+    }
     const max = this.options.maxQueued ?? 100_000;
     if (this.inFlight >= max && !RETAINED.has(kind)) {
       this.stats.dropped++;
@@ -85,14 +109,14 @@ export class Publisher {
   }
 
   snapshot(): PublisherStats {
-    return { ...this.stats, queued: this.inFlight, connected: this.client.connected };
+    return { ...this.stats, queued: this.inFlight, connected: this.client?.connected ?? false };
   }
 
-  /** Marks the kit offline (retained) and waits for queued messages, up to timeoutMs. */
   async close(timeoutMs = 5000): Promise<void> {
-    if (this.client.connected) this.publish('kitStatus', topics.kitStatus(this.options.kitId), { online: false, ts: Date.now() });
+    const client = await this.ready;
+    if (client.connected) this.publish('kitStatus', topics.kitStatus(this.options.kitId), { online: false, ts: Date.now() });
     const deadline = Date.now() + timeoutMs;
-    while (this.inFlight > 0 && this.client.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await this.client.endAsync(this.inFlight > 0);
+    while (this.inFlight > 0 && client.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await client.endAsync(this.inFlight > 0);
   }
 }

@@ -1,5 +1,4 @@
 /** Starts a whole kit from its config: storage, broker, ingest, the in-process edge and the HTTP server; stops it gracefully. */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,8 +138,7 @@ export async function startKit(options: KitOptions) {
       onNotify: (event) => notifier.notify(event),
       history: createAlarmHistory(influx, config.storage.database, config.kit.id),
     });
-    broker.onPublish((packet, client) => {
-      if (!client) return;
+    broker.onPublish((packet) => {
       ingest.handle(packet.topic, packet.payload as Buffer);
       live.handle(packet.topic, packet.payload as Buffer);
       alarms.handle(packet.topic, packet.payload as Buffer);
@@ -179,9 +177,8 @@ export async function startKit(options: KitOptions) {
 
     let edge: Edge | undefined;
     if (!config.edge) {
-      // A client id nobody can guess, and that no other account may use, so no one can take the edge's session over.
-      const clientId = `minotake-edge-${config.kit.id}-${randomBytes(6).toString('hex')}`;
-      const credentials = { ...broker.internalAccount({ username: `edge-${config.kit.id}`, role: 'edge' }, clientId), clientId };
+      // Straight into the broker, as its edge account: no MQTT client stack and no session that anyone could take over.
+      const publish = broker.publisherFor({ username: `edge-${config.kit.id}`, role: 'edge' });
       const localConfig = {
         ...config,
         sources: {
@@ -192,7 +189,7 @@ export async function startKit(options: KitOptions) {
       };
       edge = createEdge({
         config: localConfig,
-        broker: { url: `mqtt://127.0.0.1:${broker.port}`, ...credentials },
+        broker: { publish },
         log: log.child({ part: 'edge' }),
       });
       undo.push(() => edge?.stop());

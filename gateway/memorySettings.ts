@@ -9,6 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 // shorter; bench/memory.ts shows the throughput and latency beside the figures without it. This flag, unlike
 // --max-semi-space-size, is read each time the young generation would grow, so it works from inside the process.
 setFlagsFromString('--semi-space-growth-factor=1');
+setFlagsFromString('--optimize-for-size');
 
 /**
  * glibc raises its mmap threshold to the size of the first large block freed. scrypt's 16 MB work area (every HTTP and

@@ -129,16 +129,59 @@ export async function startBroker(options: BrokerOptions) {
   const refusal = (message: string, returnCode: number) => Object.assign(new Error(message), { returnCode }) as never;
 
   /** What the broker says on `…/rejected` about a publish it refused. */
-  const notice = (original: string, client: Client, reason: string, payload: Buffer) =>
+  const notice = (original: string, clientId: string, reason: string, payload: Buffer) =>
     Buffer.from(
       JSON.stringify({
         ts: now(),
         topic: original,
-        clientId: client.id,
+        clientId,
         reason,
         payload: payload.subarray(0, MAX_REJECTED_ECHO).toString('utf8'),
       }),
     );
+
+  /**
+   * The checks on every publish that comes in, from a client or a part of the kit in this process: the ACL, then what the
+   * payload may carry (admission.ts). A refused payload is diverted to `…/rejected` (the packet is rewritten); null lets it on.
+   */
+  const admit = (who: Principal | undefined, clientId: string, packet: PublishPacket, will: boolean): Error | null => {
+    if (!who || !mayPublish(who, kitId, packet.topic)) {
+      stats.deniedPublishes++;
+      warn('MQTT publish denied by ACL', { clientId, username: who?.username, topic: packet.topic });
+      return new Error(`not allowed to publish to ${packet.topic}`);
+    }
+    const original = packet.topic;
+    const payload = packet.payload as Buffer;
+    const admission = admitPublish(parseTopic(original) as ParsedTopic, payload, {
+      declared,
+      retention: config.storage.retention,
+      now: now(),
+      will,
+    });
+    for (const { rule, reason } of admission.rejections) {
+      stats[COUNTER_OF[rule]]++;
+      warn('MQTT payload rejected', { clientId, topic: original, rule, reason });
+    }
+    if (!admission.deliver) {
+      // Divert instead of disconnecting: the sender keeps its session, integrators see what was wrong.
+      packet.topic = topics.rejectedPublish(kitId);
+      packet.retain = false;
+      packet.payload = notice(original, clientId, admission.rejections[0]?.reason ?? 'refused', payload);
+    } else {
+      // Some channels of a reading were refused: the rest goes on, the refusal is told beside it.
+      packet.payload = admission.deliver;
+      for (const { reason } of admission.rejections) {
+        const topic = topics.rejectedPublish(kitId);
+        aedes.publish(
+          { cmd: 'publish', topic, payload: notice(original, clientId, reason, payload), qos: 0, retain: false, dup: false },
+          () => {},
+        );
+      }
+    }
+    return null;
+  };
+  /** Publishes of the parts of the kit in this process (the in-process edge): they reach ingest like a client's. */
+  const fromKitParts = new WeakSet<PublishPacket>();
 
   const aedes = await Aedes.createBroker({
     id: `minotake-${kitId}`,
@@ -179,41 +222,7 @@ export async function startBroker(options: BrokerOptions) {
     },
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the gateway's own messages (alarms)
-      const who = principals.get(client);
-      if (!who || !mayPublish(who, kitId, packet.topic)) {
-        stats.deniedPublishes++;
-        warn('MQTT publish denied by ACL', { clientId: client.id, username: who?.username, topic: packet.topic });
-        return done(new Error(`not allowed to publish to ${packet.topic}`));
-      }
-      const original = packet.topic;
-      const payload = packet.payload as Buffer;
-      const admission = admitPublish(parseTopic(original) as ParsedTopic, payload, {
-        declared,
-        retention: config.storage.retention,
-        now: now(),
-        will: packet === (client as Client & { will?: unknown }).will,
-      });
-      for (const { rule, reason } of admission.rejections) {
-        stats[COUNTER_OF[rule]]++;
-        warn('MQTT payload rejected', { clientId: client.id, topic: original, rule, reason });
-      }
-      if (!admission.deliver) {
-        // Divert instead of disconnecting: the sender keeps its session, integrators see what was wrong.
-        packet.topic = topics.rejectedPublish(kitId);
-        packet.retain = false;
-        packet.payload = notice(original, client, admission.rejections[0]?.reason ?? 'refused', payload);
-      } else {
-        // Some channels of a reading were refused: the rest goes on, the refusal is told beside it.
-        packet.payload = admission.deliver;
-        for (const { reason } of admission.rejections) {
-          const topic = topics.rejectedPublish(kitId);
-          aedes.publish(
-            { cmd: 'publish', topic, payload: notice(original, client, reason, payload), qos: 0, retain: false, dup: false },
-            () => {},
-          );
-        }
-      }
-      done(null);
+      done(admit(principals.get(client), client.id, packet, packet === (client as Client & { will?: unknown }).will));
     },
     authorizeSubscribe(client, subscription, done) {
       const who = principals.get(client);
@@ -283,15 +292,25 @@ export async function startBroker(options: BrokerOptions) {
     tlsPort,
     stats: () => ({ ...stats }),
     /**
-     * A credential and a client id for a part of the kit that runs in this process (the in-process edge):
-     * random for each start, never written anywhere, and the id can be used by that account only.
+     * How a part of the kit in this process (the in-process edge) publishes as `principal`: straight into aedes, with no
+     * MQTT client or socket, under the same ACL and admission as a client's publish; resolves when aedes has taken it.
      */
-    internalAccount(principal: Principal, clientId: string): { username: string; password: string } {
-      clientIds.reserve(clientId, principal.username);
-      return { username: principal.username, password: credentials.addInternal(principal) };
+    publisherFor(principal: Principal): (topic: string, payload: Buffer, options: { qos: 0 | 1; retain: boolean }) => Promise<void> {
+      const id = `in-process:${principal.username}`;
+      return (topic, payload, { qos, retain }) =>
+        new Promise((resolve, reject) => {
+          const packet: PublishPacket = { cmd: 'publish', topic, payload, qos, retain, dup: false };
+          const denied = admit(principal, id, packet, false);
+          if (denied) return reject(denied);
+          fromKitParts.add(packet);
+          aedes.publish(packet, (error?: Error) => (error ? reject(error) : resolve()));
+        });
     },
-    onPublish(listener: (packet: PublishPacket, client: Client | null) => void): void {
-      aedes.on('publish', listener);
+    /** Every publish that came in, from a client or a part of the kit in this process; not the gateway's own (alarms). */
+    onPublish(listener: (packet: PublishPacket) => void): void {
+      aedes.on('publish', (packet, client) => {
+        if (client || fromKitParts.has(packet)) listener(packet);
+      });
     },
     async stop(): Promise<void> {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));

@@ -4,7 +4,7 @@
  */
 import type { Principal } from './acl.js';
 
-/** The edge's ids (`minotake-edge-<kit>` of a separate edge, a random one of the in-process edge) are for edge accounts only. */
+/** The edge's ids (`minotake-edge-<kit>` of an edge on its own device) are for edge accounts only. */
 export const EDGE_CLIENT_PREFIX = 'minotake-edge-';
 /** Bounds the ids held by persistent sessions, which outlive their connections. */
 const MAX_HELD = 10_000;
@@ -14,16 +14,10 @@ interface Holder {
   connections: number;
   /** A persistent session (clean = false) stays the account's after it disconnects, as its queued messages do. */
   persistent: boolean;
-  reserved: boolean;
 }
 
 export class ClientIds {
   private readonly holders = new Map<string, Holder>();
-
-  /** Reserves an id for one account for the broker's lifetime (the in-process edge). */
-  reserve(clientId: string, username: string): void {
-    this.holders.set(clientId, { username, connections: 0, persistent: true, reserved: true });
-  }
 
   /** Takes the id for a connection of `who`, or says why it may not. */
   claim(clientId: string, who: Principal, clean: boolean): string | undefined {
@@ -32,10 +26,10 @@ export class ClientIds {
     if (!holder && clientId.startsWith(EDGE_CLIENT_PREFIX) && who.role !== 'edge')
       return `client ids starting ${EDGE_CLIENT_PREFIX} are for edge accounts`;
     if (!holder && this.holders.size >= MAX_HELD) return 'too many client ids held';
-    const held = holder ?? { username: who.username, connections: 0, persistent: false, reserved: false };
+    const held = holder ?? { username: who.username, connections: 0, persistent: false };
     held.connections++;
     // A clean connection ends the session it takes over [MQTT-3.1.2-6].
-    held.persistent = held.reserved || !clean;
+    held.persistent = !clean;
     this.holders.set(clientId, held);
     return undefined;
   }

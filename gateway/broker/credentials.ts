@@ -86,7 +86,6 @@ const digest = (value: string | Buffer) => createHash('sha256').update(value).di
 
 export function createCredentials(accounts: AccountConfig[], now: () => number = Date.now) {
   const byName = new Map(accounts.map((a) => [a.username, a]));
-  const internal = new Map<string, { principal: Principal; digest: Buffer }>();
   const byAddress = new FailureBudget(now);
   const byNameBudget = new FailureBudget(now);
   // A name that signed in from an address keeps signing in from there while others guess at that name elsewhere.
@@ -110,17 +109,8 @@ export function createCredentials(accounts: AccountConfig[], now: () => number =
   }
 
   return {
-    /** A credential for a part of the kit in this process (the in-process edge): random, never written, never throttled. */
-    addInternal(principal: Principal): string {
-      const password = randomBytes(24).toString('base64url');
-      internal.set(principal.username, { principal, digest: digest(password) });
-      return password;
-    },
-
     async check(username: string, password: Buffer, address: string | undefined): Promise<Verdict> {
       const from = addressKey(address);
-      const own = internal.get(username);
-      if (own && timingSafeEqual(own.digest, digest(password))) return { ok: true, principal: own.principal };
       const pair = `${username}\n${from}`;
       if (byAddress.exhausted(from) || (byNameBudget.exhausted(username) && !known.has(pair))) return { ok: false, why: 'throttled' };
       // Charged before the hash and given back when right: charged after it, a burst of CONNECTs sent at once all passed

@@ -1,6 +1,7 @@
 /** E-mail channel over SMTP with nodemailer: subject is the title, a plain-text body and a simple HTML one, all UTF-8. */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { NotificationChannelConfig } from '../../config/schema.js';
+import { onFirstUse } from '../lazy.js';
 import { type Attempt, DeliveryError, type Outgoing, type Sender } from './types.js';
 
 type EmailChannel = Extract<NotificationChannelConfig, { kind: 'email' }>;
@@ -17,21 +18,26 @@ export function emailContent(out: Outgoing): { subject: string; text: string; ht
   return { subject: message.title, text, html };
 }
 
+// nodemailer is ~1.3 MB of heap that a kit without an e-mail channel never needs.
+const mailer = onFirstUse(() => import('nodemailer'));
+
 export function createEmailSender(channel: EmailChannel, timeoutMs: number): Sender {
-  const transport = nodemailer.createTransport({
-    host: channel.host,
-    port: channel.port,
-    secure: channel.secure,
-    auth: channel.username ? { user: channel.username, pass: channel.password ?? '' } : undefined,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-  });
+  let transport: Transporter | undefined;
+  const open = async () =>
+    (transport ??= (await mailer()).default.createTransport({
+      host: channel.host,
+      port: channel.port,
+      secure: channel.secure,
+      auth: channel.username ? { user: channel.username, pass: channel.password ?? '' } : undefined,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+    }));
   const where = `smtp://${channel.host}:${channel.port}`;
   return {
     async send(out: Outgoing, attempt: Attempt) {
       const content = emailContent(out);
-      const sending = transport.sendMail({ from: channel.from, to: channel.to, ...content, textEncoding: 'base64' });
+      const sending = open().then((t) => t.sendMail({ from: channel.from, to: channel.to, ...content, textEncoding: 'base64' }));
       try {
         // nodemailer's own timeouts are per phase; this bounds the whole attempt, so a slow server cannot hold the slot longer.
         await withDeadline(sending, attempt, where);
@@ -40,7 +46,7 @@ export function createEmailSender(channel: EmailChannel, timeoutMs: number): Sen
         throw smtpError(err, where);
       }
     },
-    close: () => transport.close(),
+    close: () => transport?.close(),
   };
 }
 

@@ -123,8 +123,9 @@ describe('oversized packets', () => {
 
 describe('client ids belong to accounts', () => {
   it('keeps the edge connected while other accounts try to take over its client id in a loop; nothing it sends is lost', async () => {
-    const clientId = `minotake-edge-${KIT}-${Math.random().toString(16).slice(2, 10)}`;
-    const credentials = broker.internalAccount({ username: `edge-${KIT}`, role: 'edge' }, clientId);
+    // An edge on its own device: its edge account, the client id `minotake edge` uses.
+    const clientId = `minotake-edge-${KIT}`;
+    const credentials = { username: 'edge-x', password: PASSWORDS.edge };
     const watcher = await mqtt.connectAsync(url(), { username: 'reader', password: PASSWORDS.reader });
     const statuses: boolean[] = [];
     const readings = new Set<number>();
@@ -148,8 +149,8 @@ describe('client ids belong to accounts', () => {
       for (let i = 0; i < attempts; i++) {
         const [username, password, id] = [
           ['reader', PASSWORDS.reader, clientId],
-          ['edge-x', PASSWORDS.edge, clientId], // another edge account: still not its session
-          ['reader', PASSWORDS.reader, `minotake-edge-${KIT}`], // the id an attacker would guess
+          ['node-b', PASSWORDS.nodeB, clientId], // a sensor node's account: still not the edge's session
+          ['reader', PASSWORDS.reader, `minotake-edge-${KIT}-2`], // another edge's id, for edge accounts only
         ][i % 3] as [string, string, string];
         const run = await mosquitto('mosquitto_sub', [
           '-h',

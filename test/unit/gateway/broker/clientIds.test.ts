@@ -7,14 +7,6 @@ const otherEdge: Principal = { username: 'edge-x', role: 'edge' };
 const reader: Principal = { username: 'grafana', role: 'reader' };
 
 describe('client ids belong to accounts', () => {
-  it("keeps the in-process edge's id for it alone, even from other edge accounts", () => {
-    const ids = new ClientIds();
-    ids.reserve('minotake-edge-k-1a2b', 'edge-k');
-    expect(ids.claim('minotake-edge-k-1a2b', reader, true)).toMatch(/another account/);
-    expect(ids.claim('minotake-edge-k-1a2b', otherEdge, true)).toMatch(/another account/);
-    expect(ids.claim('minotake-edge-k-1a2b', edge, false)).toBeUndefined();
-  });
-
   it("keeps the edge's guessable ids for edge accounts", () => {
     const ids = new ClientIds();
     expect(ids.claim('minotake-edge-k', reader, true)).toMatch(/for edge accounts/);

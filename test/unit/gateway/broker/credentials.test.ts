@@ -106,16 +106,6 @@ describe('broker credentials', () => {
     expect((await credentials.check('bench', Buffer.from('bench-password'), '10.0.0.83')).ok).toBe(true);
   });
 
-  it('never throttles the in-process edge, whose random password cannot be guessed', async () => {
-    const credentials = createCredentials(accounts);
-    const secret = credentials.addInternal({ username: 'edge-k', role: 'edge' });
-    for (let i = 0; i < 12; i++) await credentials.check('edge-k', wrong, '127.0.0.1');
-    expect(await credentials.check('edge-k', Buffer.from(secret), '127.0.0.1')).toEqual({
-      ok: true,
-      principal: { username: 'edge-k', role: 'edge' },
-    });
-  });
-
   it('counts an IPv6 host by its /64, since it may use any address in it', () => {
     expect(addressKey('2001:db8:1:2:aaaa::1')).toBe(addressKey('2001:db8:1:2:bbbb::9'));
     expect(addressKey('::ffff:192.168.1.20')).toBe('192.168.1.20');
