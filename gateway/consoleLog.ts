@@ -1,6 +1,7 @@
 /** The kit's logger: short human lines on a terminal (pino-pretty), JSON lines otherwise (systemd's journal, CI). */
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export interface ConsoleLogOptions {
   base: Record<string, string>;
@@ -16,6 +17,8 @@ export function createConsoleLog(options: ConsoleLogOptions): Logger {
   const format = options.format ?? process.env.LOG_FORMAT;
   const settings = { level: options.level ?? process.env.LOG_LEVEL ?? 'info', base: options.base };
   if (format === 'json' || (format !== 'pretty' && !stream.isTTY)) return pino(settings, stream);
+  // Loaded only for a person at a terminal: under systemd its ~2 MB would be carried for nothing (docs/memory.md).
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   return pino(
     settings,
     pretty({

@@ -259,9 +259,7 @@ export async function startKit(options: KitOptions) {
       ...(options.setClock ? { setClock: options.setClock } : {}),
     });
     undo.push(() => kitlife.stop());
-    broker.onPublish((packet, client) => {
-      if (client) kitlife.handle(packet.topic, packet.payload as Buffer);
-    });
+    broker.onPublish((packet) => kitlife.handle(packet.topic, packet.payload as Buffer));
     const inspection = config.inspection.enabled
       ? startInspection({
           config,
