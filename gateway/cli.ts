@@ -1,7 +1,7 @@
 #!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node
 /** The `minotake` command: run a kit, check a config file, hash a broker password. */
 // First: it sets V8's memory flags before anything else loads. Each command imports only what it uses (docs/memory.md).
-import './memorySettings.js';
+import './v8MemoryFlags.js';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

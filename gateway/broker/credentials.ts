@@ -2,10 +2,10 @@
  * Checks broker credentials without handing out timing or guesses: failed CONNECTs are throttled per address
  * and per account name, every check costs one asynchronous scrypt whether the name exists or not.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AccountConfig } from '../../config/schema.js';
 import type { Principal } from './acl.js';
-import { hashPassword, verifyPasswordAsync } from './password.js';
+import { decoyHash, verifyPasswordAsync } from './password.js';
 
 export type Verdict = { ok: true; principal: Principal } | { ok: false; why: 'badCredentials' | 'throttled' };
 
@@ -92,7 +92,7 @@ export function createCredentials(accounts: AccountConfig[], now: () => number =
   const known = new Set<string>();
   const hashing = new Slots(MAX_HASHING);
   // An unknown name (or a bench account with a clear password) is hashed against this, so it costs what a real one does.
-  const dummyHash = hashPassword(randomBytes(16).toString('base64'));
+  const dummyHash = decoyHash();
 
   const principalOf = (account: AccountConfig): Principal => ({
     username: account.username,

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MALLOC_ENV } from '../memorySettings.js';
 import { loadKitConfig } from '../../config/load.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
 import type { CommandIo } from './io.js';
@@ -42,6 +43,8 @@ ExecStart=${s.node} ${s.cli} run --config ${s.configFile}
 WorkingDirectory=${s.workingDirectory}
 User=${s.user}
 ${s.groups.length > 0 ? `SupplementaryGroups=${s.groups.join(' ')}\n` : ''}Environment=LOG_FORMAT=json
+# Large blocks (scrypt's 16 MB at each login) go back to the system when freed, not kept per thread (docs/memory.md).
+Environment=${Object.entries(MALLOC_ENV).map(([name, value]) => `${name}=${value}`).join(' ')}
 # Restarted after a crash or a missed watchdog, not after a clean stop.
 Restart=on-failure
 RestartSec=5

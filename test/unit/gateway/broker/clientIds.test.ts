@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../../../gateway/broker/acl.js';
 import { ClientIds } from '../../../../gateway/broker/clientIds.js';
 
-const edge: Principal = { username: 'edge-k', role: 'edge' };
 const otherEdge: Principal = { username: 'edge-x', role: 'edge' };
 const reader: Principal = { username: 'grafana', role: 'reader' };
 
