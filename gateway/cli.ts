@@ -12,7 +12,7 @@ import { createConsoleLog } from './consoleLog.js';
 import type { Role } from './http/schemas.js';
 import { watchThresholds } from './kitlife/calibration/kitThresholds.js';
 import { KITLIFE_COMMANDS, KITLIFE_HELP, runKitlifeCommand } from './kitlife/commands.js';
-import { MALLOC_ENV, mallocTuned } from './memorySettings.js';
+import { MALLOC_SETTINGS, mallocTuned } from './memorySettings.js';
 
 const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring kit
 
@@ -98,8 +98,7 @@ async function run(file: string, simulators: boolean): Promise<void> {
   // Two kilobytes nobody reads at every start: only when asked for (LOG_LEVEL=debug).
   log.debug({ config: redactSecrets(config) }, 'kit configuration loaded');
   if (!mallocTuned()) {
-    const settings = Object.entries(MALLOC_ENV).map(([name, value]) => `${name}=${value}`);
-    log.warn({ settings }, 'started without the memory settings: each login may keep 16 MB (docs/memory.md)');
+    log.warn({ settings: MALLOC_SETTINGS }, 'started without the memory settings: each login may keep 16 MB (docs/memory.md)');
   }
   const { startKit } = await import('./kit.js');
   // Relative paths in a kit file (dataDir, pty paths) are relative to the folder the kit is run from.

@@ -7,6 +7,11 @@
  */
 export const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' } as const;
 
+/** As an environment line: `NAME=value NAME=value`. */
+export const MALLOC_SETTINGS = Object.entries(MALLOC_ENV)
+  .map(([name, value]) => `${name}=${value}`)
+  .join(' ');
+
 export function mallocTuned(env: NodeJS.ProcessEnv = process.env): boolean {
   return Object.entries(MALLOC_ENV).every(([name, value]) => env[name] === value);
 }

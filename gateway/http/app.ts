@@ -13,6 +13,7 @@ import type { KitLife } from '../kitlife/kitLife.js';
 import type { LiveModel } from '../live/liveModel.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ProductionService } from '../production/service.js';
+import { lazySchemaController } from './lazySchemas.js';
 import { authPlugin, defaultAccess } from './plugins/auth.js';
 import { securityHeaders } from './plugins/securityHeaders.js';
 import { adminRoutes } from './routes/admin.js';
@@ -64,6 +65,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Only the proxies the kit file names may speak for a client in X-Forwarded-*: believed from anybody, the header would
     // let every client claim any address, defeating the per-address limits and forging the addresses in the log.
     trustProxy: config.http.trustProxy.length > 0 ? config.http.trustProxy : false,
+    schemaController: lazySchemaController,
   }) as unknown as FastifyInstance;
   const basePath = config.http.basePath;
   const authOptions = { store: deps.auth, sessions: deps.sessions, basePath, secureCookies: Boolean(tls) };

@@ -4,8 +4,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MALLOC_ENV } from '../memorySettings.js';
 import { loadKitConfig } from '../../config/load.js';
+import { MALLOC_SETTINGS } from '../memorySettings.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
 import type { CommandIo } from './io.js';
 import { CommandError, pickLang, text, usageError } from './text.js';
@@ -44,7 +44,7 @@ WorkingDirectory=${s.workingDirectory}
 User=${s.user}
 ${s.groups.length > 0 ? `SupplementaryGroups=${s.groups.join(' ')}\n` : ''}Environment=LOG_FORMAT=json
 # Large blocks (scrypt's 16 MB at each login) go back to the system when freed, not kept per thread (docs/memory.md).
-Environment=${Object.entries(MALLOC_ENV).map(([name, value]) => `${name}=${value}`).join(' ')}
+Environment=${MALLOC_SETTINGS}
 # Restarted after a crash or a missed watchdog, not after a clean stop.
 Restart=on-failure
 RestartSec=5

@@ -2,7 +2,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { InfluxDB } from 'influx';
-import mqtt from 'mqtt';
 import { text } from '../text.js';
 import { type CheckResult, check } from './types.js';
 
@@ -68,6 +67,8 @@ export async function brokerCheck(port: number | undefined): Promise<CheckResult
       text('キットが止まっているので確認していません', 'not checked: the kit is not running'),
       NOT_RUNNING,
     );
+  // Loaded for the check only: a running gateway has no MQTT client of its own to carry (docs/memory.md).
+  const { default: mqtt } = await import('mqtt');
   const outcome = await new Promise<'refused' | 'anonymous' | string>((resolve) => {
     const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
       reconnectPeriod: 0,
