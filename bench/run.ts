@@ -25,6 +25,7 @@ import { bundleSize, domLatency, historyQuery } from './dashboard.js';
 import { firmwareInTheLoop } from './firmware.js';
 import { inspectionBench } from './inspection.js';
 import { wipeBench } from './kitlife.js';
+import { memoryBench } from './memory.js';
 import { modbusPollCycle } from './modbus.js';
 import { productionBench } from './production.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
@@ -291,6 +292,7 @@ async function main(): Promise<void> {
     await bundleSize(root);
     await domLatency(dir);
     await demoRss(dir);
+    await memoryBench(dir, root);
     await firmwareInTheLoop(dir);
     await modbusPollCycle(dir);
     await brokerAttackRss(dir, root);
