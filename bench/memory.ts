@@ -19,6 +19,9 @@ import { freePort, startInfluxd } from '../gateway/storage/managedInfluxd.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
 
 const MB = 1024 * 1024;
+const beside = (values: string[]) => values.join('  ·  ');
+const labels = (checkouts: [string, string][]) => checkouts.map(([label]) => label).join(' · ');
+const mb = (v: number) => `${v.toFixed(0)} MB`;
 const TABLET = { username: 'bench', password: 'bench-password-1' };
 const READER = { username: 'bench-reader', password: 'bench-reader-password' };
 
@@ -234,14 +237,27 @@ async function drive8ct(
   }
 }
 
+/** BENCH_MEMORY_PARTS=modules,demo,8ct,flat,dom runs some of them (all by default). */
+const part = (name: string) => (process.env.BENCH_MEMORY_PARTS ?? 'modules,demo,8ct,flat,dom').split(',').includes(name);
+
 export async function memoryBench(dir: string, root: string): Promise<void> {
   const baseline = process.env.MINOTAKE_BASELINE;
   const checkouts: [string, string][] = [['now', root]];
   if (baseline) checkouts.push(['before', baseline]);
-  const beside = (values: string[]) => values.join('  ·  ');
-  const labels = checkouts.map(([label]) => label).join(' · ');
 
   // Per-module cost, in the order the gateway loads them.
+  if (part('modules')) await modulesTable(root, checkouts);
+  if (part('demo')) await demoKit(dir, root, checkouts);
+  if (part('8ct') || part('flat')) await eightCtKit(dir, root, checkouts);
+  // Line → DOM of the baseline, beside this checkout's from bench/dashboard.ts (both run in the bench's own process).
+  if (baseline && part('dom')) {
+    const dashboard = join(baseline, 'dist', 'bench', 'dashboard.js');
+    process.stdout.write('  the baseline checkout, for comparison with the line → DOM figure above:\n');
+    await ((await import(`file://${dashboard}`)) as { domLatency: (dir: string) => Promise<void> }).domLatency(join(dir, 'dom-before'));
+  }
+}
+
+async function modulesTable(root: string, checkouts: [string, string][]): Promise<void> {
   const costs = moduleCosts(root, MODULES);
   for (let i = 1; i < costs.length; i++) {
     const [previous, cost] = [costs[i - 1], costs[i]] as [(typeof costs)[0], (typeof costs)[0]];
@@ -256,8 +272,14 @@ export async function memoryBench(dir: string, root: string): Promise<void> {
     if (!bare || !gateway) return '?';
     return `+${(gateway.heap - bare.heap).toFixed(1)} MB heap, +${(gateway.rss - bare.rss).toFixed(1)} MB RSS`;
   };
-  report(`gateway modules over bare node (${labels})`, beside(checkouts.map(([, c]) => kitModules(c))), 'dist/gateway/kit.js, after GC');
+  report(
+    `gateway modules over bare node (${labels(checkouts)})`,
+    beside(checkouts.map(([, c]) => kitModules(c))),
+    'dist/gateway/kit.js, after GC',
+  );
+}
 
+async function demoKit(dir: string, root: string, checkouts: [string, string][]): Promise<void> {
   // The demo kit as `npm run demo` starts it, its simulator at 1 line/s, one tablet.
   const demo = loadKitConfig(join(root, 'config', 'kits', 'demo.yaml'));
   const demoRuns: KitRun[] = [];
@@ -272,25 +294,27 @@ export async function memoryBench(dir: string, root: string): Promise<void> {
     };
     demoRuns.push(await runKit(checkout, kitDir, config, Number(process.env.BENCH_MEMORY_SECONDS ?? 60), { simulators: true }));
   }
-  const mb = (v: number) => `${v.toFixed(0)} MB`;
   report(
-    `demo kit gateway, steady RSS (${labels})`,
+    `demo kit gateway, steady RSS (${labels(checkouts)})`,
     beside(demoRuns.map((r) => `${mb(r.steady)} (max ${mb(r.steadyMax)})`)),
     'median of the last 30 s; 1 line/s, one tablet signed in on live events; Node-RED flow idle: 91–94 MB',
   );
   report(
-    `  … peak at start (${labels})`,
+    `  … peak at start (${labels(checkouts)})`,
     beside(demoRuns.map((r) => mb(r.startPeak))),
     'start, tablet sign-in (one scrypt), page and live stream, +5 s',
   );
+}
 
+async function eightCtKit(dir: string, root: string, checkouts: [string, string][]): Promise<void> {
   // The 8-CT kit at 1,000 readings/s (125 lines × 8 CT), then flat out, on a private influxd that both checkouts write to.
   const influxd = await startInfluxd({ dir: join(dir, 'memory-influx'), log });
   try {
-    for (const [phase, linesPerSecond, lines] of [
-      ['1,000 readings/s', 125, 125 * 60],
-      ['flat out', 5000, 20_000],
-    ] as const) {
+    const phases = [
+      ['1,000 readings/s', 125, 125 * 60, part('8ct')],
+      ['flat out', 5000, 20_000, part('flat')],
+    ] as const;
+    for (const [phase, linesPerSecond, lines] of phases.filter(([, , , wanted]) => wanted)) {
       const runs: KitRun[] = [];
       for (const [label, checkout] of checkouts) {
         const kitDir = join(dir, `memory-8ct-${label}-${linesPerSecond}`);
@@ -334,32 +358,25 @@ export async function memoryBench(dir: string, root: string): Promise<void> {
       const load = (r: KitRun) => r.load as LoadResult;
       if (linesPerSecond === 125) {
         report(
-          `8-CT kit at ${phase}, steady RSS (${labels})`,
+          `8-CT kit at ${phase}, steady RSS (${labels(checkouts)})`,
           beside(runs.map((r) => `${mb(r.steady)} (max ${mb(r.steadyMax)})`)),
           'median of the last 30 s of 60 s of readings; one tablet',
         );
-        report(`  … peak at start (${labels})`, beside(runs.map((r) => mb(r.startPeak))), 'start, tablet sign-in, +5 s');
+        report(`  … peak at start (${labels(checkouts)})`, beside(runs.map((r) => mb(r.startPeak))), 'start, tablet sign-in, +5 s');
       }
       report(
-        `8-CT kit ${phase}: ingest (${labels})`,
+        `8-CT kit ${phase}: ingest (${labels(checkouts)})`,
         beside(runs.map((r) => `${Math.round(load(r).readingsPerSecond)}/s`)),
         `${lines} lines × 8 CT (+climate) at ${linesPerSecond} lines/s asked; ` +
           beside(runs.map((r) => (load(r).stored === load(r).readings ? 'all stored' : `${load(r).readings - load(r).stored} MISSING`))),
       );
       report(
-        `  … line → MQTT publish (${labels})`,
+        `  … line → MQTT publish (${labels(checkouts)})`,
         beside(runs.map((r) => `p50 ${load(r).publishP50.toFixed(1)}, p99 ${load(r).publishP99.toFixed(1)} ms`)),
         'line written on the pty → the reading at an MQTT subscriber',
       );
     }
   } finally {
     await influxd.stop();
-  }
-
-  // Line → DOM of the baseline, beside this checkout's from bench/dashboard.ts (both run in the bench's own process).
-  if (baseline) {
-    const dashboard = join(baseline, 'dist', 'bench', 'dashboard.js');
-    process.stdout.write('  the baseline checkout, for comparison with the line → DOM figure above:\n');
-    await ((await import(`file://${dashboard}`)) as { domLatency: (dir: string) => Promise<void> }).domLatency(join(dir, 'dom-before'));
   }
 }

@@ -11,8 +11,12 @@ import { configWarnings } from '../config/warnings.js';
 import { createConsoleLog } from './consoleLog.js';
 import type { Role } from './http/schemas.js';
 import { watchThresholds } from './kitlife/calibration/kitThresholds.js';
-import { KITLIFE_COMMANDS, KITLIFE_HELP, runKitlifeCommand } from './kitlife/commands.js';
 import { MALLOC_SETTINGS, mallocTuned } from './memorySettings.js';
+
+/** The kit's life commands are loaded only to run one (or to list them): a running kit does not carry them. */
+const kitlifeCommands = () => import('./kitlife/commands.js');
+const OWN_COMMANDS = new Set(['run', 'edge', 'check-config', 'admin', 'list-ports', 'hash-password']);
+const help = async () => HELP + (await kitlifeCommands()).KITLIFE_HELP + HELP_TAIL;
 
 const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring kit
 
@@ -25,8 +29,9 @@ const HELP = `minotake — 身の丈IoTキット / Minotake factory-monitoring k
                                         r = admin | manager | operator | viewer (既定 / default admin)
   minotake list-ports                   接続中の USB シリアル（/dev/serial/by-id）/ USB-serial devices plugged in
   minotake hash-password                標準入力のパスワードを scrypt ハッシュに / hash a broker password read from stdin
-${KITLIFE_HELP}
-  minotake report --config <kit.yaml> --from <日付> [--to <日付>] [--out report.pdf] [--lang en]
+`;
+/** After the kit's life commands. */
+const HELP_TAIL = `  minotake report --config <kit.yaml> --from <日付> [--to <日付>] [--out report.pdf] [--lang en]
                                         試用報告書（PDF）/ the trial report as a PDF (minotake report --help)
 
 オプション / Options:
@@ -138,9 +143,12 @@ async function main(): Promise<void> {
     process.exitCode = await (await import('./report/reportCommand.js')).reportCommand(rest);
     return;
   }
-  if (first && first in KITLIFE_COMMANDS) {
-    process.exitCode = await runKitlifeCommand(first, rest);
-    return;
+  if (first && !OWN_COMMANDS.has(first) && !first.startsWith('-')) {
+    const { KITLIFE_COMMANDS, runKitlifeCommand } = await kitlifeCommands();
+    if (first in KITLIFE_COMMANDS) {
+      process.exitCode = await runKitlifeCommand(first, rest);
+      return;
+    }
   }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -153,19 +161,19 @@ async function main(): Promise<void> {
   });
   const [command, arg] = positionals;
   if (values.help || !command) {
-    process.stdout.write(HELP);
+    process.stdout.write(await help());
     return;
   }
   switch (command) {
     case 'run':
-      if (!values.config) fail(`--config <kit.yaml> が必要です / --config <kit.yaml> is required\n\n${HELP}`);
+      if (!values.config) fail(`--config <kit.yaml> が必要です / --config <kit.yaml> is required\n\n${await help()}`);
       return run(resolve(values.config), !values['no-sim']);
     case 'edge':
-      if (!values.config) fail(`--config <kit.yaml> が必要です / --config <kit.yaml> is required\n\n${HELP}`);
+      if (!values.config) fail(`--config <kit.yaml> が必要です / --config <kit.yaml> is required\n\n${await help()}`);
       return runEdge(resolve(values.config));
     case 'admin': {
       if (arg !== 'add' || !positionals[2] || !values.config) {
-        fail(`使い方 / usage: minotake admin add <name> --config <kit.yaml> [--role admin]\n\n${HELP}`);
+        fail(`使い方 / usage: minotake admin add <name> --config <kit.yaml> [--role admin]\n\n${await help()}`);
       }
       const config = load(resolve(values.config));
       const [{ AuthStore }, { ROLE_ORDER }] = await Promise.all([import('./auth/store.js'), import('./http/schemas.js')]);
@@ -202,7 +210,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      fail(`不明なコマンド / unknown command: ${command}\n\n${HELP}`);
+      fail(`不明なコマンド / unknown command: ${command}\n\n${await help()}`);
   }
 }
 

@@ -1,0 +1,88 @@
+/** A kit loads only what its kit file uses (docs/memory.md): `minotake run` as a service starts it, its modules are listed. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { freePort } from '../../gateway/storage/managedInfluxd.js';
+import { tempDir, waitFor } from '../helpers/services.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+// Run first in the kit's process: lists every module it has loaded, CommonJS and ESM, into a file twice a second.
+const LISTER = `
+import { register, createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
+const esm = new MessageChannel();
+const urls = new Set();
+esm.port1.on('message', (url) => urls.add(url));
+esm.port1.unref();
+register('data:text/javascript,' + encodeURIComponent(
+  'let port; export function initialize(data) { port = data.port; }' +
+  'export async function load(url, context, next) { port.postMessage(url); return next(url, context); }'),
+  { data: { port: esm.port2 }, transferList: [esm.port2] });
+const cjs = createRequire(import.meta.url).cache;
+setInterval(() => writeFileSync(process.env.MODULE_LIST, [...urls, ...Object.keys(cjs)].join('\\n')), 500).unref();
+`;
+
+describe('modules a kit does not use are not loaded', () => {
+  it('a kit without e-mail, a separate edge or a terminal never loads nodemailer, the MQTT client or pino-pretty', async () => {
+    const cli = join(import.meta.dirname, '../../dist/gateway/cli.js');
+    if (!existsSync(cli)) throw new Error('dist/ is missing: run `npm run build` first');
+    const dir = tempDir('lazy-modules');
+    cleanups.push(() => dir.remove());
+    const httpPort = await freePort();
+    const file = join(dir.path, 'kit.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        kit: { id: 'lazy', site: 'lazy' },
+        dataDir: join(dir.path, 'var'),
+        sources: { serial: [{ id: 'node-a', path: join(dir.path, 'no-such-port') }] },
+        machines: [{ id: 'm1', name: 'm1', source: { node: 'node-a', channel: 'ct1' }, thresholds: { idleAbove: 0.5, runAbove: 4 } }],
+        // InfluxDB away: the kit starts all the same, with its spool.
+        storage: { influx: { url: `http://127.0.0.1:${await freePort()}` } },
+        broker: { host: '127.0.0.1', port: 0 },
+        http: { host: '127.0.0.1', port: httpPort },
+      }),
+    );
+    const lister = join(dir.path, 'lister.mjs');
+    writeFileSync(lister, LISTER);
+    const list = join(dir.path, 'modules.txt');
+    const kit: ChildProcess = spawn(process.execPath, ['--import', lister, cli, 'run', '--config', file], {
+      cwd: dir.path,
+      stdio: 'ignore',
+      env: { ...process.env, MODULE_LIST: list, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    });
+    cleanups.push(() => {
+      kit.kill('SIGTERM');
+      return new Promise((r) => (kit.exitCode === null ? kit.once('exit', r) : r(null)));
+    });
+
+    await waitFor(
+      'the kit serving its dashboard',
+      () => fetch(`http://127.0.0.1:${httpPort}/api/health`).then((r) => r.status > 0), // 503 too: InfluxDB is away
+      60_000,
+    );
+    // A served page and a sign-in attempt: the routes compiled at their first request load nothing more either.
+    await fetch(`http://127.0.0.1:${httpPort}/`);
+    await fetch(`http://127.0.0.1:${httpPort}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'nobody', password: 'not-a-password' }),
+    });
+    const loaded = await waitFor('the module list after start', () => {
+      const text = existsSync(list) ? readFileSync(list, 'utf8') : '';
+      return text.includes('/gateway/http/app.js') ? text.split('\n') : undefined;
+    });
+    const packages = new Set(loaded.flatMap((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1] ?? []));
+    // The lister sees what the kit uses (else this test could not fail)…
+    expect(packages).toContain('aedes');
+    expect(packages).toContain('fastify');
+    // …and none of what this kit file does not ask for.
+    expect([...packages].filter((name) => ['nodemailer', 'mqtt', 'pino-pretty'].includes(name))).toEqual([]);
+  });
+});
