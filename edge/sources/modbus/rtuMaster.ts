@@ -1,9 +1,9 @@
 /** The Modbus RTU master on one RS-485 port (modbus-serial over serialport), with its failures sorted into reasons the edge counts. */
-import modbusSerial from 'modbus-serial';
 import type { ModbusBusConfig } from '../../../config/schema.js';
 
 // A CommonJS package whose typings declare an ES default: at run time the module and its `default` are the same class.
-const ModbusRTU = modbusSerial.default;
+// Loaded when a bus opens, so that a kit without Modbus does not carry it (docs/memory.md).
+const modbusRtu = async () => (await import('modbus-serial')).default.default;
 
 export type ModbusFailure = 'timeout' | 'crc' | 'bad_frame' | 'port';
 
@@ -40,7 +40,7 @@ function classify(error: unknown): ModbusReadError {
 }
 
 export async function openRtuMaster(bus: Pick<ModbusBusConfig, 'path' | 'baudRate' | 'parity' | 'stopBits'>): Promise<RtuMaster> {
-  const client = new ModbusRTU();
+  const client = new (await modbusRtu())();
   // The library frames answers by their expected length rather than by 3.5 characters of silence, which is what a master
   // behind a USB adapter must do: the adapter's latency timer hides the gaps.
   await client.connectRTUBuffered(bus.path, { baudRate: bus.baudRate, parity: bus.parity, stopBits: bus.stopBits, dataBits: 8 });
