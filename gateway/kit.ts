@@ -17,7 +17,6 @@ import { startSimulators } from './demo/simulators.js';
 import { createHistoryStore } from './history/historyStore.js';
 import { buildApp } from './http/app.js';
 import { createIngest } from './ingest.js';
-import { startInspection } from './inspection/kitPart.js';
 import { markDataFolder } from './kitlife/dataFolder.js';
 import { createKitLife } from './kitlife/kitLife.js';
 import { serveLocal } from './kitlife/localSocket.js';
@@ -260,8 +259,9 @@ export async function startKit(options: KitOptions) {
     });
     undo.push(() => kitlife.stop());
     broker.onPublish((packet) => kitlife.handle(packet.topic, packet.payload as Buffer));
+    // A capability the kit file may not use is imported where it starts (docs/memory.md): TensorFlow.js and pdfkit otherwise.
     const inspection = config.inspection.enabled
-      ? startInspection({
+      ? (await import('./inspection/kitPart.js')).startInspection({
           config,
           dataDir,
           baseDir,
