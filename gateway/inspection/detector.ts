@@ -2,46 +2,14 @@
  * The detector: fits PatchCore and the golden-template baseline on good images and judges new ones. Pure computation on
  * decoded images (no files, no network, no clock); it runs inside the inspection worker thread.
  */
-import type { Backbone, BackboneConfig } from './backbone.js';
+import type { Backbone } from './backbone.js';
+import type { DetectorSettings } from './detectorSettings.js';
 import { type Evaluation, evaluate, type ScoredImage, thresholdAt } from './evaluation.js';
 import { type RgbImage, resize, toGray } from './image.js';
 import { CancelledSearch, greedyCoreset, MemoryBank, patchFeatures } from './patchcore.js';
 import { fitTemplate, type GoldenTemplate, scoreTemplate } from './template.js';
 
-export interface DetectorSettings {
-  backbone: BackboneConfig;
-  /** Side of the square the backbone sees (a multiple of 32; 224 suits a Pi 4, 128 is enough for the tests). */
-  imageSize: number;
-  /** Feature dimensions per patch after channel pooling. */
-  embedDims: number;
-  /** Share of all good patches kept in the memory bank … */
-  coresetRatio: number;
-  /** … but never more than this many (memory and judgment time grow with it). */
-  maxBank: number;
-  projectionDims: number;
-  /** Side of the grey image the template baseline works on, and how far (pixels at that size) it searches for alignment. */
-  templateSize: number;
-  templateMaxShift: number;
-  /** The false-reject rate the threshold is set for, on held-out good images. */
-  falseRejectRate: number;
-  /** Share of the good images held out from fitting to set the threshold (at least 2 are always held out). */
-  heldOutShare: number;
-  seed: number;
-}
-
-export const DEFAULT_SETTINGS: DetectorSettings = {
-  backbone: { kind: 'mobilenet_v2' },
-  imageSize: 224,
-  embedDims: 256,
-  coresetRatio: 0.05,
-  maxBank: 4000,
-  projectionDims: 64,
-  templateSize: 128,
-  templateMaxShift: 8,
-  falseRejectRate: 0.05,
-  heldOutShare: 0.2,
-  seed: 1,
-};
+export { DEFAULT_SETTINGS, type DetectorSettings } from './detectorSettings.js';
 
 /** The template's deviation map is kept at this many cells a side: enough for a heat map, small enough to store per image. */
 export const TEMPLATE_GRID = 32;

@@ -34,19 +34,16 @@ const NOT_IN_THIS_KIT = [
   'mqtt', // the MQTT client of an edge on its own device, and of `minotake doctor`
   'pino-pretty', // a person at a terminal
   'modbus-serial', // Modbus RTU sources
-  'pdfkit', // the PDF reports
-  '@tensorflow/tfjs-core', // the visual-inspection trial
+  'pdfkit', // the PDF reports, at the first one
+  '@tensorflow/tfjs-core', // the inspection trial's network: in its worker thread, when a trial is fitted or judged
   '@tensorflow/tfjs-backend-wasm',
   '@tensorflow/tfjs-layers',
   'nsfwjs',
-  'jpeg-js',
-  'pngjs',
-  'yauzl',
   'qrcode-generator', // the loan label of `minotake init`
 ];
 
 describe('modules a kit does not use are not loaded', () => {
-  it('a kit with serial CT only, no e-mail, inspection, Modbus or terminal loads none of their libraries', async () => {
+  it('a kit with serial CT and the inspection trial on (as by default) but no trial, no e-mail, Modbus or terminal loads none of their libraries', async () => {
     const cli = join(import.meta.dirname, '../../dist/gateway/cli.js');
     if (!existsSync(cli)) throw new Error('dist/ is missing: run `npm run build` first');
     const dir = tempDir('lazy-modules');
