@@ -40,10 +40,12 @@ export class InspectionWorker {
   private current: Job | undefined;
   private nextId = 1;
   private closed = false;
+  private idle: NodeJS.Timeout | undefined;
   /** Threads started so far (a cancel that had to end the thread starts another). */
   restarts = 0;
 
-  constructor(private readonly options: { cancelGraceMs?: number; name?: string } = {}) {}
+  /** `idleMs`: a thread without a job for this long is ended (its WASM heap goes back to the system); the next job starts another. */
+  constructor(private readonly options: { cancelGraceMs?: number; name?: string; idleMs?: number } = {}) {}
 
   prepare(body: Body<'prepare'>) {
     return this.enqueue<PreparedImage>({ ...body, type: 'prepare' });
@@ -85,6 +87,7 @@ export class InspectionWorker {
   /** Ends the thread; queued and running jobs fail. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.idle);
     const error = new InspectionError('CANCELLED', 'the kit is stopping', 'キットを停止しています');
     for (const job of this.queue.splice(0)) job.reject(error);
     this.current?.reject(error);
@@ -121,8 +124,12 @@ export class InspectionWorker {
 
   private pump(): void {
     if (this.current || this.closed) return;
+    clearTimeout(this.idle);
     const job = this.queue.shift();
-    if (!job) return;
+    if (!job) {
+      if (this.worker && this.options.idleMs !== undefined) this.idle = setTimeout(() => this.endIdle(), this.options.idleMs).unref();
+      return;
+    }
     this.current = job;
     const worker = this.thread();
     // A job in hand keeps the process alive until it answers; an idle thread does not hold up the gateway's shutdown.
@@ -161,6 +168,12 @@ export class InspectionWorker {
       );
     if (this.queue.length === 0) this.worker?.unref();
     this.pump();
+  }
+
+  private endIdle(): void {
+    if (this.busy) return;
+    void this.worker?.terminate();
+    this.worker = undefined;
   }
 
   /** Ends a thread that will not stop by itself; the running job fails with `error`, the queue goes on in a new thread. */

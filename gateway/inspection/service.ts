@@ -67,8 +67,10 @@ export class InspectionService {
     this.log = options.log;
     this.store = new TrialStore(options.dir);
     const grace = options.cancelGraceMs ?? 10_000;
-    this.fitter = new InspectionWorker({ name: 'inspection-fit', cancelGraceMs: grace });
-    this.judge = new InspectionWorker({ name: 'inspection-judge', cancelGraceMs: grace });
+    // A fit's thread holds a few hundred MB (docs/memory.md): ended 30 s after its last job. The judging thread keeps its
+    // network while a station sends images, and gives it back after 5 quiet minutes (the model is sent to a new thread).
+    this.fitter = new InspectionWorker({ name: 'inspection-fit', cancelGraceMs: grace, idleMs: 30_000 });
+    this.judge = new InspectionWorker({ name: 'inspection-judge', cancelGraceMs: grace, idleMs: 300_000 });
     // A fit that was running when the kit stopped did not finish: say so instead of showing it as running for ever.
     for (const trial of this.store.list()) {
       if (trial.status === 'fitting') {

@@ -3,7 +3,7 @@
  * ranks every planted defect of the easy kinds above every held-out good part, moves its threshold without a refit, and
  * stops cleanly when a fit is cancelled. Needs the build (npm run build) for the worker.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKitConfig } from '../../config/load.js';
@@ -15,7 +15,7 @@ import { InspectionWorker } from '../../gateway/inspection/inspectionWorker.js';
 import { InspectionService } from '../../gateway/inspection/service.js';
 import type { Trial } from '../../gateway/inspection/trialStore.js';
 import { testLog } from '../helpers/log.js';
-import { tempDir } from '../helpers/services.js';
+import { tempDir, waitFor } from '../helpers/services.js';
 
 const EASY = ['scratch', 'dent', 'missing-hole'];
 const dir = tempDir('inspection-detector');
@@ -123,6 +123,25 @@ describe('PatchCore and the template baseline on generated parts', () => {
         displaySize: 96,
       });
       expect([prepared.width, prepared.height]).toEqual([96, 96]);
+      expect(worker.restarts).toBe(2);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('ends a thread left without a job, giving its memory back, and the next job runs in a fresh one', async () => {
+    const worker = new InspectionWorker({ idleMs: 300 });
+    const prepare = (seed: number) =>
+      worker.prepare({ name: `${seed}.png`, bytes: new Uint8Array(part(seed)), limits: DEFAULT_IMAGE_LIMITS, displaySize: 96 });
+    try {
+      const threads = () => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+      // Jobs closer together than the idle time share one thread…
+      for (const seed of [1, 2, 3]) expect((await prepare(seed)).width).toBe(96);
+      expect(worker.restarts).toBe(1);
+      const working = threads();
+      // …which ends once nothing comes for a while: the process has fewer OS threads.
+      await waitFor('the idle inspection thread to end', () => threads() < working, 30_000);
+      expect((await prepare(4)).width).toBe(96);
       expect(worker.restarts).toBe(2);
     } finally {
       await worker.close();
