@@ -39,6 +39,8 @@ describe('the systemd service', () => {
     expect(unit).toMatch(/^StandardOutput=journal$/m);
     expect(unit).toMatch(/^LogNamespace=minotake$/m);
     expect(unit).toMatch(/^KillMode=mixed$/m);
+    // The memory setting `npm run demo` starts with (docs/memory.md): the service must run the kit as measured.
+    expect(unit).toMatch(/^Environment=MALLOC_MMAP_THRESHOLD_=131072$/m);
     const file = join(dir.path, 'minotake.service');
     writeFileSync(file, unit);
     // verify names the line of any unknown key or bad value on stderr (its exit code stays 0 for those).
