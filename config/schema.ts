@@ -470,6 +470,21 @@ const Inspection = T.Object(
     maxImageMegapixels: T.Number({ exclusiveMinimum: 0, maximum: 100, default: 40 }),
     maxUploadMegabytes: T.Number({ exclusiveMinimum: 0, maximum: 2000, default: 200 }),
     stations: T.Array(InspectionStation, { default: [] }),
+    /** The child process that decodes, fits and judges (docs/inspection.md): started on demand, ended when idle. */
+    runtime: T.Object(
+      {
+        idleSeconds: T.Number({ minimum: 1, maximum: 86400, default: 120 }),
+        nice: T.Integer({ minimum: 0, maximum: 19, default: 10 }),
+        /** V8's JavaScript heap (--max-old-space-size); TensorFlow.js's WebAssembly memory and image buffers are outside it. */
+        heapMb: T.Integer({ minimum: 64, maximum: 8192, default: 256 }),
+        /**
+         * The whole process's resident memory; above it the runtime is ended and its job fails with a clear error.
+         * Unset: 40 % of the machine's memory, at most 1024 MB (a Pi 4 with 2 GB: about 790 MB).
+         */
+        memoryLimitMb: T.Optional(T.Integer({ minimum: 128, maximum: 16384 })),
+      },
+      { ...strict, default: {} },
+    ),
     /** Demo only: create a ready-made trial from synthetic parts at first start. */
     demoTrial: T.Boolean({ default: false }),
   },

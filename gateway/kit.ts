@@ -219,6 +219,7 @@ export async function startKit(options: KitOptions) {
         notifications: notifier.stats(),
         // Signed-in browsers and tablets, and how many a bound pushed out (a flood of logins or kiosk visits shows here).
         sessions: sessions.stats(),
+        inspection: inspection?.inspection.health() ?? null,
         failures,
       };
     };

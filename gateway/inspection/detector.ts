@@ -1,47 +1,13 @@
 /**
  * The detector: fits PatchCore and the golden-template baseline on good images and judges new ones. Pure computation on
- * decoded images (no files, no network, no clock); it runs inside the inspection worker thread.
+ * decoded images (no files, no network, no clock); it runs inside the inspection runtime, a child process of the gateway.
  */
-import type { Backbone, BackboneConfig } from './backbone.js';
+import type { Backbone } from './backbone.js';
 import { type Evaluation, evaluate, type ScoredImage, thresholdAt } from './evaluation.js';
 import { type RgbImage, resize, toGray } from './image.js';
-import { CancelledSearch, greedyCoreset, MemoryBank, patchFeatures } from './patchcore.js';
+import { greedyCoreset, MemoryBank, patchFeatures } from './patchcore.js';
+import type { DetectorSettings } from './settings.js';
 import { fitTemplate, type GoldenTemplate, scoreTemplate } from './template.js';
-
-export interface DetectorSettings {
-  backbone: BackboneConfig;
-  /** Side of the square the backbone sees (a multiple of 32; 224 suits a Pi 4, 128 is enough for the tests). */
-  imageSize: number;
-  /** Feature dimensions per patch after channel pooling. */
-  embedDims: number;
-  /** Share of all good patches kept in the memory bank … */
-  coresetRatio: number;
-  /** … but never more than this many (memory and judgment time grow with it). */
-  maxBank: number;
-  projectionDims: number;
-  /** Side of the grey image the template baseline works on, and how far (pixels at that size) it searches for alignment. */
-  templateSize: number;
-  templateMaxShift: number;
-  /** The false-reject rate the threshold is set for, on held-out good images. */
-  falseRejectRate: number;
-  /** Share of the good images held out from fitting to set the threshold (at least 2 are always held out). */
-  heldOutShare: number;
-  seed: number;
-}
-
-export const DEFAULT_SETTINGS: DetectorSettings = {
-  backbone: { kind: 'mobilenet_v2' },
-  imageSize: 224,
-  embedDims: 256,
-  coresetRatio: 0.05,
-  maxBank: 4000,
-  projectionDims: 64,
-  templateSize: 128,
-  templateMaxShift: 8,
-  falseRejectRate: 0.05,
-  heldOutShare: 0.2,
-  seed: 1,
-};
 
 /** The template's deviation map is kept at this many cells a side: enough for a heat map, small enough to store per image. */
 export const TEMPLATE_GRID = 32;
@@ -77,13 +43,6 @@ export interface EvaluationImage {
 
 export interface FitHooks {
   progress?: (stage: 'features' | 'coreset' | 'template' | 'evaluation', fraction: number) => void;
-  cancelled?: () => boolean;
-}
-
-export class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
 }
 
 export interface FitResult {
@@ -106,14 +65,10 @@ export class Detector {
   }
 
   fit(train: RgbImage[], evaluation: EvaluationImage[], settings: DetectorSettings, hooks: FitHooks = {}): FitResult {
-    const check = () => {
-      if (hooks.cancelled?.()) throw new Cancelled();
-    };
     const size = this.backbone.imageSize;
     const features: Float32Array[] = [];
     let grid = { rows: 0, cols: 0 };
     for (let i = 0; i < train.length; i += FEATURE_BATCH) {
-      check();
       const batch = train.slice(i, i + FEATURE_BATCH).map((image) => resize(image, size, size));
       const patches = patchFeatures(this.backbone, batch, settings.embedDims);
       grid = { rows: patches.rows, cols: patches.cols };
@@ -123,24 +78,16 @@ export class Detector {
     const all = concat(features);
     const goodPatches = all.length / settings.embedDims;
     const bankSize = Math.min(settings.maxBank, Math.max(1, Math.ceil(goodPatches * settings.coresetRatio)));
-    let chosen: Int32Array;
-    try {
-      chosen = greedyCoreset(all, settings.embedDims, {
-        size: bankSize,
-        projectionDims: settings.projectionDims,
-        seed: settings.seed,
-        cancelled: hooks.cancelled,
-        progress: (f) => hooks.progress?.('coreset', f),
-      });
-    } catch (error) {
-      if (error instanceof CancelledSearch) throw new Cancelled();
-      throw error;
-    }
+    const chosen = greedyCoreset(all, settings.embedDims, {
+      size: bankSize,
+      projectionDims: settings.projectionDims,
+      seed: settings.seed,
+      progress: (f) => hooks.progress?.('coreset', f),
+    });
     const bank = new Float32Array(chosen.length * settings.embedDims);
     chosen.forEach((index, row) => {
       bank.set(all.subarray(index * settings.embedDims, (index + 1) * settings.embedDims), row * settings.embedDims);
     });
-    check();
     hooks.progress?.('template', 0);
     const template = fitTemplate(
       train.map((image) => grayAt(image, settings.templateSize)),
@@ -161,7 +108,6 @@ export class Detector {
 
     const judgments = new Map<string, Judgment>();
     evaluation.forEach((item, i) => {
-      check();
       judgments.set(item.id, this.judge(item.image));
       hooks.progress?.('evaluation', (i + 1) / evaluation.length);
     });

@@ -11,7 +11,6 @@ import { firmwareSimScript } from '../demo/simulators.js';
 import type { InspectionRoutesOptions } from '../http/routes/inspection.js';
 import type { PointBuffer } from '../storage/pointBuffer.js';
 import { createInspection, type Inspection } from './inspection.js';
-import { renderInspectionReport } from './report.js';
 
 // Built, beside dist/gateway; from the sources (tests), the build's copy.
 const CAMERA_CLI = firmwareSimScript('camera/cli.js');
@@ -94,7 +93,8 @@ export function startInspection(deps: InspectionPartDeps): {
     routes: {
       inspection,
       bodyLimit: config.inspection.maxUploadMegabytes * 1048576,
-      report: (trial) => renderInspectionReport(trial, inspection.service.store, config),
+      // The PDF stack loads with the first report, not with every kit.
+      report: async (trial) => (await import('./report.js')).renderInspectionReport(trial, inspection.service.store, config),
     },
     async stop() {
       stopping = true;
