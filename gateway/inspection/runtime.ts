@@ -238,7 +238,8 @@ export class InspectionRuntime {
   private start(): Running {
     if (!RUNTIME_FILE) throw new Error('the inspection runtime is not built: run `npm run build`');
     const { nice, heapMb } = this.settings;
-    const child = fork(RUNTIME_FILE, [String(nice)], {
+    // The role is there for `ps` and for whoever looks for the fit's process and the judge's.
+    const child = fork(RUNTIME_FILE, [String(nice), this.options.role], {
       // Its own flags only: not the gateway's (a test runner's loader, an inspector port).
       execArgv: [`--max-old-space-size=${heapMb}`],
       serialization: 'advanced',

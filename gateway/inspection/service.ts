@@ -175,7 +175,7 @@ export class InspectionService {
     let prepared: PreparedImage;
     let judged: JudgedImage | undefined;
     if (trial.status === 'fitted' && trial.fit) {
-      const result = await this.judgeWith(trial, { name, bytes: new Uint8Array(bytes) });
+      const result = await this.judgeWith(trial, { name, bytes });
       prepared = result.prepared as PreparedImage;
       judged = result.judged;
     } else {
