@@ -6,7 +6,6 @@ import type { KitConfig } from '../../../config/schema.js';
 import type { AlarmHistoryReader } from '../../alarms/history.js';
 import type { HistoryStore } from '../../history/historyStore.js';
 import { ReportFontError } from '../../report/font.js';
-import { makeTrialReport } from '../../report/trial.js';
 import { formatDate, localDate } from '../../utilization/timeZone.js';
 import { ErrorBody, RangeQuery } from '../schemas.js';
 import { badRange, invalidQuery, storageUnavailable } from './history.js';
@@ -58,6 +57,8 @@ export async function reportRoutes(app: FastifyInstance, options: ReportRoutesOp
       const { from, to, lang = 'ja' } = request.query;
       busy = true;
       try {
+        // The PDF stack loads with the first report: importing pdfkit alone adds ~28 MB of RSS to a gateway that never makes one.
+        const { makeTrialReport } = await import('../../report/trial.js');
         const doc = await makeTrialReport(options, { from, to, lang });
         const day = (ms: number) => formatDate(localDate(ms, config.kit.timeZone)).replace(/-/g, '');
         return reply
