@@ -97,7 +97,7 @@ describe('PatchCore and the template baseline on generated parts', () => {
     expect(statSync(modelFile).mtimeMs).toBe(before);
   });
 
-  it('cancels a running fit cleanly: the trial keeps its model, the worker goes on', async () => {
+  it('cancels a running fit cleanly: the trial keeps its model, the runtime goes on', async () => {
     service.startFit('plate');
     await expect(() => service.startFit('plate')).toThrow(expect.objectContaining({ code: 'BUSY' }));
     const cancelled = await service.cancelFit('plate');
