@@ -7,7 +7,7 @@ import type { Payload } from './mqtt/topics.js';
 import { topics } from './mqtt/topics.js';
 import type { RejectReason } from './protocol/frame.js';
 import { Publisher } from './publisher.js';
-import { createGpioInput } from './sources/gpio/index.js';
+import { createGpioInput, createSignalTower, type SignalTower } from './sources/gpio/index.js';
 import { createModbusBus, type ModbusBusSource } from './sources/modbus/index.js';
 import { createSerialNode } from './sources/serial/serialNode.js';
 import type { Source, SourceContext, SourceEvent } from './sources/types.js';
@@ -20,6 +20,7 @@ import {
   type StateChange,
   stepMachineState,
 } from './stages/machineState.js';
+import type { TowerStep } from './stages/signalTower.js';
 import { assessHeat } from './stages/wbgt.js';
 
 export interface EdgeOptions {
@@ -80,13 +81,20 @@ export function createEdge(options: EdgeOptions) {
   const machineByChannel = new Map<string, MachineTrack>();
   const machineByInput = new Map<string, MachineTrack>();
   const machineByPower = new Map<string, MachineTrack>();
+  const machineByTower = new Map<string, MachineTrack>();
   const machines: MachineTrack[] = config.machines.map((machine) => {
     const track = { config: machine, settings: settingsOf(machine), memory: initialMachineMemory() };
-    if ('gpio' in machine.source) machineByInput.set(machine.source.gpio, track);
+    if ('tower' in machine.source) machineByTower.set(machine.source.tower, track);
+    else if ('gpio' in machine.source) machineByInput.set(machine.source.gpio, track);
     else if (machine.source.quantity === 'power') machineByPower.set(`${machine.source.node}/${machine.source.channel}`, track);
     else machineByChannel.set(`${machine.source.node}/${machine.source.channel}`, track);
     return track;
   });
+  const towers = config.sources.towers.map((tower) => ({ reader: createSignalTower(tower), machine: machineByTower.get(tower.id) }));
+  const towerByInput = new Map(towers.flatMap((tower) => tower.reader.inputs.map((input) => [input, tower] as const)));
+  const gpioInputs = new Set(config.sources.gpio.map((input) => input.id));
+  /** Each GPIO input's level as last reported: a level that holds is a signal too. */
+  const levels = new Map<string, 0 | 1>();
   const zoneByChannel = new Map(config.zones.map((zone) => [`${zone.source.node}/${zone.source.channel}`, zone]));
   // A Modbus device's map declares all its channels (a meter's phases are worth storing even when no machine uses them).
   const deviceChannels = new Set(modbusChannels(config));
@@ -130,8 +138,21 @@ export function createEdge(options: EdgeOptions) {
       c.lastDisconnect = { at: ts, reason: extra.reason ?? 'offline' };
     }
     c.online = online;
+    // A GPIO input is not a node of the MQTT tree: its state shows in edge/health, its level on gpio/<input>.
+    if (gpioInputs.has(node)) return;
     log.info({ node, online, reason: extra.reason }, 'sensor node status');
     publisher.publish('nodeStatus', topics.nodeStatus(kit, node), { online, ts, ...extra });
+  };
+
+  /** A tower's state changes go through the machine-state stage (dwell, silence) like any other sample. */
+  const feedTower = (tower: { machine: MachineTrack | undefined; reader: SignalTower }, step: TowerStep | undefined) => {
+    if (!step) return;
+    for (const change of step.changes) feedMachine(tower.machine, { ts: change.ts, state: change.state });
+    // Up to settledUntil nothing can change any more: say so, so the dwell matures and silence is not mistaken.
+    const state = step.memory.state;
+    const lampsOnline = tower.reader.inputs.every((input) => counters.get(input)?.online);
+    if (step.settledUntil !== undefined && state !== undefined && lampsOnline)
+      feedMachine(tower.machine, { ts: step.settledUntil - 1, state });
   };
 
   const onEvent = (event: SourceEvent) => {
@@ -162,7 +183,10 @@ export function createEdge(options: EdgeOptions) {
         c.lastFrameAt = event.ts;
         setNodeOnline(event.sourceId, true, event.ts);
         publisher.publish('gpioInput', topics.gpioInput(kit, event.sourceId), { ts: event.ts, value: event.value });
+        levels.set(event.sourceId, event.value);
         feedMachine(machineByInput.get(event.sourceId), { ts: event.ts, on: event.value === 1 });
+        const tower = towerByInput.get(event.sourceId);
+        if (tower) feedTower(tower, tower.reader.sample(event.sourceId, event.ts, event.value === 1));
         return;
       }
       case 'power': {
@@ -241,6 +265,12 @@ export function createEdge(options: EdgeOptions) {
 
   const tick = () => {
     const t = now();
+    // GPIO inputs report changes only: while an input is open, its level still holds now.
+    for (const [input, track] of machineByInput) {
+      const level = levels.get(input);
+      if (level !== undefined && counters.get(input)?.online) feedMachine(track, { ts: t - 1, on: level === 1 });
+    }
+    for (const tower of towers) feedTower(tower, tower.reader.tick(t));
     for (const track of machines) {
       const { memory, changes } = checkSilence(track.settings, track.memory, t);
       track.memory = memory;
@@ -256,6 +286,7 @@ export function createEdge(options: EdgeOptions) {
     ts: now(),
     nodes: Object.fromEntries(counters),
     machines: Object.fromEntries(machines.map((m) => [m.config.id, { state: m.memory.state, since: m.memory.since ?? null }])),
+    towers: Object.fromEntries(towers.map((t) => [t.reader.id, t.reader.snapshot()])),
     publisher: publisher.snapshot(),
     modbus: Object.fromEntries(buses.map((bus) => [bus.id, bus.stats()])),
   });

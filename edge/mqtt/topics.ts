@@ -6,7 +6,7 @@ export const TOPIC_ROOT = 'minotake/v1';
 
 const Ts = T.Integer({ minimum: 0, description: 'ms since the epoch, UTC' });
 const Seq = T.Integer({ minimum: 0, maximum: 65535 });
-const State = T.Union([T.Literal('OFF'), T.Literal('IDLE'), T.Literal('RUN'), T.Literal('UNKNOWN')]);
+const State = T.Union([T.Literal('OFF'), T.Literal('IDLE'), T.Literal('RUN'), T.Literal('FAULT'), T.Literal('UNKNOWN')]);
 const Level = T.Union([T.Literal('safe'), T.Literal('caution'), T.Literal('warning'), T.Literal('severe'), T.Literal('danger')]);
 const Amps = T.Number({ minimum: 0, maximum: 1000 });
 /** Active power; negative when a meter sees power flowing back (export). 10 MW is far beyond any machine. */

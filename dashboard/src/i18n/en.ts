@@ -36,6 +36,7 @@ export const en: Record<MessageKey, string> = {
   'state.RUN': 'Run',
   'state.IDLE': 'Idle',
   'state.OFF': 'Off',
+  'state.FAULT': 'Fault stop',
   'state.UNKNOWN': 'No signal',
 
   'stale.label': 'Stale',
@@ -120,7 +121,7 @@ export const en: Record<MessageKey, string> = {
 
   'util.average': 'Average utilization {pct}',
   'util.notPlanned': 'Not planned',
-  'util.row': '{label}: utilization {pct} (run {run}, idle {idle}, off {off}, no signal {unknown})',
+  'util.row': '{label}: utilization {pct} (run {run}, idle {idle}, off {off}, fault stop {fault}, no signal {unknown})',
 
   'envPage.select': 'Choose a zone',
   'envPage.notFound': 'No zone “{id}”.',

@@ -34,6 +34,7 @@ export const ja = {
   'state.RUN': '稼働',
   'state.IDLE': '待機',
   'state.OFF': '停止',
+  'state.FAULT': '異常停止',
   'state.UNKNOWN': '無信号',
 
   'stale.label': '古いデータ',
@@ -116,7 +117,7 @@ export const ja = {
 
   'util.average': '平均稼働率 {pct}',
   'util.notPlanned': '計画なし',
-  'util.row': '{label}：稼働率 {pct}（稼働 {run}・待機 {idle}・停止 {off}・無信号 {unknown}）',
+  'util.row': '{label}：稼働率 {pct}（稼働 {run}・待機 {idle}・停止 {off}・異常停止 {fault}・無信号 {unknown}）',
 
   'envPage.select': '区域を選択',
   'envPage.notFound': '区域「{id}」は見つかりません。',
