@@ -4,11 +4,12 @@ import { modbusChannels } from '../config/modbusMaps.js';
 import type { KitConfig, MachineConfig } from '../config/schema.js';
 import { sensorNodes } from '../config/sensorNodes.js';
 import type { Payload } from './mqtt/topics.js';
-import { topics } from './mqtt/topics.js';
+import { parseTopic, TOPIC_ROOT, topics } from './mqtt/topics.js';
 import type { RejectReason } from './protocol/frame.js';
 import { Publisher } from './publisher.js';
 import { createGpioInput, createSignalTower, type SignalTower } from './sources/gpio/index.js';
 import { createModbusBus, type ModbusBusSource } from './sources/modbus/index.js';
+import { createNetworkNode } from './sources/network/index.js';
 import { createSerialNode } from './sources/serial/serialNode.js';
 import type { Source, SourceContext, SourceEvent } from './sources/types.js';
 import {
@@ -38,6 +39,8 @@ interface NodeCounters {
   frames: number;
   readings: number;
   lost: number;
+  /** Readings a network node's QoS 1 delivered again, or that came after a newer one: dropped. */
+  duplicates: number;
   rejected: Partial<Record<RejectReason, number>>;
   sensorErrors: number;
   /** Readings of channels that no machine or zone in the kit file listens to: not published, the broker would refuse them. */
@@ -106,7 +109,18 @@ export function createEdge(options: EdgeOptions) {
   const counterOf = (id: string) => {
     let c = counters.get(id);
     if (!c) {
-      c = { lines: 0, frames: 0, readings: 0, lost: 0, rejected: {}, sensorErrors: 0, undeclared: 0, online: false, disconnects: 0 };
+      c = {
+        lines: 0,
+        frames: 0,
+        readings: 0,
+        lost: 0,
+        duplicates: 0,
+        rejected: {},
+        sensorErrors: 0,
+        undeclared: 0,
+        online: false,
+        disconnects: 0,
+      };
       counters.set(id, c);
     }
     return c;
@@ -175,8 +189,15 @@ export function createEdge(options: EdgeOptions) {
       case 'lost':
         c.lost += event.lines;
         return;
+      case 'duplicate':
+        c.duplicates++;
+        return;
       case 'online':
-        if (!event.online) setNodeOnline(event.sourceId, false, event.ts, event.detail ? { reason: event.detail } : {});
+        if (event.onBroker) {
+          // The node said so itself on its status topic (its hello, or its last will): nothing to publish again.
+          c.online = event.online;
+          log.info({ node: event.sourceId, online: event.online, detail: event.detail }, 'network node status');
+        } else if (!event.online) setNodeOnline(event.sourceId, false, event.ts, event.detail ? { reason: event.detail } : {});
         return;
       case 'digital': {
         c.readings++;
@@ -203,21 +224,26 @@ export function createEdge(options: EdgeOptions) {
         break;
     }
     const { frame, ts, sourceId: node } = event;
+    // What a network node published is on the broker already; what it measured while its Wi-Fi was down comes late, so
+    // silence is judged by when readings arrive, not by when they were measured.
+    const relay = !event.onBroker;
+    const arrivedAt = relay ? ts : now();
     c.lines++;
     c.frames++;
-    c.lastFrameAt = ts;
+    c.lastFrameAt = arrivedAt;
     if (frame.type === 'hello') {
       c.hello = { nodeId: frame.nodeId, firmware: frame.firmware, channels: frame.channels.map((ch) => ch.id) };
       setNodeOnline(node, true, ts, { firmware: frame.firmware, channels: frame.channels });
       return;
     }
-    setNodeOnline(node, true, ts);
+    setNodeOnline(node, true, arrivedAt);
     switch (frame.type) {
       case 'current': {
         c.readings += Object.keys(frame.amps).length;
         const amps = Object.fromEntries(Object.entries(frame.amps).filter(([channel]) => declared(node, channel)));
         c.undeclared += Object.keys(frame.amps).length - Object.keys(amps).length;
-        if (Object.keys(amps).length > 0) publisher.publish('nodeCurrent', topics.nodeCurrent(kit, node), { ts, seq: frame.seq, amps });
+        if (relay && Object.keys(amps).length > 0)
+          publisher.publish('nodeCurrent', topics.nodeCurrent(kit, node), { ts, seq: frame.seq, amps });
         for (const [channel, amps] of Object.entries(frame.amps)) feedMachine(machineByChannel.get(`${node}/${channel}`), { ts, amps });
         return;
       }
@@ -228,7 +254,8 @@ export function createEdge(options: EdgeOptions) {
           c.undeclared++;
           return;
         }
-        publisher.publish('nodeClimate', topics.nodeClimate(kit, node), { ts, seq: frame.seq, channel, temperatureC, humidityPct });
+        if (relay)
+          publisher.publish('nodeClimate', topics.nodeClimate(kit, node), { ts, seq: frame.seq, channel, temperatureC, humidityPct });
         const zone = zoneByChannel.get(`${node}/${channel}`);
         if (zone) {
           publisher.publish('zoneEnvironment', topics.zoneEnvironment(kit, zone.id), {
@@ -243,7 +270,7 @@ export function createEdge(options: EdgeOptions) {
       case 'sensorError':
         c.sensorErrors++;
         log.warn({ node, channel: frame.channel, code: frame.code }, 'sensor node reports a sensor error');
-        if (declared(node, frame.channel)) {
+        if (relay && declared(node, frame.channel)) {
           publisher.publish('nodeError', topics.nodeError(kit, node), { ts, seq: frame.seq, channel: frame.channel, code: frame.code });
         }
         return;
@@ -262,6 +289,15 @@ export function createEdge(options: EdgeOptions) {
   }
   const buses: ModbusBusSource[] = config.sources.modbus.map((bus) => createModbusBus(bus, context(bus.id)));
   sources.push(...buses);
+  const networkNodes = new Map(config.sources.network.map((node) => [node.id, createNetworkNode(node, context(node.id))]));
+  sources.push(...networkNodes.values());
+
+  /** The machine's readings come from a network node that delivered lately: buffered ones may still be on their way. */
+  const stillArriving = (track: MachineTrack, t: number) => {
+    if (!('node' in track.config.source) || !networkNodes.has(track.config.source.node)) return false;
+    const arrivedAt = counters.get(track.config.source.node)?.lastFrameAt;
+    return arrivedAt !== undefined && t - arrivedAt < track.settings.silentAfterMs;
+  };
 
   const tick = () => {
     const t = now();
@@ -272,6 +308,7 @@ export function createEdge(options: EdgeOptions) {
     }
     for (const tower of towers) feedTower(tower, tower.reader.tick(t));
     for (const track of machines) {
+      if (stillArriving(track, t)) continue;
       const { memory, changes } = checkSilence(track.settings, track.memory, t);
       track.memory = memory;
       publishChanges(track, changes);
@@ -305,6 +342,16 @@ export function createEdge(options: EdgeOptions) {
     },
     async start(): Promise<void> {
       await publisher.connected();
+      if (networkNodes.size > 0) {
+        // Nodes on the network publish to the broker themselves; the edge derives states from it as from a serial line.
+        publisher.subscribe(
+          [...networkNodes.keys()].map((id) => `${TOPIC_ROOT}/${kit}/node/${id}/+`),
+          (topic, payload, retained) => {
+            const parsed = parseTopic(topic);
+            if (parsed?.id !== undefined) networkNodes.get(parsed.id)?.receive(parsed.kind, payload, retained);
+          },
+        );
+      }
       // One source failing to start (GPIO on a laptop, say) is reported; the others keep running.
       await Promise.all(
         sources.map(async (source) => {

@@ -93,8 +93,12 @@ export function stepMachineState(
 
   if (seen === memory.state) return { memory: { ...memory, candidate: undefined }, changes };
   if (memory.state === 'UNKNOWN') {
-    // Coming out of no-signal there is no earlier state to protect, so believe the first sample.
-    const [next, event] = change(memory, seen, sample.ts, sample);
+    // Coming out of no-signal there is no earlier state to protect, so believe the first sample. If the samples of the
+    // silence arrive after all (a node on Wi-Fi sends what it buffered while the link was down), there was no gap in
+    // what was measured: the state is dated where the UNKNOWN began, so that it replaces it in the record.
+    const silentFrom = before.state === 'UNKNOWN' && before.since === before.lastSampleAt ? before.lastSampleAt : undefined;
+    const bridged = silentFrom !== undefined && sample.ts - silentFrom < settings.silentAfterMs;
+    const [next, event] = change(memory, seen, bridged ? silentFrom : sample.ts, sample);
     return { memory: next, changes: [...changes, event] };
   }
   if (memory.candidate?.state !== seen) memory = { ...memory, candidate: { state: seen, since: sample.ts } };

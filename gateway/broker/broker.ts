@@ -13,6 +13,7 @@ import { mayPublish, maySubscribe, type Principal } from './acl.js';
 import { admitPublish, declaredBy, type RejectRule } from './admission.js';
 import { ClientIds } from './clientIds.js';
 import { createCredentials } from './credentials.js';
+import { startNodeClock } from './nodeClock.js';
 import { GuardedConnection, PacketSizeReader, type Violation } from './packetGuard.js';
 import { MAX_PENDING_PER_ADDRESS, PendingConnections } from './pendingConnections.js';
 import { MAX_SUBSCRIPTIONS_PER_CLIENT, SessionBounds, type SessionPersistence } from './sessionBounds.js';
@@ -231,6 +232,7 @@ export async function startBroker(options: BrokerOptions) {
   });
   sessions.wrap((aedes as unknown as { persistence: SessionPersistence }).persistence);
   aedes.on('unsubscribe', (filters, client) => sessions.forget(client, filters));
+  const clock = startNodeClock(aedes, config, now);
   aedes.on('client', () => stats.clients++);
   aedes.on('clientDisconnect', () => stats.clients--);
 
@@ -289,6 +291,7 @@ export async function startBroker(options: BrokerOptions) {
       aedes.on('publish', listener);
     },
     async stop(): Promise<void> {
+      clock.stop();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
