@@ -29,17 +29,17 @@ export class ReadingRing {
   }
 
   /**
-   * Adds the newest. When full, the oldest of those not yet handed to MQTT (`sending` are, at the head) is dropped: one on
-   * its way may already be at the kit.
+   * Adds the newest; when full, the oldest is dropped and counted. Never one of the `sending` oldest (handed to MQTT,
+   * perhaps at the kit already): then the new one is dropped instead. Returns whether the new one was kept.
    */
-  push(item: Queued, sending = 0): Queued | undefined {
-    let dropped: Queued | undefined;
+  push(item: Queued, sending = 0): boolean {
     if (this.items.length >= this.capacity) {
-      [dropped] = this.items.splice(Math.min(sending, this.items.length - 1), 1);
       this.dropped++;
+      if (sending > 0) return false;
+      this.items.shift();
     }
     this.items.push(item);
-    return dropped;
+    return true;
   }
 
   /** The `n`-th oldest, without taking it. */
