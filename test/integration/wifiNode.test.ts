@@ -1,15 +1,23 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../edge/mqtt/topics.js';
 import { loadScenario } from '../../firmware-sim/scenario.js';
 import type { Queued } from '../../firmware-sim/wifi/ring.js';
 import { startWifiNode, type WifiNode } from '../../firmware-sim/wifi/wifiNode.js';
-import { KIT, NODE_B_MACHINE, PASSWORDS, startTestKit, TEST_MACHINES } from '../helpers/kit.js';
-import { influxQuery, mosquitto, waitFor } from '../helpers/services.js';
+import { type Kit, startKit } from '../../gateway/kit.js';
+import type { ManagedInfluxd } from '../../gateway/storage/managedInfluxd.js';
+import { KIT, NODE_B_MACHINE, PASSWORDS, startSimulatedNode, TEST_MACHINES, testConfig } from '../helpers/kit.js';
+import { testLog } from '../helpers/log.js';
+import { influxQuery, mosquitto, requireCommand, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
 
-// node-b is on the factory Wi-Fi (sources.network, silent after 5 s), with m5 on its ct1 and the office on its env1.
-type TestKit = Awaited<ReturnType<typeof startTestKit>>;
-let t: TestKit;
+// node-b is on the factory Wi-Fi (sources.network, silent after 5 s), with m5 on its ct1 and the office on its env1. It
+// speaks MQTT over TLS to the kit's broker (broker.tls) with the kit's certificate, through a relay the test can cut.
+let t: { kit: Kit; influxd: { current: ManagedInfluxd }; node: Awaited<ReturnType<typeof startSimulatedNode>> };
+let dir: ReturnType<typeof tempDir>;
 let proxy: TcpProxy;
 let wifi: WifiNode;
 const acknowledged: Queued[] = [];
@@ -67,28 +75,47 @@ async function expectStoredOnceInOrder(): Promise<number> {
   return sent.length;
 }
 
+/** The kit's own certificate for its address on the network (here loopback), as docs/wiring-wifi-node.md makes it. */
+function makeCertificate(folder: string): { cert: string; key: string } {
+  requireCommand('openssl', 'apt-get install openssl');
+  const cert = join(folder, 'kit.crt');
+  const key = join(folder, 'kit.key');
+  const subject = ['-subj', '/CN=minotake-kit', '-addext', 'subjectAltName=IP:127.0.0.1'];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', key, '-out', cert, ...subject], {
+    stdio: 'ignore',
+  });
+  return { cert, key };
+}
+
 beforeAll(async () => {
-  t = await startTestKit('wifi', {
+  dir = tempDir('wifi');
+  const influxd = await startTestInfluxd(join(dir.path, 'influxdb'));
+  const node = await startSimulatedNode(dir.path);
+  const config = testConfig(dir.path, node.links.edgeLink, influxd.url, {
     machines: [...TEST_MACHINES, { ...NODE_B_MACHINE, minDwellSeconds: 0, silentAfterSeconds: 5 }],
     zones: [
       { id: 'floor', name: '工場', source: { node: 'node-a', channel: 'env1' } },
       { id: 'office', name: '事務所', source: { node: 'node-b', channel: 'env1' } },
     ],
   });
+  const tls = makeCertificate(dir.path);
+  config.broker.tls = { ...tls, host: '127.0.0.1', port: 0 };
+  const kit = await startKit({ config, log: testLog, baseDir: dir.path });
+  t = { kit, influxd: { current: influxd }, node };
   t.node.start({ linesPerSecond: 2 });
-  proxy = await startTcpProxy(t.kit.brokerPort);
+  proxy = await startTcpProxy(t.kit.brokerTlsPort as number);
   const normal = await loadScenario('normal-day');
   // The kit file declares ct1 and env1 of node-b: a node sends what it is wired for.
   const scenario = { ...normal, nodeId: 'node-b', channels: normal.channels.filter((c) => c.id === 'ct1' || c.id === 'env1') };
   wifi = startWifiNode(
     scenario,
     {
-      url: `mqtt://127.0.0.1:${proxy.port}`,
+      url: `mqtts://127.0.0.1:${proxy.port}`,
       username: 'node-b',
       password: PASSWORDS.nodeB,
       kit: KIT,
       keepaliveSeconds: 2,
-      connect: { connectTimeout: 2000 },
+      connect: { connectTimeout: 2000, ca: readFileSync(tls.cert) },
     },
     { linesPerSecond: 4 },
   );
@@ -100,7 +127,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await wifi?.stop();
   await proxy?.close();
-  await t?.stop();
+  await t?.node.stop();
+  await t?.kit.stop();
+  await t?.influxd.current.stop();
+  dir?.remove();
 });
 
 describe('a sensor node on the factory Wi-Fi (firmware-sim over MQTT, through a link the test can cut)', () => {
@@ -117,6 +147,10 @@ describe('a sensor node on the factory Wi-Fi (firmware-sim over MQTT, through a 
     const health = t.kit.health().edge?.nodes['node-b'];
     expect(health?.frames).toBeGreaterThan(0);
     expect(health?.lost).toBe(0);
+    // Over TLS with the kit's certificate: a client that does not know it is turned away.
+    await expect(
+      mqtt.connectAsync(`mqtts://127.0.0.1:${proxy.port}`, { username: 'node-b', password: PASSWORDS.nodeB, reconnectPeriod: 0 }),
+    ).rejects.toThrow(/self.signed|certificate/i);
     await waitFor('a few readings acknowledged', () => acknowledged.length >= 8);
     await expectStoredOnceInOrder();
   });
