@@ -110,6 +110,7 @@ export const en: Record<MessageKey, string> = {
   'machinePage.idleAbove': 'Idle {value} A',
   'machinePage.runAbove': 'Run {value} A',
   'machinePage.digital': 'This machine has a digital (on/off) input: there are no current readings.',
+  'machinePage.tower': "This machine is watched through its signal tower's lamps: there are no current readings.",
   'machinePage.timeline': 'State timeline',
   'machinePage.utilHour': 'Utilization by hour',
   'machinePage.utilDay': 'Utilization by day',

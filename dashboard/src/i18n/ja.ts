@@ -106,6 +106,7 @@ export const ja = {
   'machinePage.idleAbove': '待機 {value} A',
   'machinePage.runAbove': '稼働 {value} A',
   'machinePage.digital': 'この設備はデジタル入力（オン／オフ）のため、電流値はありません。',
+  'machinePage.tower': 'この設備は信号灯（積層表示灯）のランプで見ているため、電流値はありません。',
   'machinePage.timeline': '状態の推移',
   'machinePage.utilHour': '稼働率（時間別）',
   'machinePage.utilDay': '稼働率（日別）',
