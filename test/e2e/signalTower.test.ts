@@ -2,28 +2,19 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KitConfig } from '../../config/schema.js';
-import { createGpioInput } from '../../edge/sources/gpio/index.js';
-import { type Kit, startKit } from '../../gateway/kit.js';
+import type { Kit } from '../../gateway/kit.js';
 import type { ManagedInfluxd } from '../../gateway/storage/managedInfluxd.js';
 import { launchChromium, openPage } from '../helpers/browser.js';
-import { TEST_MACHINES, testConfig } from '../helpers/kit.js';
-import { testLog } from '../helpers/log.js';
-import { influxAuthHeader, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
-import { FakeGpioBoard } from '../unit/edge/sources/gpio/fakeGpio.js';
-import { type FakeSysfs, makeFakeSysfs, PI4_KERNEL_6_6 } from '../unit/edge/sources/gpio/fakeSysfs.js';
+import { influxAuthHeader, waitFor } from '../helpers/services.js';
+import { startTowerKit } from '../helpers/towerKit.js';
 
-// A press watched by its signal tower (photo sensors on GPIO, a fake board here) beside the CT machines of node-a.
+// A press watched by its signal tower (light sensors on GPIO, a fake board here) beside the CT machines of node-a.
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-const LAMP = { red: 512 + 22, green: 512 + 17 };
 const MIN = 60_000;
-let dir: ReturnType<typeof tempDir>;
-let influxd: ManagedInfluxd;
-let sysfs: FakeSysfs;
+let t: Awaited<ReturnType<typeof startTowerKit>>;
 let kit: Kit;
-let config: KitConfig;
+let influxd: ManagedInfluxd;
 let browser: Browser;
-const board = new FakeGpioBoard(PI4_KERNEL_6_6);
 
 /** The morning the press had before the test: stored state changes, as the edge would have written them. */
 async function writeHistory(now: number): Promise<void> {
@@ -49,33 +40,9 @@ async function writeHistory(now: number): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  dir = tempDir('e2e-tower');
-  influxd = await startTestInfluxd(join(dir.path, 'influxdb'));
-  sysfs = makeFakeSysfs(PI4_KERNEL_6_6);
-  config = testConfig(dir.path, join(dir.path, 'no-node'), influxd.url, {
-    sources: {
-      serial: [{ id: 'node-a', path: join(dir.path, 'no-node') }],
-      network: [{ id: 'node-b' }],
-      gpio: [
-        { id: 'press-red', pin: 22, debounceMs: 10 },
-        { id: 'press-green', pin: 17, debounceMs: 10 },
-      ],
-      towers: [{ id: 'press-tower', lamps: { red: 'press-red', green: 'press-green' } }],
-    },
-    machines: [{ id: 'press', name: 'プレス', nameEn: 'Press', source: { tower: 'press-tower' }, minDwellSeconds: 1 }, ...TEST_MACHINES],
-    calendar: {
-      shifts: [{ id: 'all', name: '終日', start: '00:00', end: '00:00', days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] }],
-    },
-  });
-  kit = await startKit({
-    config,
-    log: testLog,
-    baseDir: dir.path,
-    createSource: (kind, id, ctx) => {
-      const input = config.sources.gpio.find((g) => g.id === id);
-      return kind === 'gpio' && input ? createGpioInput(input, ctx, { Gpio: board.Gpio, sysfsRoot: sysfs.root }) : undefined;
-    },
-  });
+  t = await startTowerKit('e2e-tower', { red: 22, green: 17 });
+  kit = t.kit;
+  influxd = t.influxd;
   kit.auth.addUser('admin', 'admin-password-1', 'admin');
   await writeHistory(Date.now() - 2 * MIN);
   browser = await launchChromium();
@@ -83,15 +50,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await kit?.stop();
-  await influxd?.stop();
-  sysfs?.remove();
-  dir?.remove();
+  await t?.stop();
 });
 
 describe('a signal-tower machine on the dashboard', () => {
   it('shows 異常停止 on its andon tile when the red lamp comes on, and the fault in its timeline and 稼働率', async () => {
-    board.setLevel(LAMP.green, 1);
+    t.lamp('green', 1);
     await waitFor('press RUN', () => kit.live.snapshot().machines.find((m) => m.id === 'press')?.state === 'RUN');
     const { page } = await openPage(browser, { width: 1280, height: 800 });
     await page.goto(`http://127.0.0.1:${kit.httpPort}/`);
@@ -100,7 +64,7 @@ describe('a signal-tower machine on the dashboard', () => {
     await page.getByTestId('login-submit').click();
     await page.getByTestId('machine-state-press').filter({ hasText: '稼働' }).waitFor();
 
-    board.setLevel(LAMP.red, 1);
+    t.lamp('red', 1);
     await page.getByTestId('machine-state-press').filter({ hasText: '異常停止' }).waitFor({ timeout: 15_000 });
     // The tile has no current figure: a tower says states, not amps.
     expect(await page.getByTestId('machine-press').textContent()).not.toContain(' A');
@@ -118,7 +82,7 @@ describe('a signal-tower machine on the dashboard', () => {
 
     await page.getByTestId('lang-switch').click();
     await page.getByTestId('machine-state-press').filter({ hasText: 'Fault stop' }).waitFor();
-    board.setLevel(LAMP.red, 0);
+    t.lamp('red', 0);
     await page.getByTestId('machine-state-press').filter({ hasText: 'Run' }).waitFor({ timeout: 15_000 });
   });
 });
