@@ -74,7 +74,14 @@ export function retentionMs(duration: string): number {
   return Number(match[1]) * { h: HOUR, d: DAY, w: 7 * DAY }[match[2] as 'h' | 'd' | 'w'];
 }
 
-const STATE_NAMES_JA: Record<TimelineState, string> = { RUN: '稼働', IDLE: '待機', OFF: '停止', FAULT: '異常停止', UNKNOWN: '不明', NO_DATA: 'データなし' };
+const STATE_NAMES_JA: Record<TimelineState, string> = {
+  RUN: '稼働',
+  IDLE: '待機',
+  OFF: '停止',
+  FAULT: '異常停止',
+  UNKNOWN: '不明',
+  NO_DATA: 'データなし',
+};
 /** Partly covered hours are read minute by minute, this many hours per request. */
 const PARTIAL_HOURS_PER_QUERY = 100;
 
