@@ -241,7 +241,7 @@ export async function startBroker(options: BrokerOptions) {
     warn('MQTT connection closed: packet refused', { address: socket.remoteAddress, reason: violation.reason });
   };
   // Every connection, signed in or not, reaches aedes through the guard.
-  const accept = (socket: Duplex & { remoteAddress?: string }) => {
+  const accept = (socket: Duplex & { remoteAddress?: string; setNoDelay?: (noDelay: boolean) => unknown }) => {
     const settle = pending.open(socket.remoteAddress);
     if (!settle) {
       stats.tooManyPendingConnections++;
@@ -253,6 +253,9 @@ export async function startBroker(options: BrokerOptions) {
       return;
     }
     socket.once('close', settle);
+    // A PUBACK is a few bytes that the sender waits for: held back by Nagle behind the client's delayed ACK it costs
+    // ~40 ms a round, which is all a node draining its Wi-Fi backlog does (bench/towersWifi.ts).
+    socket.setNoDelay?.(true);
     const connection = new GuardedConnection(socket, new PacketSizeReader(config.broker.maxPacketBytes), onViolation(socket));
     signedIn.set(connection, settle);
     aedes.handle(connection);
