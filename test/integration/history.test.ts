@@ -354,7 +354,7 @@ describe('CSV export', () => {
     const friday = [jst('2025-05-30 00:00'), jst('2025-05-31 00:00')] as const;
     const util = (await collect(store.utilizationCsv(...friday))).split('\r\n');
     expect(util[1]).toBe(
-      'm1,"旋盤1号, NC",,,2025-05-30 00:00:00,2025-05-31 00:00:00,2025-05-29T15:00:00.000Z,2025-05-30T15:00:00.000Z,480,0,0,0,0,480,,0,データなし',
+      'm1,"旋盤1号, NC",,,2025-05-30 00:00:00,2025-05-31 00:00:00,2025-05-29T15:00:00.000Z,2025-05-30T15:00:00.000Z,480,0,0,0,0,0,480,,0,データなし',
     );
     const states = (await collect(store.statesCsv(...friday))).split('\r\n');
     expect(states[1]).toBe(
