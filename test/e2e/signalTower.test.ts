@@ -16,7 +16,7 @@ let kit: Kit;
 let influxd: ManagedInfluxd;
 let browser: Browser;
 
-/** The morning the press had before the test: stored state changes, as the edge would have written them. */
+/** The morning the press had before the test: stored state changes and the kit's minutes of recording, as the kit would have written them. */
 async function writeHistory(now: number): Promise<void> {
   const steps: [number, string, number][] = [
     [-300, 'RUN', 2],
@@ -30,6 +30,9 @@ async function writeHistory(now: number): Promise<void> {
     [-30, 'RUN', 2],
   ];
   const lines = steps.map(([min, state, code]) => `machine_state,kit=test,machine=press state="${state}",code=${code}i ${now + min * MIN}`);
+  // Without its coverage the morning would be no data (docs/storage.md), not the states above.
+  const firstMinute = Math.floor((now - 300 * MIN) / MIN) * MIN;
+  for (let minute = firstMinute; minute <= now; minute += MIN) lines.push(`coverage,kit=test alive=true ${minute}`);
   const response = await fetch(`${influxd.url}/write?db=minotake&rp=events&precision=ms`, {
     method: 'POST',
     body: lines.join('\n'),
@@ -79,6 +82,8 @@ describe('a signal-tower machine on the dashboard', () => {
     expect(await page.locator('.legend').first().textContent()).toContain('異常停止');
     await page.waitForLoadState('networkidle');
     await page.screenshot({ path: join(SHOTS, 'tower-fault-machine-1280x800.png'), fullPage: true });
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.screenshot({ path: join(SHOTS, 'tower-fault-machine-768x1024.png'), fullPage: true });
 
     await page.getByTestId('lang-switch').click();
     await page.getByTestId('machine-state-press').filter({ hasText: 'Fault stop' }).waitFor();
