@@ -144,14 +144,19 @@ export function createEdge(options: EdgeOptions) {
     publishChanges(track, changes);
   };
 
+  /** Online or not in the edge's health, counting each drop-out (the doctor warns from three). */
+  const noteOnline = (c: NodeCounters, online: boolean, ts: number, reason: string | undefined) => {
+    if (c.online && !online) {
+      c.disconnects++;
+      c.lastDisconnect = { at: ts, reason: reason ?? 'offline' };
+    }
+    c.online = online;
+  };
+
   const setNodeOnline = (node: string, online: boolean, ts: number, extra: Partial<Payload<'nodeStatus'>> = {}) => {
     const c = counterOf(node);
     if (c.online === online && !extra.firmware) return;
-    if (c.online && !online) {
-      c.disconnects++;
-      c.lastDisconnect = { at: ts, reason: extra.reason ?? 'offline' };
-    }
-    c.online = online;
+    noteOnline(c, online, ts, extra.reason);
     // A GPIO input is not a node of the MQTT tree: its state shows in edge/health, its level on gpio/<input>.
     if (gpioInputs.has(node)) return;
     log.info({ node, online, reason: extra.reason }, 'sensor node status');
@@ -195,7 +200,7 @@ export function createEdge(options: EdgeOptions) {
       case 'online':
         if (event.onBroker) {
           // The node said so itself on its status topic (its hello, or its last will): nothing to publish again.
-          c.online = event.online;
+          noteOnline(c, event.online, event.ts, event.detail);
           log.info({ node: event.sourceId, online: event.online, detail: event.detail }, 'network node status');
         } else if (!event.online) setNodeOnline(event.sourceId, false, event.ts, event.detail ? { reason: event.detail } : {});
         return;

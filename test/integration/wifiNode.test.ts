@@ -167,9 +167,13 @@ describe('a sensor node on the factory Wi-Fi (firmware-sim over MQTT, through a 
   });
 
   it('a drop of minutes: 無信号 and the sensor-silent alarm meanwhile, then every buffered reading stored once, in order, and no gap in the record', async () => {
+    const dropsBefore = t.kit.health().edge?.nodes['node-b']?.disconnects ?? 0;
     proxy.cut();
     const cutAt = Date.now();
     await waitFor('node-b offline', () => live().nodes.find((n) => n.id === 'node-b')?.online === false);
+    // The drop-out is in the edge's health for the doctor, with the reason the node's last will gave or the silence.
+    await waitFor('the drop-out counted', () => t.kit.health().edge?.nodes['node-b']?.disconnects === dropsBefore + 1);
+    expect(t.kit.health().edge?.nodes['node-b']?.lastDisconnect?.reason).toMatch(/connection lost|silent/);
     await waitFor('m5 無信号 on the dashboard', () => m5()?.state === 'UNKNOWN', 20_000);
     await waitFor('the sensor-silent alarm raised', silentAlarmUp, 20_000);
     // Over a minute without the kit: the node keeps measuring into its ring.
