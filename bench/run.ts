@@ -26,6 +26,7 @@ import { firmwareInTheLoop } from './firmware.js';
 import { inspectionBench } from './inspection.js';
 import { wipeBench } from './kitlife.js';
 import { modbusPollCycle } from './modbus.js';
+import { productionBench } from './production.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
 import { serialReconnect } from './serial.js';
 import { storageBench } from './storage.js';
@@ -299,6 +300,7 @@ async function main(): Promise<void> {
     await wipeBench(dir);
     await inspectionBench(dir);
     await trialReportBench(dir);
+    await productionBench(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { modbusChannelProblem, modbusProblems } from './modbusCheck.js';
 import { channelCarries } from './modbusMaps.js';
+import { productionProblems } from './productionCheck.js';
 import { type KitConfig, KitConfigSchema, MAX_QUEUED_POINTS } from './schema.js';
 import { sensorNodes } from './sensorNodes.js';
 
@@ -252,6 +253,7 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
   }
   problems.push(...modbusProblems(config));
   problems.push(...alarmProblems(config));
+  problems.push(...productionProblems(config));
   config.http.trustProxy.forEach((entry, i) => {
     if (!isProxyAddress(entry))
       problems.push({
@@ -315,7 +317,13 @@ function alarmProblems(config: KitConfig): ConfigProblem[] {
       if (!rule.metric) problems.push({ path: `${at}.metric`, en: 'is required for a limit rule', ja: 'limit ルールには必須です' });
       if (rule.above === undefined && rule.below === undefined)
         problems.push({ path: at, en: 'a limit rule needs above or below', ja: 'above か below を指定してください' });
-    } else if (rule.afterMinutes === undefined && rule.kind !== 'silent' && rule.kind !== 'sensorError' && rule.kind !== 'machineFault') {
+    } else if (
+      rule.afterMinutes === undefined &&
+      rule.kind !== 'silent' &&
+      rule.kind !== 'sensorError' &&
+      rule.kind !== 'machineFault' &&
+      rule.kind !== 'behindPlan'
+    ) {
       problems.push({ path: `${at}.afterMinutes`, en: `is required for a ${rule.kind} rule`, ja: `${rule.kind} ルールには必須です` });
     }
     (rule.notify ?? []).forEach((id, j) => {

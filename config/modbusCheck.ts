@@ -114,7 +114,7 @@ export function modbusChannelProblem(
   config: KitConfig,
   node: string,
   channel: string,
-  needs: 'current' | 'power' | 'climate',
+  needs: 'current' | 'power' | 'climate' | 'count',
 ): { en: string; ja: string } | undefined {
   const device = config.sources.modbus.flatMap((bus) => bus.devices).find((d) => d.id === node);
   const channels = device ? channelsOf(device) : new Map<string, Set<string>>();
@@ -130,6 +130,11 @@ export function modbusChannelProblem(
   }
   const ok = needs === 'climate' ? quantities.has('temperature') : quantities.has(needs);
   if (ok) return undefined;
-  const what = { current: ['current', '電流'], power: ['power', '電力'], climate: ['temperature and humidity', '温湿度'] }[needs];
+  const what = {
+    current: ['current', '電流'],
+    power: ['power', '電力'],
+    climate: ['temperature and humidity', '温湿度'],
+    count: ['part counter (quantity: count)', '生産数カウンタ（quantity: count）'],
+  }[needs];
   return { en: `channel "${channel}" of "${node}" has no ${what[0]}`, ja: `「${node}」の「${channel}」には${what[1]}がありません` };
 }

@@ -1,5 +1,6 @@
 /** The kit configuration schema: one YAML file per kit, validated against this at load. */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { Production } from './productionSchema.js';
 
 const Id = T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description: 'lower-case letters, digits, - and _; at most 32' });
 const Name = T.String({ minLength: 1, maxLength: 64 });
@@ -58,9 +59,11 @@ const GpioInput = T.Object(
 const ModbusRegister = T.Object(
   {
     channel: Id,
-    /** current A, voltage V, power W, energy kWh, powerFactor, frequency Hz, temperature °C, humidity %RH. */
+    /** current A, voltage V, power W, energy kWh, powerFactor, frequency Hz, temperature °C, humidity %RH; count: a part counter's running total (docs/production.md). */
     quantity: T.Union(
-      (['current', 'voltage', 'power', 'energy', 'powerFactor', 'frequency', 'temperature', 'humidity'] as const).map((q) => T.Literal(q)),
+      (['current', 'voltage', 'power', 'energy', 'powerFactor', 'frequency', 'temperature', 'humidity', 'count'] as const).map((q) =>
+        T.Literal(q),
+      ),
     ),
     /** The protocol address, counted from 0 (a manual's 30001 is input register 0, 40001 holding register 0). */
     address: T.Integer({ minimum: 0, maximum: 65535 }),
@@ -373,6 +376,8 @@ const AlarmRule = T.Object(
       T.Literal('runningOffShift'),
       T.Literal('sensorError'),
       T.Literal('machineFault'),
+      T.Literal('behindPlan'),
+      T.Literal('reasonMissing'),
     ]),
     /** limit: which value. */
     metric: T.Optional(
@@ -392,6 +397,8 @@ const AlarmRule = T.Object(
      * long outside shifts; machineFault: stopped with a fault this long (0 or unset: at once).
      */
     afterMinutes: T.Optional(T.Number({ exclusiveMinimum: 0 })),
+    /** behindPlan: raised when the shift's parts so far are more than this many behind its plan so far. */
+    parts: T.Optional(T.Integer({ minimum: 0 })),
     severity: Severity,
     /** Notification channel ids; empty = every channel whose minSeverity the alarm reaches. */
     notify: T.Optional(T.Array(Id)),
@@ -546,6 +553,7 @@ export const KitConfigSchema = T.Object(
     notifications: Notifications,
     http: Http,
     inspection: Inspection,
+    production: Production,
   },
   strict,
 );

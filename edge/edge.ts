@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import { modbusChannels } from '../config/modbusMaps.js';
 import type { KitConfig, MachineConfig } from '../config/schema.js';
 import { sensorNodes } from '../config/sensorNodes.js';
+import { createCounters } from './counters.js';
 import type { Payload } from './mqtt/topics.js';
 import { parseTopic, TOPIC_ROOT, topics } from './mqtt/topics.js';
-import type { RejectReason } from './protocol/frame.js';
+import { COUNT_MODULO, type RejectReason } from './protocol/frame.js';
 import { Publisher } from './publisher.js';
 import { createGpioInput, createSignalTower, type SignalTower } from './sources/gpio/index.js';
 import { createModbusBus, type ModbusBusSource } from './sources/modbus/index.js';
@@ -152,6 +153,10 @@ export function createEdge(options: EdgeOptions) {
     }
     c.online = online;
   };
+  // Parts are counted here, at the edge, so a broker or database away for a while loses none (edge/stages/partCounter.ts).
+  const partCounters = createCounters(config, (machine, payload) =>
+    publisher.publish('machineCount', topics.machineCount(kit, machine), payload),
+  );
 
   const setNodeOnline = (node: string, online: boolean, ts: number, extra: Partial<Payload<'nodeStatus'>> = {}) => {
     const c = counterOf(node);
@@ -208,6 +213,10 @@ export function createEdge(options: EdgeOptions) {
         c.readings++;
         c.lastFrameAt = event.ts;
         setNodeOnline(event.sourceId, true, event.ts);
+        if (partCounters.isCounterInput(event.sourceId)) {
+          partCounters.level(event.sourceId, event.ts, event.value);
+          return;
+        }
         publisher.publish('gpioInput', topics.gpioInput(kit, event.sourceId), { ts: event.ts, value: event.value });
         levels.set(event.sourceId, event.value);
         feedMachine(machineByInput.get(event.sourceId), { ts: event.ts, on: event.value === 1 });
@@ -225,6 +234,12 @@ export function createEdge(options: EdgeOptions) {
           feedMachine(machineByPower.get(`${event.sourceId}/${channel}`), { ts: event.ts, watts: values.watts });
         return;
       }
+      case 'count':
+        c.readings++;
+        c.lastFrameAt = event.ts;
+        setNodeOnline(event.sourceId, true, event.ts);
+        if (!partCounters.total(event.sourceId, event.channel, event.ts, event.total, event.modulo, event.lastPartAgeMs)) c.undeclared++;
+        return;
       case 'frame':
         break;
     }
@@ -279,6 +294,11 @@ export function createEdge(options: EdgeOptions) {
           publisher.publish('nodeError', topics.nodeError(kit, node), { ts, seq: frame.seq, channel: frame.channel, code: frame.code });
         }
         return;
+      case 'count':
+        c.readings++;
+        // A counter channel no machine counts with is not the kit's to take in, like an undeclared CT channel.
+        if (!partCounters.total(node, frame.channel, ts, frame.total, COUNT_MODULO, frame.lastPartAgeMs)) c.undeclared++;
+        return;
       case 'heartbeat':
         return;
     }
@@ -312,6 +332,7 @@ export function createEdge(options: EdgeOptions) {
       if (level !== undefined && counters.get(input)?.online) feedMachine(track, { ts: t - 1, on: level === 1 });
     }
     for (const tower of towers) feedTower(tower, tower.reader.tick(t));
+    partCounters.tick(t, publisher.snapshot().connected);
     for (const track of machines) {
       if (stillArriving(track, t)) continue;
       const { memory, changes } = checkSilence(track.settings, track.memory, t);
@@ -331,6 +352,7 @@ export function createEdge(options: EdgeOptions) {
     towers: Object.fromEntries(towers.map((t) => [t.reader.id, t.reader.snapshot()])),
     publisher: publisher.snapshot(),
     modbus: Object.fromEntries(buses.map((bus) => [bus.id, bus.stats()])),
+    counters: partCounters.stats(),
   });
 
   let timers: NodeJS.Timeout[] = [];
@@ -357,6 +379,8 @@ export function createEdge(options: EdgeOptions) {
           },
         );
       }
+      // Counting starts with the sources, so the first message (total 0) marks when the kit began to see parts.
+      partCounters.start(now());
       // One source failing to start (GPIO on a laptop, say) is reported; the others keep running.
       await Promise.all(
         sources.map(async (source) => {
@@ -378,6 +402,7 @@ export function createEdge(options: EdgeOptions) {
       await Promise.all(
         sources.map((s) => s.stop().catch((error) => log.warn({ source: s.id, err: error.message }, 'source stop failed'))),
       );
+      partCounters.stop(now());
       await publisher.close();
     },
   };

@@ -1,4 +1,4 @@
-/** A scenario's channels as signal models, seeded per node and channel: one place, so the live node and its history agree. */
+/** A scenario's current and climate channels as signal models (count channels are the node's own, drawn as it runs), seeded per node and channel: one place, so the live node and its history agree. */
 import { hashInts, hashString } from './random.js';
 import type { Scenario } from './scenario.js';
 import { ClimateSignal, MachineChannel, MachineSignal } from './signals.js';
@@ -25,7 +25,7 @@ export function scenarioSignals(scenario: Scenario): ScenarioSignals {
         breakdowns: scenario.breakdowns.filter((b) => b.channel === channel.id).map((b) => b.window),
       });
       currents.push({ id: channel.id, channel: new MachineChannel(signal) });
-    } else {
+    } else if (channel.kind === 'climate') {
       climates.push({
         id: channel.id,
         signal: new ClimateSignal({ params: scenario.climate, salt, tzOffsetMinutes: scenario.tzOffsetMinutes, offsetC: channel.offsetC }),

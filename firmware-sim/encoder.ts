@@ -19,7 +19,8 @@ export type SimFrame =
   | { type: 'current'; seq: number; amps: Record<string, number> }
   | { type: 'climate'; seq: number; channel: string; temperatureC: number; humidityPct: number }
   | { type: 'heartbeat'; seq: number; uptimeS: number }
-  | { type: 'sensorError'; seq: number; channel: string; code: string };
+  | { type: 'sensorError'; seq: number; channel: string; code: string }
+  | { type: 'count'; seq: number; channel: string; total: number; lastPartAgeMs: number };
 
 const TYPE_LETTER: Record<SimFrame['type'], string> = {
   hello: 'H',
@@ -27,7 +28,10 @@ const TYPE_LETTER: Record<SimFrame['type'], string> = {
   climate: 'C',
   heartbeat: 'B',
   sensorError: 'X',
+  count: 'P',
 };
+/** The node's part counter is a uint32: it wraps to 0 after 4294967295. */
+export const COUNT_MODULO = 2 ** 32;
 const KIND_LETTER: Record<SimChannelKind, string> = { current: 'I', climate: 'C' };
 // Printable ASCII without the two separators; a field holding `,` or `*` would shift every field after it.
 const FIELD = /^[\x20-\x29\x2b\x2d-\x7e]+$/;
@@ -62,6 +66,14 @@ function fields(frame: SimFrame): string[] {
       return [String(frame.uptimeS)];
     case 'sensorError':
       return [field(frame.channel, 'channel id'), field(frame.code, 'error code')];
+    case 'count':
+      for (const [what, value] of [
+        ['count total', frame.total],
+        ['count age', frame.lastPartAgeMs],
+      ] as const) {
+        if (!Number.isInteger(value) || value < 0 || value >= COUNT_MODULO) throw new RangeError(`${what} ${value} is not a uint32`);
+      }
+      return [field(frame.channel, 'channel id'), `n=${frame.total}`, `a=${frame.lastPartAgeMs}`];
   }
 }
 

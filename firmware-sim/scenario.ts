@@ -28,7 +28,22 @@ export interface ClimateChannel {
   offsetC: number;
 }
 
-export type ScenarioChannel = CurrentChannel | ClimateChannel;
+/** A part counter (a proximity sensor on a press, say): one part per cycle while its machine's current channel runs. */
+export interface CountChannel {
+  id: string;
+  kind: 'count';
+  /** The current channel of the machine whose parts it counts. */
+  machine: string;
+  /** Seconds of running per part, drawn afresh for each part. */
+  cycleSeconds: [number, number];
+}
+
+export type ScenarioChannel = CurrentChannel | ClimateChannel | CountChannel;
+
+/** Channels a node lists in its hello: count channels are not (protocol v1 keeps the hello's kinds to I and C). */
+export function helloChannels(channels: ScenarioChannel[]): { id: string; kind: 'current' | 'climate' }[] {
+  return channels.flatMap((c) => (c.kind === 'count' ? [] : [{ id: c.id, kind: c.kind }]));
+}
 
 export interface Breakdown {
   channel: string;
@@ -273,8 +288,15 @@ function readChannel(r: Reader, value: unknown, path: string): ScenarioChannel |
     ID_PATTERN,
     'must be a protocol id: a–z, 0–9, _ or -, 1–32 characters, starting with a letter or digit',
   );
-  const kind = r.string(obj, 'kind', path, /^(current|climate)$/, 'must be current or climate');
+  const kind = r.string(obj, 'kind', path, /^(current|climate|count)$/, 'must be current, climate or count');
   if (obj.label !== undefined && typeof obj.label !== 'string') r.problems.push(`${path}.label: must be a string`);
+  if (kind === 'count') {
+    r.keys(obj, path, ['id', 'kind', 'label', 'machine', 'cycleSeconds']);
+    const machine = r.string(obj, 'machine', path);
+    const cycleSeconds = r.range(obj, 'cycleSeconds', path, { above: 0, max: 86400 });
+    if (obj.cycleSeconds === undefined) r.problems.push(`${path}.cycleSeconds: required`);
+    return id === undefined || machine === undefined || !cycleSeconds ? undefined : { id, kind: 'count', machine, cycleSeconds };
+  }
   if (kind === 'climate') {
     r.keys(obj, path, ['id', 'kind', 'label', 'offsetC']);
     const offsetC = r.optionalNumber(obj, 'offsetC', path, { min: -20, max: 20 }) ?? 0;
@@ -450,7 +472,9 @@ export function lineBudgetProblems(scenario: Pick<Scenario, 'nodeId' | 'firmware
   const problems: string[] = [];
   const head = 'M1,65535,';
   const tail = '*FFFF'.length;
-  const hello = `${head}H,${scenario.nodeId},${scenario.firmware},${scenario.channels.map((c) => `${c.id}:${c.kind === 'current' ? 'I' : 'C'}`).join(';')}`;
+  const hello = `${head}H,${scenario.nodeId},${scenario.firmware},${helloChannels(scenario.channels)
+    .map((c) => `${c.id}:${c.kind === 'current' ? 'I' : 'C'}`)
+    .join(';')}`;
   if (hello.length + tail > MAX_LINE_LENGTH)
     problems.push(`channels: the hello line would be ${hello.length + tail} characters, over the protocol's ${MAX_LINE_LENGTH}`);
   const current = scenario.channels.filter((c) => c.kind === 'current');
@@ -513,6 +537,10 @@ export function scenarioFromObject(data: unknown, source: string): Scenario {
     if (!channel) return;
     if (channels.some((c) => c.id === channel.id)) r.problems.push(`channels[${index}].id: ${JSON.stringify(channel.id)} is used twice`);
     else channels.push(channel);
+  });
+  channels.forEach((channel, index) => {
+    if (channel.kind === 'count' && !channels.some((c) => c.id === channel.machine && c.kind === 'current'))
+      r.problems.push(`channels[${index}].machine: ${JSON.stringify(channel.machine)} is not a current channel of this scenario`);
   });
   const climate = readClimate(r, top.climate);
   const breakdowns = readBreakdowns(r, top, channels);

@@ -125,6 +125,25 @@ export function createIngest(config: KitConfig, store: (points: StoredPoint[]) =
         if (!d.ok) return reject(topic, d.reason);
         return [{ measurement: 'node_status', tags: { kit, node }, fields: { online: d.payload.online }, timeNs: pointTime(d.payload.ts) }];
       }
+      case 'machineCount': {
+        const d = decodePayload('machineCount', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        const { ts, epoch, seq, total, parts, cycleMs, cycles } = d.payload;
+        stats.readings++;
+        const fields: StoredPoint['fields'] = { total, parts, seq };
+        if (cycleMs !== undefined && cycles !== undefined) Object.assign(fields, { cycle_ms: cycleMs, cycles });
+        // The epoch is a tag: each run of the edge's counter is its own series, so totals of two runs never mix.
+        return [{ measurement: 'part_count', tags: { kit, machine: node, epoch: String(epoch) }, fields, timeNs: pointTime(ts, seq) }];
+      }
+      case 'inspectionResult': {
+        // A station outside the kit (its own PC, through an edge account): stored as the kit's own stations store theirs, so a
+        // machine's rejects (docs/production.md) and Grafana read one shape. The kit's own stations publish from inside the gateway.
+        const d = decodePayload('inspectionResult', payload);
+        if (!d.ok) return reject(topic, d.reason);
+        const { ts, trial, verdict, score, threshold, templateScore } = d.payload;
+        const fields = { score, threshold, template_score: templateScore, ng: verdict === 'NG' ? 1 : 0 };
+        return [{ measurement: 'inspection', tags: { kit, station: node, trial, verdict }, fields, timeNs: pointTime(ts, 0) }];
+      }
       default:
         stats.notStored++;
         return undefined;

@@ -28,6 +28,8 @@ import { listenOnPort } from './listen.js';
 import { createLiveModel } from './live/liveModel.js';
 import { createNotifier } from './notify/notifier.js';
 import { ensurePrivateDir } from './privateFiles.js';
+import { createProductionService } from './production/service.js';
+import { createProductionStore } from './production/store.js';
 import { DeadLetters } from './storage/deadLetters.js';
 import { connectInflux, InfluxSink } from './storage/influxSink.js';
 import { type ManagedInfluxd, startInfluxd } from './storage/managedInfluxd.js';
@@ -48,7 +50,7 @@ export interface KitOptions {
   setupCodeOnConsole?: boolean;
   /** How long a port another program holds is waited for (default 30 s); tests shorten it. */
   portWaitMs?: number;
-  /** The kit file: calibration writes accepted thresholds into it, and changed thresholds in it are applied live. */
+  /** The kit file: calibration writes accepted thresholds into it (and an admin's stop reasons), and changed thresholds in it are applied live. */
   configFile?: string;
   /** Sets the system clock (tests replace `date -s`, which would change the machine's clock). */
   setClock?: (ms: number) => Promise<void>;
@@ -279,6 +281,23 @@ export async function startKit(options: KitOptions) {
       : undefined;
     if (inspection) undo.push(() => inspection.stop());
 
+    // Stop reasons, counts, the board and OEE: read from storage on a timer and on request, never on the data path.
+    const production = createProductionService({
+      config,
+      ...(options.configFile ? { configFile: options.configFile } : {}),
+      history,
+      store: createProductionStore(influx, config.storage.database, config.kit.id),
+      write: (points) => buffer.addMany(points),
+      publish: (topic, payload, retain) =>
+        broker.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (error) => {
+          if (error) log.warn({ topic, err: error.message }, 'production message not published');
+        }),
+      onMachine: (input) => alarms.production(input),
+      log: log.child({ part: 'production' }),
+    });
+    production.start();
+    undo.push(() => production.stop());
+
     const app = buildApp({
       config,
       health,
@@ -290,6 +309,7 @@ export async function startKit(options: KitOptions) {
       notifier,
       kitlife,
       ...(inspection ? { inspection: inspection.routes } : {}),
+      production,
       dashboardDir: options.dashboardDir ?? DASHBOARD_DIR,
       log: log.child({ part: 'http' }),
     });
@@ -330,6 +350,7 @@ export async function startKit(options: KitOptions) {
       live,
       alarms,
       inspection: inspection?.inspection,
+      production,
       /** Shown once on the console when the kit has no user yet and a person watches it; else the file that holds it. */
       setupCode: setup.code,
       setupCodeFile: setup.file,
@@ -340,6 +361,7 @@ export async function startKit(options: KitOptions) {
         watchdog.stop();
         clearTimeout(schemaTimer);
         clearInterval(utilizationTimer);
+        await production.stop();
         for (const child of simulators) child.kill('SIGTERM');
         backfillAbort.abort();
         await backfill;

@@ -23,6 +23,9 @@ const AdminPage = lazyPage(() => import('./pages/AdminPage').then((m) => m.defau
 const DoctorPage = lazyPage(() => import('./pages/DoctorPage').then((m) => m.default));
 const CalibrationPage = lazyPage(() => import('./pages/CalibrationPage').then((m) => m.default));
 const InspectionPage = lazyPage(() => import('./pages/inspection/InspectionPage').then((m) => m.default));
+const StopsPage = lazyPage(() => import('./pages/production/StopsPage').then((m) => m.default));
+const BoardPage = lazyPage(() => import('./pages/production/BoardPage').then((m) => m.default));
+const ProductionPage = lazyPage(() => import('./pages/production/ProductionPage').then((m) => m.default));
 
 export function App() {
   const session = useStore(sessionStore);
@@ -108,5 +111,11 @@ function PageFor({ route, me, kit }: { route: Route; me: Me; kit: KitInfo }) {
       return <CalibrationPage me={me} kit={kit} id={route.id} />;
     case 'inspection':
       return <InspectionPage me={me} kit={kit} id={route.id} />;
+    case 'stops':
+      return <StopsPage me={me} kit={kit} id={route.id} />;
+    case 'board':
+      return <BoardPage me={me} kit={kit} id={route.id} />;
+    case 'production':
+      return <ProductionPage me={me} kit={kit} />;
   }
 }

@@ -19,13 +19,21 @@ export const PAGE_ROLE: Record<Page, Role> = {
   doctor: 'manager',
   calibration: 'manager',
   inspection: 'viewer',
+  stops: 'viewer',
+  board: 'viewer',
+  production: 'viewer',
 };
 
 /** A wall-mounted kiosk tablet shows the shop floor only, whatever role its link carries. */
-const KIOSK_PAGES: readonly Page[] = ['overview', 'machine', 'environment'];
+const KIOSK_PAGES: readonly Page[] = ['overview', 'machine', 'environment', 'stops', 'board'];
 
 /** Acknowledging an alarm: operators and above, a kiosk link included when its role allows (the gateway checks again). */
 export function mayAcknowledge(me: Me): boolean {
+  return atLeast(me.role, 'operator');
+}
+
+/** Entering stop reasons and rejects: operators and above, a wall tablet's kiosk link included when its role allows. */
+export function mayEnterProduction(me: Me): boolean {
   return atLeast(me.role, 'operator');
 }
 

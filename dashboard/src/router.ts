@@ -10,7 +10,10 @@ export type Route =
   | { page: 'admin' }
   | { page: 'doctor' }
   | { page: 'calibration'; id: string | null }
-  | { page: 'inspection'; id: string | null };
+  | { page: 'inspection'; id: string | null }
+  | { page: 'stops'; id: string | null }
+  | { page: 'board'; id: string | null }
+  | { page: 'production' };
 
 export type Page = Route['page'];
 
@@ -29,6 +32,8 @@ export function parseHash(hash: string): Route {
   if (page === 'doctor') return { page };
   if (page === 'calibration') return { page, id };
   if (page === 'inspection') return { page, id };
+  if (page === 'stops' || page === 'board') return { page, id };
+  if (page === 'production') return { page };
   return { page: 'overview' };
 }
 
@@ -48,4 +53,7 @@ export const href = {
   doctor: '#/doctor',
   calibration: (id?: string) => (id ? `#/calibration/${encodeURIComponent(id)}` : '#/calibration'),
   inspection: (id?: string) => (id ? `#/inspection/${encodeURIComponent(id)}` : '#/inspection'),
+  stops: (id?: string) => (id ? `#/stops/${encodeURIComponent(id)}` : '#/stops'),
+  board: (id?: string) => (id ? `#/board/${encodeURIComponent(id)}` : '#/board'),
+  production: '#/production',
 };

@@ -118,6 +118,46 @@ export const Payloads = {
     goodToday: T.Integer({ minimum: 0 }),
     rejectToday: T.Integer({ minimum: 0 }),
   }),
+  /** A machine's parts from the edge: the running total since `epoch` (when counting began), parts since the previous message. */
+  machineCount: T.Object({
+    ts: Ts,
+    epoch: Ts,
+    /** +1 per message within the epoch: a gap is a lost message, whose parts the next total still holds. */
+    seq: Seq,
+    total: T.Integer({ minimum: 0 }),
+    parts: T.Integer({ minimum: 0 }),
+    /** Mean cycle time per part (ms) over `cycles` measured cycles among these parts. */
+    cycleMs: T.Optional(T.Integer({ minimum: 0 })),
+    cycles: T.Optional(T.Integer({ minimum: 1 })),
+  }),
+  /** From the gateway: a stop reason recorded (an operator's tap, a split, a manager's change), with who and when. */
+  machineStopReason: T.Object({
+    ts: Ts,
+    id: T.String(),
+    /** The stop it belongs to (when it began) and the part of it the reason covers; `to` null: to the end of the stop. */
+    stopFrom: Ts,
+    from: Ts,
+    to: T.Union([Ts, T.Null()]),
+    reason: T.String(),
+    reasonName: T.Object({ ja: T.String(), en: T.String() }),
+    note: T.Union([T.String(), T.Null()]),
+    by: T.String(),
+    /** The reason this replaced, when it changed one. */
+    previousReason: T.Union([T.String(), T.Null()]),
+  }),
+  /** Retained, from the gateway: the machine's shift so far (生産管理板) and its stops waiting for a reason. */
+  machineProduction: T.Object({
+    ts: Ts,
+    shift: T.Union([T.Object({ id: T.String(), day: T.String(), from: Ts, to: Ts }), T.Null()]),
+    /** Parts planned and counted so far in the shift; null where there is no plan or no counter. */
+    plan: T.Union([T.Integer(), T.Null()]),
+    actual: T.Union([T.Integer(), T.Null()]),
+    /** False when an hour so far had no data: `actual` is then a lower bound. */
+    complete: T.Boolean(),
+    /** Ahead (+) or behind (−) over the hours the kit saw. */
+    gap: T.Union([T.Integer(), T.Null()]),
+    stopsWithoutReason: T.Integer({ minimum: 0 }),
+  }),
   /** What the broker did with a publish it refused: the original topic, why, and the first 1 KB of the payload. */
   rejectedPublish: T.Object({ ts: Ts, topic: T.String(), clientId: T.String(), reason: T.String(), payload: T.String() }),
 } satisfies Record<string, TSchema>;
@@ -141,6 +181,8 @@ export const MAX_PAYLOAD_BYTES: Partial<Record<PayloadKind, number>> = {
   gpioInput: 4096,
   machineState: 4096,
   zoneEnvironment: 4096,
+  machineCount: 1024,
+  inspectionResult: 4096,
 };
 
 /** Topic builders; `kit` and the ids are config ids, so they never contain `/`, `+` or `#`. */
@@ -158,6 +200,9 @@ export const topics = {
   zoneEnvironment: (kit: string, zone: string) => `${TOPIC_ROOT}/${kit}/zone/${zone}/environment`,
   rejectedPublish: (kit: string) => `${TOPIC_ROOT}/${kit}/rejected`,
   alarm: (kit: string, rule: string, target: string) => `${TOPIC_ROOT}/${kit}/alarm/${rule}/${target}`,
+  machineCount: (kit: string, machine: string) => `${TOPIC_ROOT}/${kit}/machine/${machine}/count`,
+  machineStopReason: (kit: string, machine: string) => `${TOPIC_ROOT}/${kit}/machine/${machine}/stop`,
+  machineProduction: (kit: string, machine: string) => `${TOPIC_ROOT}/${kit}/machine/${machine}/production`,
   inspectionResult: (kit: string, station: string) => `${TOPIC_ROOT}/${kit}/inspection/${station}/result`,
 } satisfies Record<PayloadKind, (...ids: string[]) => string>;
 
@@ -168,6 +213,7 @@ export const RETAINED: ReadonlySet<PayloadKind> = new Set([
   'zoneEnvironment',
   'edgeHealth',
   'alarm',
+  'machineProduction',
 ]);
 
 export interface ParsedTopic {
@@ -206,6 +252,10 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (a === 'gpio' && c === undefined) return { kind: 'gpioInput', kit, id: b };
   if (a === 'machine' && c === 'state') return { kind: 'machineState', kit, id: b };
   if (a === 'zone' && c === 'environment') return { kind: 'zoneEnvironment', kit, id: b };
+  if (a === 'machine') {
+    const kind = ({ count: 'machineCount', stop: 'machineStopReason', production: 'machineProduction' } as const)[c as 'count'];
+    return kind ? { kind, kit, id: b } : undefined;
+  }
   if (a === 'inspection' && c === 'result') return { kind: 'inspectionResult', kit, id: b };
   return undefined;
 }

@@ -1,6 +1,6 @@
 /** Parses one serial line into a frame, or says exactly why it was rejected. Pure. */
 import { crc16Hex } from './crc16.js';
-import { type ChannelKind, type Frame, MAX_LINE_LENGTH, type ParseResult, PROTOCOL_VERSION, SEQ_MODULO } from './frame.js';
+import { type ChannelKind, COUNT_MODULO, type Frame, MAX_LINE_LENGTH, type ParseResult, PROTOCOL_VERSION, SEQ_MODULO } from './frame.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const CODE = /^[A-Z0-9_]{1,24}$/;
@@ -20,6 +20,15 @@ function num(text: string | undefined, what: string, min: number, max: number): 
   if (text === undefined || !NUMBER.test(text)) throw new Reject('bad_value', `${what}: not a number (${JSON.stringify(text)})`);
   const value = Number(text);
   if (value < min || value > max) throw new Reject('bad_value', `${what}: ${value} outside ${min}..${max}`);
+  return value;
+}
+
+/** A whole number 0…max in plain decimal (no sign, no point, no leading zeros beyond a single 0). */
+function whole(text: string | undefined, what: string, max: number): number {
+  if (text === undefined || !/^(0|[1-9]\d{0,15})$/.test(text))
+    throw new Reject('bad_value', `${what}: not a whole number (${JSON.stringify(text)})`);
+  const value = Number(text);
+  if (value > max) throw new Reject('bad_value', `${what}: ${value} outside 0..${max}`);
   return value;
 }
 
@@ -80,6 +89,20 @@ function body(type: string, seq: number, fields: string[]): Frame {
       const [channel, code, ...rest] = fields;
       if (rest.length > 0 || code === undefined || !CODE.test(code)) throw new Reject('bad_format', 'error: expected channel,CODE');
       return { type: 'sensorError', seq, channel: id(channel, 'error channel'), code };
+    }
+    case 'P': {
+      const [channel, n, a, ...rest] = fields;
+      if (rest.length > 0 || n === undefined || a === undefined) throw new Reject('bad_format', 'count: expected channel,n=…,a=…');
+      const [nKey, nValue] = keyValue(n, 'count');
+      const [aKey, aValue] = keyValue(a, 'count');
+      if (nKey !== 'n' || aKey !== 'a') throw new Reject('bad_format', 'count: expected n= then a=');
+      return {
+        type: 'count',
+        seq,
+        channel: id(channel, 'count channel'),
+        total: whole(nValue, 'count total', COUNT_MODULO - 1),
+        lastPartAgeMs: whole(aValue, 'count age', COUNT_MODULO - 1),
+      };
     }
     default:
       throw new Reject('unknown_type', `unknown line type ${JSON.stringify(type)}`);

@@ -15,7 +15,12 @@ export type SourceEvent =
   | { kind: 'duplicate'; sourceId: string; ts: number }
   | { kind: 'digital'; sourceId: string; ts: number; value: 0 | 1 }
   | { kind: 'power'; sourceId: string; ts: number; seq: number; reading: PowerReading }
-  | { kind: 'online'; sourceId: string; ts: number; online: boolean; detail?: string; onBroker?: true };
+  | { kind: 'online'; sourceId: string; ts: number; online: boolean; detail?: string; onBroker?: true }
+  /**
+   * A device's own part counter read (a Modbus register with `quantity: count`): its running total, which wraps at `modulo`
+   * (65536 for one 16-bit register, 2^32 for two) and restarts at 0 when the device does. The edge turns it into parts.
+   */
+  | { kind: 'count'; sourceId: string; ts: number; channel: string; total: number; modulo: number; lastPartAgeMs?: number };
 
 /** One channel of an energy meter (a phase or the total): what it read besides amps, which travel in a current frame. */
 export interface PowerReading {

@@ -16,7 +16,8 @@ export function startWifiNode(scenario: Scenario, uplink: WifiNodeOptions, node:
     ...uplink,
     node: scenario.nodeId,
     firmware: scenario.firmware,
-    channels: scenario.channels.map((c) => ({ id: c.id, kind: c.kind })),
+    // Part counts travel on serial nodes only so far (the P line); a Wi-Fi node announces what it sends.
+    channels: scenario.channels.flatMap((c) => (c.kind === 'count' ? [] : [{ id: c.id, kind: c.kind }])),
   });
   const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
   const sim = new SimNode(nowhere, scenario, {

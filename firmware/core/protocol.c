@@ -166,3 +166,14 @@ mt_status mt_encode_error(mt_line *line, uint16_t seq, const char *id, const cha
   put_text(line, code);
   return end(line);
 }
+
+mt_status mt_encode_count(mt_line *line, uint16_t seq, const char *id, uint32_t total, uint32_t last_part_age_ms) {
+  begin(line, seq, 'P');
+  put_char(line, ',');
+  put_id(line, id);
+  put_text(line, ",n=");
+  put_unsigned(line, total);
+  put_text(line, ",a=");
+  put_unsigned(line, last_part_age_ms);
+  return end(line);
+}

@@ -55,6 +55,8 @@ mt_status mt_encode_current(mt_line *line, uint16_t seq, const char *const *ids,
 mt_status mt_encode_climate(mt_line *line, uint16_t seq, const char *id, int32_t centi_c, int32_t deci_pct);
 mt_status mt_encode_heartbeat(mt_line *line, uint16_t seq, uint32_t uptime_s);
 mt_status mt_encode_error(mt_line *line, uint16_t seq, const char *id, const char *code);
+/* A part counter: its running total (a uint32 that wraps to 0) and the ms since its last pulse (or since power-up before the first). */
+mt_status mt_encode_count(mt_line *line, uint16_t seq, const char *id, uint32_t total, uint32_t last_part_age_ms);
 
 /* Whether `id` is a protocol id (nodes and channels). */
 int mt_valid_id(const char *id);

@@ -9,6 +9,7 @@
  *   climate <seq> <id> <°C> <%RH>          -> "
  *   heartbeat <seq> <uptime s>             -> "
  *   error <seq> <id> <code>                -> "
+ *   count <seq> <id> <total> <age ms>      -> "
  *   crc8 <hex bytes>                       -> 2 hex digits
  *   sht <12 hex digits>                    -> "ok <centi °C> <deci %RH>", "crc" or "range"
  *   rms <key=value …>                      -> "amps <1 s reading> true <A> min <window A> max <window A> clipped <0|1>"
@@ -288,6 +289,8 @@ int main(void) {
       print_line(mt_encode_heartbeat(&line, seq, (uint32_t)strtoul(words[2], NULL, 10)), &line);
     } else if (!strcmp(cmd, "error") && count == 4) {
       print_line(mt_encode_error(&line, seq, words[2], words[3]), &line);
+    } else if (!strcmp(cmd, "count") && count == 5) {
+      print_line(mt_encode_count(&line, seq, words[2], (uint32_t)strtoul(words[3], NULL, 10), (uint32_t)strtoul(words[4], NULL, 10)), &line);
     } else if (!strcmp(cmd, "crc8") && count == 2) {
       uint8_t bytes[64];
       printf("%02X\n", mt_sht3x_crc8(bytes, (uint8_t)hex_bytes(words[1], bytes, 64)));

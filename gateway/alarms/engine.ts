@@ -145,6 +145,10 @@ export function createAlarmEngine(options: AlarmEngineOptions) {
       step({ kind: 'tick' });
       if (dirty || now() - savedAt >= IDLE_SAVE_MS) save();
     },
+    /** The production service's periodic view of a machine (behind plan, a stop waiting for its reason). */
+    production(input: Omit<Extract<AlarmInput, { kind: 'production' }>, 'kind'>): void {
+      if (!stopped) step({ kind: 'production', ...input });
+    },
     acknowledge(id: string, username: string, comment?: string): AckResult {
       const t = now();
       const result = core.acknowledge(id, username, comment, t);

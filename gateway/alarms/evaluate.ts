@@ -1,7 +1,7 @@
 /** Alarm evaluation as a pure stage: `(memory, input, now) => { memory, transitions }`; no clock, no I/O, so a golden test replays a day in ms. */
 import type { CalendarConfig } from '../../config/schema.js';
 import { plannedIntervals } from '../utilization/calendar.js';
-import type { FaultRule, LimitRule, Metric, RuleInstance, TimeRule } from './rules.js';
+import type { FaultRule, LimitRule, Metric, ProductionRule, RuleInstance, TimeRule } from './rules.js';
 
 export type MachineStateName = 'OFF' | 'IDLE' | 'RUN' | 'FAULT' | 'UNKNOWN';
 
@@ -20,7 +20,9 @@ export type AlarmInput =
   /** A sensor node spoke. */
   | { kind: 'seen'; node: string }
   /** A sensor node reported an error on the channel of this zone or machine, with its code (I2C_NACK, MODBUS_EXCEPTION_2). */
-  | { kind: 'sensorError'; target: string; code: string };
+  | { kind: 'sensorError'; target: string; code: string }
+  /** The production service's view of a machine: parts behind the shift's plan so far, how long its oldest stop has waited for a reason. */
+  | { kind: 'production'; machine: string; behindParts: number | null; waitingMs: number | null };
 
 export interface RuleMemory {
   active: boolean;
@@ -195,6 +197,33 @@ function stepFault(rule: FaultRule, before: RuleMemory, input: AlarmInput, now: 
   return before;
 }
 
+/** Raised while the condition holds (value: parts behind, or minutes waiting), cleared once it does not. */
+function stepProduction(
+  rule: ProductionRule,
+  before: RuleMemory,
+  input: Extract<AlarmInput, { kind: 'production' }>,
+  now: number,
+  out: Transition[],
+): RuleMemory {
+  const value =
+    rule.kind === 'behindPlan'
+      ? input.behindParts !== null && input.behindParts > rule.parts
+        ? input.behindParts
+        : null
+      : input.waitingMs !== null && input.waitingMs >= rule.afterMs
+        ? Math.floor(input.waitingMs / 60_000)
+        : null;
+  if (value !== null && !before.active) {
+    out.push({ type: 'raised', key: rule.key, ts: now, value });
+    return { active: true, last: value };
+  }
+  if (value === null && before.active) {
+    out.push({ type: 'cleared', key: rule.key, ts: now, value: null });
+    return { active: false };
+  }
+  return value === null ? before : { ...before, last: value };
+}
+
 /** One step: the memory after `input` at `now`, and the alarms it raised or cleared. */
 export function evaluate(
   setup: EvalSetup,
@@ -231,7 +260,7 @@ export function evaluate(
           const m = rules[rule.key];
           if (m?.last !== undefined && (m.pendingSince !== undefined || m.clearSince !== undefined))
             rules[rule.key] = stepLimit(rule, m, m.last, now, out);
-        } else if (rule.kind !== 'sensorError') {
+        } else if (rule.kind === 'silent' || rule.kind === 'stoppedTooLong' || rule.kind === 'runningOffShift') {
           rules[rule.key] = stepTime(rule, next, now, plan, out);
         }
       }
@@ -269,6 +298,13 @@ export function evaluate(
       for (const rule of setup.rules) {
         if (rule.kind === 'sensorError' && rule.target.id === input.target)
           rules[rule.key] = stepFault(rule, rules[rule.key] ?? { active: false }, input, now, out);
+      }
+      break;
+    }
+    case 'production': {
+      for (const rule of setup.rules) {
+        if ((rule.kind === 'behindPlan' || rule.kind === 'reasonMissing') && rule.target.id === input.machine)
+          rules[rule.key] = stepProduction(rule, rules[rule.key] ?? { active: false }, input, now, out);
       }
       break;
     }

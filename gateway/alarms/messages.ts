@@ -12,6 +12,8 @@ const METRIC: Record<string, { ja: string; en: string; unit: string; unitEn: str
   runningOffShift: { ja: '時間外稼働', en: 'running off shift for', unit: '分', unitEn: 'min' },
   sensorError: { ja: 'センサー異常', en: 'sensor fault', unit: '', unitEn: '' },
   machineFault: { ja: '異常停止', en: 'stopped with a fault for', unit: '分', unitEn: 'min' },
+  behindPlan: { ja: '計画遅れ', en: 'behind plan by', unit: '個', unitEn: 'parts' },
+  reasonMissing: { ja: '停止理由の未入力', en: 'stop reason missing for', unit: '分', unitEn: 'min' },
 };
 
 /** One decimal at most: 28.4, 28, 0.5. */
@@ -41,6 +43,8 @@ export function alarmMessage(rule: RuleInstance, value: number | null, code?: st
   let limit: string;
   if (rule.kind === 'limit') {
     limit = rule.above !== undefined ? `≥ ${formatNumber(rule.above)}` : `≤ ${formatNumber(rule.below as number)}`;
+  } else if (rule.kind === 'behindPlan') {
+    limit = `> ${formatNumber(rule.parts)}`;
   } else {
     const after = rule.kind === 'silent' ? rule.afterMs / 1000 : rule.afterMs / 60_000;
     limit = `≥ ${formatNumber(after)}`;

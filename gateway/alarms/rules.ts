@@ -49,7 +49,14 @@ export interface FaultRule extends RuleBase {
   clearAfterMs: number;
 }
 
-export type RuleInstance = LimitRule | TimeRule | FaultRule;
+/** Production (docs/production.md): behind the shift's plan by more than `parts`, or a stop waiting for its reason `afterMs`. */
+export interface ProductionRule extends RuleBase {
+  kind: 'behindPlan' | 'reasonMissing';
+  parts: number;
+  afterMs: number;
+}
+
+export type RuleInstance = LimitRule | TimeRule | FaultRule | ProductionRule;
 
 /** The built-in rules' ids; a configured rule with the same id replaces the built-in one. */
 export const BUILTIN_IDS = {
@@ -185,6 +192,12 @@ function instancesOf(config: KitConfig, rule: AlarmRuleConfig): RuleInstance[] {
       kind: 'machineFault' as const,
       afterMs: (rule.afterMinutes ?? 0) * MINUTE,
     }));
+  }
+  if (rule.kind === 'behindPlan' || rule.kind === 'reasonMissing') {
+    const kind = rule.kind;
+    const counted = new Set(config.production.machines.filter((p) => p.counter && p.target).map((p) => p.machine));
+    const machines = kind === 'behindPlan' ? config.machines.filter((m) => counted.has(m.id)) : config.machines;
+    return pick(machines).map((m) => ({ ...base('machine', m), kind, parts: rule.parts ?? 0, afterMs: (rule.afterMinutes ?? 0) * MINUTE }));
   }
   if (rule.afterMinutes === undefined) return [];
   const afterMs = rule.afterMinutes * MINUTE;

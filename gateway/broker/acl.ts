@@ -10,11 +10,13 @@ export interface Principal {
   node?: string;
 }
 
+const GATEWAY_ONLY = new Set(['rejectedPublish', 'alarm', 'machineStopReason', 'machineProduction']);
+
 export function mayPublish(who: Principal, kitId: string, topic: string): boolean {
   const parsed = parseTopic(topic);
   if (!parsed || parsed.kit !== kitId) return false;
-  // Alarms and the rejected-publish echo come from the gateway itself, never from a client.
-  if (who.role === 'edge') return parsed.kind !== 'rejectedPublish' && parsed.kind !== 'alarm';
+  // Alarms, the rejected-publish echo and what people recorded (stop reasons, the board) come from the gateway itself, never from a client.
+  if (who.role === 'edge') return !GATEWAY_ONLY.has(parsed.kind);
   if (who.role === 'node') return parsed.id === who.node && ['nodeStatus', 'nodeCurrent', 'nodeClimate', 'nodeError'].includes(parsed.kind);
   return false;
 }

@@ -28,6 +28,8 @@ export interface Declared {
   machines: ReadonlySet<string>;
   zones: ReadonlySet<string>;
   inputs: ReadonlySet<string>;
+  /** Inspection stations: the kit's own (inspection.stations) and those whose verdicts are a machine's rejects. */
+  stations: ReadonlySet<string>;
 }
 
 export function declaredBy(config: KitConfig): Declared {
@@ -44,6 +46,10 @@ export function declaredBy(config: KitConfig): Declared {
     machines: new Set(config.machines.map((m) => m.id)),
     zones: new Set(config.zones.map((z) => z.id)),
     inputs: new Set(config.sources.gpio.map((g) => g.id)),
+    stations: new Set([
+      ...config.inspection.stations.map((s) => s.id),
+      ...config.production.machines.flatMap((m) => (m.inspectionStation ? [m.inspectionStation] : [])),
+    ]),
   };
 }
 
@@ -63,7 +69,7 @@ export function retentionMs(duration: string): number | undefined {
 }
 
 /** Kinds stored in the `events` policy (docs/storage.md); every other kind is held to the `raw` one. */
-const EVENT_KINDS: ReadonlySet<PayloadKind> = new Set(['machineState', 'gpioInput', 'nodeError', 'nodeStatus']);
+const EVENT_KINDS: ReadonlySet<PayloadKind> = new Set(['machineState', 'gpioInput', 'nodeError', 'nodeStatus', 'machineCount']);
 
 export interface TimeWindow {
   oldest: number;
@@ -101,7 +107,10 @@ function idOwner(kind: PayloadKind, declared: Declared): { what: string; ids: Re
     case 'gpioInput':
       return { what: 'input', ids: declared.inputs };
     case 'machineState':
+    case 'machineCount':
       return { what: 'machine', ids: declared.machines };
+    case 'inspectionResult':
+      return { what: 'inspection station', ids: declared.stations };
     case 'zoneEnvironment':
       return { what: 'zone', ids: declared.zones };
     default:

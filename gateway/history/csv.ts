@@ -25,3 +25,15 @@ export function csvText(value: string | undefined): string {
 export function csvLine(fields: CsvValue[]): string {
   return fields.map(csvField).join(',') + CRLF;
 }
+
+/**
+ * BOM and header, then the body. The body's first line is awaited before the header is handed out, so the first query has run
+ * by the time a caller commits to a 200: storage that is away becomes an error response, not a download cut off after its header.
+ */
+export async function* withHeader(header: string[], body: AsyncGenerator<string>): AsyncGenerator<string> {
+  const first = await body.next();
+  yield BOM + csvLine(header);
+  if (first.done) return;
+  yield first.value;
+  yield* body;
+}

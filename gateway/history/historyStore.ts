@@ -3,11 +3,11 @@ import type { InfluxDB } from 'influx';
 import type { KitConfig } from '../../config/schema.js';
 import type { CurrentSeriesBody, EnvironmentSeriesBody, PowerSeriesBody, TimelineBody, UtilizationBody } from '../http/schemas.js';
 import { plannedIntervals } from '../utilization/calendar.js';
-import { COVERAGE_STEP_MS, extendToNow, mergeSpans, NoDataOverlay, type Span } from '../utilization/coverage.js';
+import { COVERAGE_GRACE_MS, COVERAGE_STEP_MS, extendToNow, mergeSpans, NoDataOverlay, type Span } from '../utilization/coverage.js';
 import { TimelineBuilder, toMachineState } from '../utilization/timeline.js';
 import { formatLocal } from '../utilization/timeZone.js';
 import { type StateInterval, type TimelineState, type UtilizationBy, utilizationRows } from '../utilization/utilization.js';
-import { BOM, csvLine, csvText } from './csv.js';
+import { csvLine, csvText, withHeader } from './csv.js';
 import { ident, literal, source, timeNs, timeRange } from './influxql.js';
 
 export type Resolution = 'raw' | '1m' | '1h';
@@ -221,15 +221,19 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     const end = Math.min(to, now());
     if (!(end > from)) return [];
     const points = source(database, 'events', 'coverage');
+    // From a little before `from`: a minute's point stands for the whole minute, and the newest minute's point may not be
+    // written yet, so a range that begins a few seconds ago (a stop read from its start) needs the point before it, which
+    // extendToNow stretches to now. Spans are cut to [from, end) at the end.
+    const lookBack = Math.floor((from - COVERAGE_GRACE_MS) / COVERAGE_STEP_MS) * COVERAGE_STEP_MS;
     const [hours = []] = await query([
-      `SELECT count("alive") FROM ${points} WHERE ${kitFilter} AND ${timeRange(from, end)} GROUP BY time(1h) fill(none)`,
+      `SELECT count("alive") FROM ${points} WHERE ${kitFilter} AND ${timeRange(lookBack, end)} GROUP BY time(1h) fill(none)`,
     ]);
     const spans: Span[] = [];
     const partial: Span[] = [];
     for (const [time, count] of hours) {
       const hour = num(time);
       if (hour === null) continue;
-      const span = { from: Math.max(hour, from), to: Math.min(hour + HOUR, end) };
+      const span = { from: Math.max(hour, lookBack), to: Math.min(hour + HOUR, end) };
       if (num(count) === HOUR / COVERAGE_STEP_MS) spans.push(span);
       else partial.push(span);
     }
@@ -244,8 +248,9 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
         }
       }
     }
-    const merged = mergeSpans(spans, from, end);
-    return end >= now() ? extendToNow(merged, end) : merged;
+    const merged = mergeSpans(spans, lookBack, end);
+    // A range that ends a moment ago (a request's own "now", read again after a write) still ends at the kit's present.
+    return mergeSpans(now() - end < COVERAGE_GRACE_MS ? extendToNow(merged, end) : merged, from, end);
   }
 
   /** A machine's state intervals covering [from, end), streamed: state changes are read a window at a time, "no data" laid over. */
@@ -302,19 +307,6 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
   async function utilization(machine: string, from: number, to: number, by: UtilizationBy): Promise<UtilizationBody> {
     machineFilter(machine);
     return utilizationWith(machine, from, to, by, await coverage(from, to));
-  }
-
-  /**
-   * BOM and header, then the body. The body's first line is awaited before the header is handed out, so the first
-   * query has run by the time a caller commits to a 200: an InfluxDB that is away becomes an error response, not a
-   * download cut off after its header.
-   */
-  async function* withHeader(header: string[], body: AsyncGenerator<string>): AsyncGenerator<string> {
-    const first = await body.next();
-    yield BOM + csvLine(header);
-    if (first.done) return;
-    yield first.value;
-    yield* body;
   }
 
   async function* readingLines(from: number, to: number): AsyncGenerator<string> {
@@ -413,7 +405,15 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
           minutes(r.noDataMs),
           r.utilization === null ? null : Math.round(r.utilization * 1000) / 10,
           r.plannedMs === 0 ? null : Math.round((1 - r.noDataMs / r.plannedMs) * 1000) / 10,
-          r.plannedMs === 0 ? '計画なし' : r.noDataMs === r.plannedMs ? 'データなし' : r.noDataMs > 0 ? 'データ一部欠落' : '',
+          r.plannedMs === 0
+            ? '計画なし'
+            : r.noDataMs === r.plannedMs
+              ? 'データなし'
+              : r.utilization === null
+                ? '無信号（センサを確認）'
+                : r.noDataMs > 0
+                  ? 'データ一部欠落'
+                  : '',
         ]);
       }
     }

@@ -12,6 +12,7 @@ import type { HistoryStore } from '../history/historyStore.js';
 import type { KitLife } from '../kitlife/kitLife.js';
 import type { LiveModel } from '../live/liveModel.js';
 import type { Notifier } from '../notify/notifier.js';
+import type { ProductionService } from '../production/service.js';
 import { authPlugin, defaultAccess } from './plugins/auth.js';
 import { securityHeaders } from './plugins/securityHeaders.js';
 import { adminRoutes } from './routes/admin.js';
@@ -23,6 +24,7 @@ import { historyRoutes } from './routes/history.js';
 import { type InspectionRoutesOptions, inspectionRoutes } from './routes/inspection.js';
 import { kitlifeRoutes } from './routes/kitlife.js';
 import { liveRoutes } from './routes/live.js';
+import { productionRoutes } from './routes/production.js';
 import { reportRoutes } from './routes/report.js';
 
 export interface AppDeps {
@@ -39,6 +41,7 @@ export interface AppDeps {
   kitlife?: KitLife;
   /** The visual-inspection trial, when the kit has it enabled. */
   inspection?: InspectionRoutesOptions;
+  production: ProductionService;
   /** The built dashboard (dashboard/dist); without it the kit says how to build it. */
   dashboardDir?: string;
   log?: FastifyBaseLogger;
@@ -88,6 +91,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       if (deps.kitlife) await kit.register(kitlifeRoutes, { kitlife: deps.kitlife });
       if (deps.inspection) await kit.register(inspectionRoutes, deps.inspection);
       await kit.register(reportRoutes, { config, history: deps.history, alarms: deps.alarms });
+      await kit.register(productionRoutes, { production: deps.production, config });
       // Failed and suppressed notifications must be visible, not only logged.
       kit.get(
         '/api/notifications',

@@ -103,7 +103,19 @@ function classify(err: unknown): Error {
 }
 
 /** Sparse events (state changes, sensor errors) are kept as long as the trial reports need them, not 30 days. */
-const EVENT_MEASUREMENTS = new Set(['machine_state', 'digital_input', 'sensor_error', 'node_status', 'alarm', 'inspection', 'coverage']);
+const EVENT_MEASUREMENTS = new Set([
+  'machine_state',
+  'digital_input',
+  'sensor_error',
+  'node_status',
+  'alarm',
+  'inspection',
+  'coverage',
+  // Production (docs/production.md): parts made, stop reasons and rejects are the trial's record, not 30 days of readings.
+  'part_count',
+  'stop_reason',
+  'reject_count',
+]);
 
 export interface InfluxSinkOptions {
   /** The policies' durations (storage.retention): a point older than its policy keeps is refused here, without a request. */

@@ -46,7 +46,7 @@ export interface UtilizationInput {
   to: number;
 }
 
-interface Span {
+export interface Span {
   from: number;
   to: number;
 }
@@ -64,7 +64,7 @@ function firstEndingAfter<T extends Span>(items: T[], t: number): number {
 }
 
 /** Sorted, merged: overlapping shifts must not count the same minute twice in an hour or a day. */
-function union(spans: Span[]): Span[] {
+export function union(spans: Span[]): Span[] {
   const sorted = [...spans].sort((a, b) => a.from - b.from);
   const out: Span[] = [];
   for (const s of sorted) {
@@ -91,7 +91,7 @@ function union(spans: Span[]): Span[] {
  * that as planned-but-not-run would report a factory standing still that nobody watched, so it leaves the denominator:
  * 稼働率 is of the planned time the kit saw, noDataMs says how much it did not, and a row with no data at all has none.
  */
-function countRow(pieces: Span[], states: StateInterval[], row: Span, shift?: string): UtilizationRow {
+export function countRow(pieces: Span[], states: StateInterval[], row: Span, shift?: string): UtilizationRow {
   let plannedMs = 0;
   const byState = { RUN: 0, IDLE: 0, OFF: 0, FAULT: 0, UNKNOWN: 0, NO_DATA: 0 };
   for (const piece of pieces) {
@@ -117,12 +117,14 @@ function countRow(pieces: Span[], states: StateInterval[], row: Span, shift?: st
     faultMs: byState.FAULT,
     unknownMs,
     noDataMs,
-    utilization: seenMs > 0 ? byState.RUN / seenMs : null,
+    // A machine whose sensor told nothing all along was not seen either: no data, not 0 %. Once any state is known,
+    // the unknown rest counts against it as above.
+    utilization: seenMs > 0 && seenMs > unknownMs ? byState.RUN / seenMs : null,
   };
 }
 
 /** The planned pieces inside [from, to), clipped. */
-function clip(planned: Span[], from: number, to: number): Span[] {
+export function clip(planned: Span[], from: number, to: number): Span[] {
   const out: Span[] = [];
   for (let i = firstEndingAfter(planned, from); i < planned.length; i++) {
     const p = planned[i] as Span;
@@ -133,7 +135,7 @@ function clip(planned: Span[], from: number, to: number): Span[] {
 }
 
 /** Local hour or day windows covering [from, to): their boundaries follow the wall clock, so DST days have 23 or 25 hours. */
-function windows(by: 'hour' | 'day', timeZone: string, from: number, to: number): Span[] {
+export function windows(by: 'hour' | 'day', timeZone: string, from: number, to: number): Span[] {
   const out: Span[] = [];
   let start = by === 'hour' ? startOfLocalHour(from, timeZone) : startOfLocalDay(from, timeZone);
   while (start < to) {

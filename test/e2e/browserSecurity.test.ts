@@ -155,6 +155,16 @@ describe('the dashboard under its Content-Security-Policy, in Chromium', () => {
     const kioskUrl = await page.locator('.created-secret input.mono').last().inputValue();
     expect(kioskUrl).toContain('/api/auth/kiosk/');
 
+    for (const [shot, hash] of [
+      ['stops', '#/stops'],
+      ['board', '#/board/m1'],
+      ['production', '#/production'],
+    ]) {
+      await visit(page, hash as string);
+      await page.locator('.page-title').first().waitFor();
+      await page.screenshot({ path: join(SHOTS, `csp-${shot}.png`), fullPage: true });
+    }
+
     await page.getByTestId('lang-switch').click();
     await visit(page, '#/machine/m2');
     await page.locator('.uplot canvas').first().waitFor();

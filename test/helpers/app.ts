@@ -9,6 +9,8 @@ import { createHistoryStore } from '../../gateway/history/historyStore.js';
 import { buildApp } from '../../gateway/http/app.js';
 import { createLiveModel } from '../../gateway/live/liveModel.js';
 import { createNotifier } from '../../gateway/notify/notifier.js';
+import { createProductionService } from '../../gateway/production/service.js';
+import { createProductionStore } from '../../gateway/production/store.js';
 import { connectInflux } from '../../gateway/storage/influxSink.js';
 import { testLog } from './log.js';
 
@@ -30,16 +32,27 @@ export function buildTestApp(
     onAlarm: (alarm) => live.setAlarm(alarm),
     onNotify: () => {},
   });
+  const influx = connectInflux({ url: 'http://127.0.0.1:9', database: 'x' });
+  const history = createHistoryStore(influx, config);
+  const production = createProductionService({
+    config,
+    history,
+    store: createProductionStore(influx, 'x', config.kit.id),
+    write: () => {},
+    publish: () => {},
+    log: testLog,
+  });
   const app = buildApp({
     config,
     health,
     auth,
     sessions: new Sessions(),
     live,
-    // An InfluxDB that does not answer: history routes answer 503.
-    history: createHistoryStore(connectInflux({ url: 'http://127.0.0.1:9', database: 'x' }), config),
+    // An InfluxDB that does not answer: history and production routes answer 503.
+    history,
     alarms,
     notifier: createNotifier({ config, log: testLog }),
+    production,
     dashboardDir,
     ...(log ? { log } : {}),
   });

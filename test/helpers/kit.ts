@@ -66,10 +66,10 @@ export interface Recorded {
 }
 
 /** A simulated node on a pty pair; every line it writes is recorded so tests can compare with what was stored. */
-export async function startSimulatedNode(dir: string, options: SimNodeOptions = {}) {
+export async function startSimulatedNode(dir: string, options: SimNodeOptions = {}, scenarioName = 'normal-day') {
   requireCommand('socat', 'apt-get install socat');
   const links = { nodeLink: join(dir, 'node-a.node'), edgeLink: join(dir, 'node-a.edge') };
-  const scenario = await loadScenario('normal-day');
+  const scenario = await loadScenario(scenarioName);
   const sent: Recorded[] = [];
   let pair: PtyPair = await openPtyPair(links);
   let node: SimNode | undefined;
@@ -130,10 +130,10 @@ export async function storedReadings(influxUrl: string): Promise<string[]> {
   ].sort();
 }
 
-export async function startTestKit(name: string, extra: Record<string, unknown> = {}) {
+export async function startTestKit(name: string, extra: Record<string, unknown> = {}, scenarioName = 'normal-day') {
   const dir = tempDir(name);
   const influxd: { current: ManagedInfluxd } = { current: await startTestInfluxd(join(dir.path, 'influxdb')) };
-  const node = await startSimulatedNode(dir.path);
+  const node = await startSimulatedNode(dir.path, {}, scenarioName);
   const config = testConfig(dir.path, node.links.edgeLink, influxd.current.url, extra);
   const kit = await startKit({ config, log: testLog, baseDir: dir.path });
   return {

@@ -247,6 +247,18 @@ describe('timeline', () => {
     ]);
   });
 
+  it('takes a range that begins mid-minute as covered by that minute’s point (a stop read from its start seconds ago)', async () => {
+    // The last recorded minute is 09:59; nothing of the range lies after a point, but the 09:59 point stands for all of it.
+    expect((await store.timeline('m1', jst('2025-06-03 09:59:10'), jst('2025-06-03 09:59:50'))).intervals).toEqual([
+      { state: 'OFF', from: jst('2025-06-03 09:59:10'), to: jst('2025-06-03 09:59:50') },
+    ]);
+    // Seconds into a minute whose point is not written yet: the minute before stands for it, as for any range up to now.
+    const justNow = createHistoryStore(influx, config, { now: () => jst('2025-06-03 10:00:30') });
+    expect((await justNow.timeline('m1', jst('2025-06-03 10:00:05'), jst('2025-06-03 10:00:30'))).intervals).toEqual([
+      { state: 'OFF', from: jst('2025-06-03 10:00:05'), to: jst('2025-06-03 10:00:30') },
+    ]);
+  });
+
   it('reads state changes a window at a time and still joins them into one timeline', async () => {
     const chunked = createHistoryStore(influx, config, { now: () => jst('2025-06-10 00:00'), statesChunkMs: HOUR });
     expect(await chunked.timeline('m1', DAY_START, DAY_END)).toEqual(await store.timeline('m1', DAY_START, DAY_END));
@@ -278,7 +290,7 @@ describe('utilization of the hand-made day', () => {
     expect(rows[16]).toMatchObject({ plannedMs: 60 * MIN, runMs: 30 * MIN, unknownMs: 30 * MIN, utilization: 0.5 });
   });
 
-  it('a machine whose sensor said nothing while the kit recorded is 0 %, all of its planned time unknown', async () => {
+  it('a machine whose sensor said nothing while the kit recorded has no 稼働率 (not 0 %), all of its planned time unknown', async () => {
     const { rows } = await store.utilization('m2', DAY_START, DAY_END, 'day');
     expect(rows).toEqual([
       {
@@ -291,7 +303,7 @@ describe('utilization of the hand-made day', () => {
         faultMs: 0,
         unknownMs: 480 * MIN,
         noDataMs: 0,
-        utilization: 0,
+        utilization: null,
       },
     ]);
   });
@@ -346,7 +358,7 @@ describe('CSV export', () => {
     expect(lines[0]).toContain(',停止(分),異常停止(分),不明(分),');
     expect(lines.slice(1, -1)).toEqual([
       'm1,"旋盤1号, NC",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,410,30,10,0,30,0,85.4,100,',
-      'm2,"プレス ""A""",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,0,0,0,0,480,0,0,100,',
+      'm2,"プレス ""A""",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,0,0,0,0,480,0,,100,無信号（センサを確認）',
     ]);
   });
 

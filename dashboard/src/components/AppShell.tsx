@@ -26,6 +26,8 @@ export function AppShell({ me, kit, page, children }: Props) {
     ...(kit.zones.length > 0
       ? [{ page: 'environment' as const, href: href.environment(), label: t('nav.environment'), testId: 'nav-environment' }]
       : []),
+    { page: 'stops', href: href.stops(), label: t('nav.stops'), testId: 'nav-stops' },
+    { page: 'production', href: href.production, label: t('nav.production'), testId: 'nav-production' },
     { page: 'alarms', href: href.alarms(), label: t('nav.alarms'), testId: 'nav-alarms' },
     { page: 'export', href: href.export, label: t('nav.export'), testId: 'nav-export' },
     { page: 'inspection', href: href.inspection(), label: t('nav.inspection'), testId: 'nav-inspection' },

@@ -10,6 +10,9 @@ const FILES = [
   { file: 'readings', label: 'export.readings' },
   { file: 'states', label: 'export.states' },
   { file: 'utilization', label: 'export.utilization' },
+  { file: 'stops', label: 'prod.export.stops' },
+  { file: 'counts', label: 'prod.export.counts' },
+  { file: 'oee', label: 'prod.export.oee' },
 ] as const;
 
 export function ExportPage({ kit }: { kit: KitInfo }) {

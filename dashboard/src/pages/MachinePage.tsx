@@ -18,6 +18,7 @@ import { DAY, MINUTE, startOfDay } from '../time';
 import type { CurrentSeries, KitInfo, Timeline, Utilization, UtilizationRow } from '../types';
 import { LiveMachineHeader } from './MachineTile';
 import { averageUtilization, currentChartOptions, plannedCoverage, utilizationBars } from './machineCharts';
+import { ProductionPanels } from './production/ProductionPanels';
 
 /** Hourly bars beyond two weeks would be too thin to read or tap. */
 const HOURLY_LIMIT_MS = 14 * DAY;
@@ -131,6 +132,7 @@ export default function MachinePage({ kit, id }: { kit: KitInfo; id: string }) {
           )}
         </Async>
       </section>
+      {range && <ProductionPanels kit={kit} machine={id} from={range.from} to={range.to} />}
     </>
   );
 }

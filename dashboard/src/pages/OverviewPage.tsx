@@ -7,6 +7,7 @@ import { liveStore } from '../live';
 import { useStore } from '../store';
 import type { KitInfo } from '../types';
 import { MachineTile } from './MachineTile';
+import { OpenStopsBanner } from './production/OpenStopsBanner';
 import { ZoneCard } from './ZoneCard';
 
 export function OverviewPage({ kit }: { kit: KitInfo }) {
@@ -25,6 +26,7 @@ export function OverviewPage({ kit }: { kit: KitInfo }) {
   return (
     <>
       <h1 class="visually-hidden">{t('nav.overview')}</h1>
+      <OpenStopsBanner kit={kit} />
       <section aria-labelledby="overview-machines">
         <h2 id="overview-machines" class="section-title">
           {t('overview.machines')}

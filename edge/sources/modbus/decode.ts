@@ -15,6 +15,8 @@ const RANGES: Record<Quantity, [number, number]> = {
   frequency: [0, 1000],
   temperature: [-40, 125],
   humidity: [0, 100],
+  // A part counter's running total: unsigned, one or two registers.
+  count: [0, 2 ** 32 - 1],
 };
 
 const POWER_FIELDS = { voltage: 'volts', power: 'watts', energy: 'kwh', powerFactor: 'powerFactor', frequency: 'hz' } as const;
@@ -23,6 +25,8 @@ export interface DeviceReadings {
   amps: Record<string, number>;
   climate: { channel: string; temperatureC: number; humidityPct: number }[];
   power: PowerReading[];
+  /** Part counters' running totals and where they wrap (65536 for one register, 2^32 for two): the edge counts their rise. */
+  counts: { channel: string; total: number; modulo: number }[];
   /** Values no such quantity can have (NaN from a meter, 6553.5 °C from a sensor without its probe): dropped, and counted. */
   badValues: { channel: string; quantity: Quantity; value: number }[];
   /** Channels the device refused to read, with the exception code it answered. */
@@ -73,7 +77,7 @@ function shortestFloat32(value: number): number {
 }
 
 export function readingsOf(results: BlockResult[]): DeviceReadings {
-  const readings: DeviceReadings = { amps: {}, climate: [], power: [], badValues: [], errors: [] };
+  const readings: DeviceReadings = { amps: {}, climate: [], power: [], counts: [], badValues: [], errors: [] };
   const climate = new Map<string, { temperature?: number; humidity?: number }>();
   const power = new Map<string, PowerReading>();
   for (const result of results) {
@@ -91,7 +95,11 @@ export function readingsOf(results: BlockResult[]): DeviceReadings {
         continue;
       }
       if (quantity === 'current') readings.amps[channel] = value;
-      else if (quantity === 'temperature' || quantity === 'humidity') {
+      else if (quantity === 'count') {
+        if (Number.isInteger(value))
+          readings.counts.push({ channel, total: value, modulo: register.type.endsWith('16') ? 2 ** 16 : 2 ** 32 });
+        else readings.badValues.push({ channel, quantity, value });
+      } else if (quantity === 'temperature' || quantity === 'humidity') {
         climate.set(channel, { ...climate.get(channel), [quantity]: value });
       } else {
         const reading = power.get(channel) ?? { channel };

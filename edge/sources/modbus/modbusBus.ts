@@ -223,6 +223,7 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
       ctx.emit({ kind: 'frame', sourceId, ts, frame: { type: 'current', seq, amps: readings.amps } });
     for (const climate of readings.climate) ctx.emit({ kind: 'frame', sourceId, ts, frame: { type: 'climate', seq, ...climate } });
     for (const reading of readings.power) ctx.emit({ kind: 'power', sourceId, ts, seq, reading });
+    for (const { channel, total, modulo } of readings.counts) ctx.emit({ kind: 'count', sourceId, ts, channel, total, modulo });
     for (const { channel, code } of readings.errors)
       ctx.emit({ kind: 'frame', sourceId, ts, frame: { type: 'sensorError', seq, channel, code } });
     if (readings.badValues.length > 0) {

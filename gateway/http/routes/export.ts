@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KitConfig } from '../../../config/schema.js';
-import type { CsvKind, HistoryStore } from '../../history/historyStore.js';
+import type { HistoryStore } from '../../history/historyStore.js';
 import { formatDate, localDate } from '../../utilization/timeZone.js';
 import { ExportQuery, UtilizationExportQuery } from '../historySchemas.js';
 import { ErrorBody } from '../schemas.js';
@@ -36,7 +36,7 @@ async function* batched(first: IteratorResult<string>, rest: AsyncIterator<strin
   }
 }
 
-export function csvFileName(config: KitConfig, kind: CsvKind, from: number): string {
+export function csvFileName(config: KitConfig, kind: string, from: number): string {
   return `minotake-${config.kit.id}-${kind}-${formatDate(localDate(from, config.kit.timeZone)).replace(/-/g, '')}.csv`;
 }
 
@@ -44,7 +44,7 @@ export function csvFileName(config: KitConfig, kind: CsvKind, from: number): str
  * Sends CSV lines as a download. The first line is awaited before the status is sent (the store runs its first query
  * by then), so an InfluxDB that is away is a 503 the browser shows, not a truncated file.
  */
-async function sendCsv(
+export async function sendCsv(
   request: FastifyRequest,
   reply: FastifyReply,
   logFailure: StorageFailureLog,

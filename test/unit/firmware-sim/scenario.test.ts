@@ -107,7 +107,7 @@ faults:
     expect(message).toMatch(/channels\[1\]\.runA: must be > 0/);
     expect(message).toMatch(/channels\[1\]\.runa: unknown field/);
     expect(message).toMatch(/channels\[2\]\.id: "ct1" is used twice/);
-    expect(message).toMatch(/channels\[3\]\.kind: "wind" must be current or climate/);
+    expect(message).toMatch(/channels\[3\]\.kind: "wind" must be current, climate or count/);
     expect(message).toMatch(/calendar\.end: must be after calendar\.start/);
     expect(message).toMatch(/breakdowns\[0\]\.channel: "env9" is not a current channel/);
     expect(message).toMatch(/breakdowns\[0\]\.to: must be after/);

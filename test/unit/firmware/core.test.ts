@@ -27,6 +27,8 @@ function encodeRequest(frame: Frame): string {
       return words('heartbeat', frame.seq, frame.uptimeS);
     case 'sensorError':
       return words('error', frame.seq, frame.channel, frame.code);
+    case 'count':
+      return words('count', frame.seq, frame.channel, frame.total, frame.lastPartAgeMs);
   }
 }
 
@@ -85,6 +87,8 @@ describe('firmware core on the host', () => {
       expect(await one(requestFromText(vector?.line ?? '') ?? ''), name).toMatch(/^error \d$/);
     }
     expect(await one('error\t1\tenv1\ti2c_nack')).toMatch(/^error/); // codes are upper case
+    expect(await one('count\t1\tCnt1\t5\t0')).toMatch(/^error/); // a count channel is an id like any other
+    expect(await one('count\t65535\tcnt1\t4294967295\t4294967295')).toMatch(/^M1,65535,P,cnt1,n=4294967295,a=4294967295\*/);
     expect(await one(`current\t1\t${'a'.repeat(33)}=1.00`)).toMatch(/^error/); // ids are at most 32 characters
     expect(await one(`current\t1\t${'a'.repeat(32)}=1.00`)).toMatch(/^M1,1,I,a{32}=1\.00\*/);
   });

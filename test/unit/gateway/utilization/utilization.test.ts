@@ -128,12 +128,13 @@ describe('utilizationRows', () => {
     expect(row?.utilization).toBe(420 / 480);
   });
 
-  it('planned time with no state interval at all is unknown, not run', () => {
+  it('planned time with no state interval is unknown, not run; a day with no state known at all has no 稼働率', () => {
     const partial = day([['10:00', 'RUN']], '2025-06-02 11:00');
     const [row] = rows(partial, 'day', from, to);
     expect(row).toMatchObject({ plannedMs: 480 * MIN, runMs: 60 * MIN, unknownMs: 420 * MIN, utilization: 60 / 480 });
     const [empty] = rows([], 'day', from, to);
-    expect(empty).toMatchObject({ plannedMs: 480 * MIN, runMs: 0, unknownMs: 480 * MIN, utilization: 0 });
+    // Not one state known all day (a sensor that never spoke): no data, not 0 %.
+    expect(empty).toMatchObject({ plannedMs: 480 * MIN, runMs: 0, unknownMs: 480 * MIN, utilization: null });
   });
 
   it('a machine running only outside planned time (night, lunch) has 0 utilization', () => {

@@ -57,6 +57,7 @@ describe('readings of a poll', () => {
       amps: {},
       climate: [{ channel: 'env1', temperatureC: 23.6, humidityPct: 48.1 }],
       power: [],
+      counts: [],
       badValues: [],
       errors: [],
     });

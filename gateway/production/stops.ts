@@ -1,0 +1,175 @@
+/**
+ * Stops (停止) and their reasons: a machine's OFF/IDLE/FAULT stretches inside planned time, the reasons people gave them (one per stop
+ * or several for a split one), and the Pareto of stop time by reason. Pure: no clock, no I/O.
+ */
+import type { PlannedInterval } from '../utilization/calendar.js';
+import type { Span, StateInterval } from '../utilization/utilization.js';
+import { overlapMs } from './counts.js';
+
+/** One recorded reason: the part [from, to) of the stop that began at stopFrom (to null: to the stop's end). Append-only. */
+export interface ReasonEntry {
+  id: string;
+  machine: string;
+  /** When it was entered (ms); a later entry over the same time wins. */
+  at: number;
+  stopFrom: number;
+  from: number;
+  to: number | null;
+  reason: string;
+  note: string | null;
+  by: string;
+}
+
+export interface StopSegment {
+  from: number;
+  to: number;
+  /** Planned time inside this segment: what the Pareto adds up. */
+  plannedMs: number;
+  reason: string | null;
+  note: string | null;
+  by: string | null;
+  at: number | null;
+}
+
+export interface Stop {
+  machine: string;
+  from: number;
+  to: number;
+  /** Still stopped at the end of the timeline ("now"). */
+  open: boolean;
+  plannedMs: number;
+  /** Long enough inside planned time to ask for a reason. */
+  asked: boolean;
+  /** Asked, and some planned part of it still has no reason. */
+  needsReason: boolean;
+  segments: StopSegment[];
+}
+
+export interface StopSettings {
+  /** A stop at least this long inside planned time asks for a reason. */
+  reasonAfterMs: number;
+}
+
+const STOPPED = new Set(['OFF', 'IDLE', 'FAULT']);
+
+/** OFF, IDLE and FAULT (a tower's red lamp) next to each other are one stop for the person at the machine; RUN and UNKNOWN (no data) end it. */
+function stoppedStretches(states: StateInterval[]): Span[] {
+  const out: Span[] = [];
+  for (const s of [...states].sort((a, b) => a.from - b.from)) {
+    if (!STOPPED.has(s.state) || s.to <= s.from) continue;
+    const last = out.at(-1);
+    if (last && last.to === s.from) last.to = s.to;
+    else out.push({ from: s.from, to: s.to });
+  }
+  return out;
+}
+
+/** The entries about this stop: those naming a time inside it as the stop's start or as their own start. */
+function entriesOf(stop: Span, entries: ReasonEntry[]): ReasonEntry[] {
+  const inside = (t: number) => t >= stop.from && t < stop.to;
+  return entries.filter((e) => inside(e.stopFrom) || inside(e.from));
+}
+
+/** Lays the entries over the stop in the order they were entered, each overwriting the time it names. */
+function segmentsOf(stop: Span, entries: ReasonEntry[], planned: Span[]): StopSegment[] {
+  type Piece = Omit<StopSegment, 'plannedMs'>;
+  let pieces: Piece[] = [{ from: stop.from, to: stop.to, reason: null, note: null, by: null, at: null }];
+  for (const e of [...entries].sort((a, b) => a.at - b.at || a.id.localeCompare(b.id))) {
+    const from = Math.max(e.from, stop.from);
+    const to = Math.min(e.to ?? stop.to, stop.to);
+    if (to <= from) continue;
+    const next: Piece[] = [];
+    for (const p of pieces) {
+      if (p.to <= from || p.from >= to) {
+        next.push(p);
+        continue;
+      }
+      if (p.from < from) next.push({ ...p, to: from });
+      next.push({ from: Math.max(p.from, from), to: Math.min(p.to, to), reason: e.reason, note: e.note, by: e.by, at: e.at });
+      if (p.to > to) next.push({ ...p, from: to });
+    }
+    pieces = next;
+  }
+  // Neighbours with the same entry behind them read as one segment.
+  const merged: Piece[] = [];
+  for (const p of pieces) {
+    const last = merged.at(-1);
+    if (last && last.to === p.from && last.reason === p.reason && last.at === p.at && last.by === p.by) last.to = p.to;
+    else merged.push({ ...p });
+  }
+  return merged.map((p) => ({ ...p, plannedMs: overlapMs([p], planned) }));
+}
+
+/**
+ * The stops of one machine whose stretch touches planned time, oldest first. `states` is its timeline up to `end` (now, or the
+ * end of the range): a stop reaching `end` is open.
+ */
+export function findStops(
+  machine: string,
+  states: StateInterval[],
+  planned: PlannedInterval[],
+  entries: ReasonEntry[],
+  settings: StopSettings,
+  end: number,
+): Stop[] {
+  const plannedSpans = planned.map(({ from, to }) => ({ from, to })).sort((a, b) => a.from - b.from);
+  const own = entries.filter((e) => e.machine === machine);
+  const stops: Stop[] = [];
+  for (const stretch of stoppedStretches(states)) {
+    const plannedMs = overlapMs([stretch], plannedSpans);
+    if (plannedMs === 0) continue;
+    const segments = segmentsOf(stretch, entriesOf(stretch, own), plannedSpans);
+    const asked = plannedMs >= settings.reasonAfterMs;
+    stops.push({
+      machine,
+      from: stretch.from,
+      to: stretch.to,
+      open: stretch.to >= end,
+      plannedMs,
+      asked,
+      needsReason: asked && segments.some((s) => s.reason === null && s.plannedMs > 0),
+      segments,
+    });
+  }
+  return stops;
+}
+
+/** Pareto categories besides the configured reasons: asked but not answered, and stops too short to be asked. */
+export const NO_REASON = '_none';
+export const SHORT_STOP = '_short';
+
+export interface ParetoBar {
+  /** A configured reason id, NO_REASON or SHORT_STOP. */
+  reason: string;
+  /** Planned stop time with this reason. */
+  ms: number;
+  /** How many stops had some time with this reason. */
+  stops: number;
+  /** Share of all stop time, and the running share down the sorted list (0–1). */
+  share: number;
+  cumulative: number;
+}
+
+/** Stop time in planned time by reason, largest first (the Pareto chart's bars and line). */
+export function pareto(stops: Stop[]): ParetoBar[] {
+  const ms = new Map<string, number>();
+  const count = new Map<string, Set<Stop>>();
+  const add = (reason: string, value: number, stop: Stop) => {
+    if (value <= 0) return;
+    ms.set(reason, (ms.get(reason) ?? 0) + value);
+    const set = count.get(reason) ?? new Set();
+    set.add(stop);
+    count.set(reason, set);
+  };
+  for (const stop of stops) {
+    for (const segment of stop.segments) add(segment.reason ?? (stop.asked ? NO_REASON : SHORT_STOP), segment.plannedMs, stop);
+  }
+  const total = [...ms.values()].reduce((a, b) => a + b, 0);
+  let running = 0;
+  return [...ms.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([reason, value]) => {
+      running += value;
+      return { reason, ms: value, stops: count.get(reason)?.size ?? 0, share: value / total, cumulative: running / total };
+    });
+}

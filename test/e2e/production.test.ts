@@ -1,0 +1,189 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, openPage } from '../helpers/browser.js';
+import { startTestKit } from '../helpers/kit.js';
+import { influxQuery, waitFor } from '../helpers/services.js';
+
+const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+const USERS = { admin: 'admin-password-1', operator: 'operator-password-1' };
+/** The wall tablet: a 10-inch tablet upright. */
+const TABLET = { width: 768, height: 1024 };
+/** The same tablet held sideways. */
+const LANDSCAPE = { width: 1280, height: 800 };
+const EVERY_DAY = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+let t: Awaited<ReturnType<typeof startTestKit>>;
+let browser: Browser;
+let origin: string;
+
+async function signIn(page: Page, username: keyof typeof USERS): Promise<void> {
+  await page.goto(`${origin}/`);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(USERS[username]);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('machine-m1').waitFor();
+}
+
+/** The kit's "now" worked out again (it does so every 30 s by itself), until it shows what the test waits for. */
+const refreshedUntil = (what: string, check: () => boolean) =>
+  waitFor(what, async () => {
+    await t.kit.production.refresh();
+    return check();
+  });
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  t = await startTestKit(
+    'e2e-production',
+    {
+      // Planned all day, every day, so that a stop at any hour the test runs asks for a reason.
+      calendar: { shifts: [{ id: 'all', name: '終日', nameEn: 'All day', start: '00:00', end: '00:00', days: EVERY_DAY }] },
+      production: {
+        reasonAfterMinutes: 0.05,
+        machines: [
+          { machine: 'm3', counter: { source: { node: 'node-a', channel: 'cnt1' } }, idealCycleSeconds: 4, target: { perHour: 600 } },
+        ],
+      },
+    },
+    'production-day',
+  );
+  t.kit.auth.addUser('admin', USERS.admin, 'admin');
+  t.kit.auth.addUser('operator', USERS.operator, 'operator');
+  origin = `http://127.0.0.1:${t.kit.httpPort}`;
+  const node = t.node.start({ linesPerSecond: 5 });
+  // m1 and m2 stop; the press (m3) runs and its counter counts.
+  node.setOverride('ct1', 'off');
+  node.setOverride('ct2', 'off');
+  node.setOverride('ct3', 'run');
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+describe('stop reasons, the board and OEE in headless Chromium on a 768×1024 tablet', () => {
+  it('an operator taps a reason for a waiting stop; the Pareto chart and the CSV export show it with who entered it', async () => {
+    await refreshedUntil('m1’s stop waiting for a reason', () => t.kit.production.now().pending.some((s) => s.machine === 'm1'));
+    const { page } = await openPage(browser, TABLET);
+    await signIn(page, 'operator');
+    await page.getByTestId('open-stops-count').waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, 'production-overview-banner-768x1024.png'), fullPage: true });
+
+    await page.getByTestId('open-stops').click();
+    const stop = t.kit.production.now().pending.find((s) => s.machine === 'm1');
+    expect(stop).toBeDefined();
+    const key = `m1-${stop?.from}`;
+    await page.getByTestId(`pending-${key}`).locator('button').first().click();
+    const button = page.getByTestId(`reason-${key}-breakdown`);
+    await button.waitFor();
+    // Large targets for gloved hands: every reason button at least 64 px tall and 180 px wide.
+    const box = await button.boundingBox();
+    expect(box?.height ?? 0).toBeGreaterThanOrEqual(64);
+    expect(box?.width ?? 0).toBeGreaterThanOrEqual(180);
+    await page.screenshot({ path: join(SHOTS, 'production-stops-picker-768x1024.png'), fullPage: true });
+    await button.click();
+    await page
+      .getByTestId('stops-message')
+      .filter({ hasText: /記録しました/ })
+      .waitFor();
+
+    const stored = await waitFor('the reason stored in InfluxDB', async () => {
+      const rows = await influxQuery(
+        t.influxd.current.url,
+        'minotake',
+        `SELECT "reason", "by", "role" FROM "events"."stop_reason" WHERE "machine" = 'm1'`,
+      );
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(stored[0]).toMatchObject({ reason: 'breakdown', by: 'operator', role: 'operator' });
+
+    const manager = (await openPage(browser, TABLET)).page;
+    await signIn(manager, 'admin');
+    await manager.goto(`${origin}/#/production`);
+    await manager.getByTestId('pareto-row-breakdown').waitFor();
+    await manager.getByTestId('reason-log').filter({ hasText: 'operator' }).waitFor();
+    await manager.waitForTimeout(500);
+    await manager.screenshot({ path: join(SHOTS, 'production-pareto-768x1024.png'), fullPage: true });
+
+    const day = 86_400_000;
+    const csv = await manager.evaluate(
+      async (range) => {
+        const response = await fetch(`api/export/stops.csv?from=${range.from}&to=${range.to}`);
+        return { status: response.status, text: await response.text() };
+      },
+      { from: Date.now() - day, to: Date.now() + 60_000 },
+    );
+    expect(csv.status).toBe(200);
+    const line = csv.text.split('\r\n').find((l) => l.startsWith('m1,') && l.includes('breakdown'));
+    expect(line, csv.text).toBeDefined();
+    expect(line).toContain('故障');
+    expect(line).toContain('operator');
+  });
+
+  it('splits a stop into two reasons with big steps for the split time', async () => {
+    await refreshedUntil('m2’s stop waiting for a reason', () => t.kit.production.now().pending.some((s) => s.machine === 'm2'));
+    const { page } = await openPage(browser, TABLET);
+    await signIn(page, 'operator');
+    await page.goto(`${origin}/#/stops/m2`);
+    const stop = t.kit.production.now().pending.find((s) => s.machine === 'm2');
+    const key = `m2-${stop?.from}`;
+    await page.getByTestId(`pending-${key}`).locator('button').first().click();
+    await page.getByTestId(`split-${key}`).click();
+    await page.getByTestId(`first-${key}-setup`).click();
+    await page.screenshot({ path: join(SHOTS, 'production-split-768x1024.png'), fullPage: true });
+    await page.getByTestId(`second-${key}-material`).click();
+    await page
+      .getByTestId('stops-message')
+      .filter({ hasText: /段取り \/ 材料待ち/ })
+      .waitFor();
+    const stops = await t.kit.production.stops('m2', (stop?.from ?? 0) - 1, Date.now() + 1000);
+    const reasons = stops.stops.find((s) => s.from === stop?.from)?.segments.map((s) => s.reason);
+    expect(reasons).toEqual(['setup', 'material']);
+  });
+
+  it('shows the press’s board and parts on the tablet', async () => {
+    await waitFor('parts of the press stored', async () => {
+      const rows = await influxQuery(
+        t.influxd.current.url,
+        'minotake',
+        `SELECT max("total") FROM "events"."part_count" WHERE "machine" = 'm3'`,
+      );
+      return Number(rows[0]?.max ?? 0) > 0;
+    });
+    const { page } = await openPage(browser, TABLET);
+    await signIn(page, 'operator');
+    await page.goto(`${origin}/#/board/m3`);
+    await page.getByTestId('board-summary').waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(SHOTS, 'production-board-768x1024.png'), fullPage: true });
+    await page.goto(`${origin}/#/machine/m3`);
+    await page.getByTestId('counts-total').waitFor();
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: join(SHOTS, 'production-machine-768x1024.png'), fullPage: true });
+  });
+
+  it('fits the stop, board and production pages on the tablet held either way, in Japanese, without sideways scrolling', async () => {
+    for (const size of [LANDSCAPE, TABLET]) {
+      const { page } = await openPage(browser, size);
+      await signIn(page, 'admin');
+      for (const [route, ready, name] of [
+        ['#/stops/m1', 'stops-today', 'stops'],
+        ['#/board/m3', 'board-summary', 'board'],
+        ['#/production', 'pareto-row-breakdown', 'pareto'],
+      ] as const) {
+        await page.goto(`${origin}/${route}`);
+        await page.getByTestId(ready).first().waitFor();
+        await page.waitForTimeout(500);
+        expect(await page.locator('html').getAttribute('lang')).toBe('ja');
+        // A gloved operator cannot pan a page sideways: nothing may be wider than the screen.
+        const [scroll, client] = await page.locator('html').evaluate((html) => [html.scrollWidth, html.clientWidth]);
+        expect(scroll, `${route} at ${size.width}×${size.height}`).toBeLessThanOrEqual(client ?? 0);
+        await page.screenshot({ path: join(SHOTS, `production-${name}-${size.width}x${size.height}.png`), fullPage: true });
+      }
+      await page.context().close();
+    }
+  });
+});
