@@ -60,7 +60,8 @@ describe('the ESP32 Wi-Fi mode in the portable core (ring, kit clock, uplink), o
   it('turns every protocol line into the MQTT payload the kit takes, with the same values', async () => {
     for (const { name, line, frame } of vectors.good) {
       const [answer] = await core.ask(`json\t${line}`);
-      if (frame.type === 'heartbeat') {
+      // A heartbeat has no MQTT message; part counts (P lines) travel on serial nodes only so far (docs/wiring-wifi-node.md).
+      if (frame.type === 'heartbeat' || frame.type === 'count') {
         expect(answer, name).toBe('none');
         continue;
       }
