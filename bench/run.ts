@@ -30,6 +30,7 @@ import { productionBench } from './production.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
 import { serialReconnect } from './serial.js';
 import { storageBench } from './storage.js';
+import { towersWifiBench } from './towersWifi.js';
 import { trialReportBench } from './trialReport.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -293,6 +294,7 @@ async function main(): Promise<void> {
     await demoRss(dir);
     await firmwareInTheLoop(dir);
     await modbusPollCycle(dir);
+    await towersWifiBench();
     await brokerAttackRss(dir, root);
     await loginFlood(dir);
     await wipeBench(dir);

@@ -1,4 +1,4 @@
-/** Publishes the edge's payloads to the kit's broker with the right QoS and retain flag, and counts what happened. */
+/** The edge's link to the kit's broker: publishes its payloads with the right QoS and retain flag and counts what happened; subscribes to what nodes on the network publish. */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { type Payload, type PayloadKind, RETAINED, topics } from './mqtt/topics.js';
@@ -81,6 +81,17 @@ export class Publisher {
       } else {
         this.stats.published++;
       }
+    });
+  }
+
+  /**
+   * Takes messages of `filters` (QoS 1) from the kit's broker, e.g. the readings of nodes that publish themselves.
+   * Subscribed again after a reconnect that lost the session; `retained` marks a stored message, not a new one.
+   */
+  subscribe(filters: string[], listener: (topic: string, payload: Buffer, retained: boolean) => void): void {
+    this.client.on('message', (topic, payload, packet) => listener(topic, payload, packet.retain));
+    this.client.subscribe(filters, { qos: 1 }, (error) => {
+      if (error) this.options.log.error({ err: error.message, filters }, 'subscription refused');
     });
   }
 

@@ -13,6 +13,7 @@ import { mayPublish, maySubscribe, type Principal } from './acl.js';
 import { admitPublish, declaredBy, type RejectRule } from './admission.js';
 import { ClientIds } from './clientIds.js';
 import { createCredentials } from './credentials.js';
+import { startNodeClock } from './nodeClock.js';
 import { GuardedConnection, PacketSizeReader, type Violation } from './packetGuard.js';
 import { MAX_PENDING_PER_ADDRESS, PendingConnections } from './pendingConnections.js';
 import { MAX_SUBSCRIPTIONS_PER_CLIENT, SessionBounds, type SessionPersistence } from './sessionBounds.js';
@@ -231,6 +232,7 @@ export async function startBroker(options: BrokerOptions) {
   });
   sessions.wrap((aedes as unknown as { persistence: SessionPersistence }).persistence);
   aedes.on('unsubscribe', (filters, client) => sessions.forget(client, filters));
+  const clock = startNodeClock(aedes, config, now);
   aedes.on('client', () => stats.clients++);
   aedes.on('clientDisconnect', () => stats.clients--);
 
@@ -239,7 +241,7 @@ export async function startBroker(options: BrokerOptions) {
     warn('MQTT connection closed: packet refused', { address: socket.remoteAddress, reason: violation.reason });
   };
   // Every connection, signed in or not, reaches aedes through the guard.
-  const accept = (socket: Duplex & { remoteAddress?: string }) => {
+  const accept = (socket: Duplex & { remoteAddress?: string; setNoDelay?: (noDelay: boolean) => unknown }) => {
     const settle = pending.open(socket.remoteAddress);
     if (!settle) {
       stats.tooManyPendingConnections++;
@@ -251,6 +253,9 @@ export async function startBroker(options: BrokerOptions) {
       return;
     }
     socket.once('close', settle);
+    // A PUBACK is a few bytes that the sender waits for: held back by Nagle behind the client's delayed ACK it costs
+    // ~40 ms a round, which is all a node draining its Wi-Fi backlog does (bench/towersWifi.ts).
+    socket.setNoDelay?.(true);
     const connection = new GuardedConnection(socket, new PacketSizeReader(config.broker.maxPacketBytes), onViolation(socket));
     signedIn.set(connection, settle);
     aedes.handle(connection);
@@ -289,6 +294,7 @@ export async function startBroker(options: BrokerOptions) {
       aedes.on('publish', listener);
     },
     async stop(): Promise<void> {
+      clock.stop();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
