@@ -31,6 +31,7 @@ import { productionBench } from './production.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
 import { serialReconnect } from './serial.js';
 import { storageBench } from './storage.js';
+import { towersWifiBench } from './towersWifi.js';
 import { trialReportBench } from './trialReport.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -295,6 +296,7 @@ async function main(): Promise<void> {
     await memoryBench(dir, root);
     await firmwareInTheLoop(dir);
     await modbusPollCycle(dir);
+    await towersWifiBench();
     await brokerAttackRss(dir, root);
     await loginFlood(dir);
     await wipeBench(dir);

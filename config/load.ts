@@ -77,7 +77,11 @@ function schemaProblems(errors: ErrorObject[]): ConfigProblem[] {
         .map((c) => JSON.stringify((c.params as { allowedValue: unknown }).allowedValue));
       if (allowed.length > 0)
         return { path, en: `must be one of ${allowed.join(', ')}`, ja: `${allowed.join('、')} のいずれかにしてください` };
-      return { path, en: 'must be either {node, channel} or {gpio}', ja: '{node, channel} か {gpio} のどちらかを指定してください' };
+      return {
+        path,
+        en: 'must be one of {node, channel}, {gpio} or {tower}',
+        ja: '{node, channel}、{gpio}、{tower} のいずれかを指定してください',
+      };
     }
     if (e.keyword === 'additionalProperties') {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
@@ -104,10 +108,28 @@ function duplicates<T>(items: T[], key: (item: T) => string, where: string, prob
 export function crossCheck(config: KitConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const serialNodes = new Set(config.sources.serial.map((s) => s.id));
-  // A Modbus device is a node of the MQTT tree like a serial sensor node: machines and zones refer to it the same way.
-  const nodes = new Set([...serialNodes, ...config.sources.modbus.flatMap((bus) => bus.devices.map((d) => d.id))]);
+  // Modbus devices and nodes on the network are nodes of the MQTT tree like serial ones: machines and zones refer to them the same way.
+  const nodes = new Set(sensorNodes(config).map((n) => n.id));
   const inputs = new Set(config.sources.gpio.map((g) => g.id));
+  const towers = new Set(config.sources.towers.map((t) => t.id));
   duplicates(config.sources.serial, (s) => s.id, 'sources.serial', problems);
+  duplicates(config.sources.network, (n) => n.id, 'sources.network', problems);
+  const serialIds = new Set(config.sources.serial.map((s) => s.id));
+  config.sources.network.forEach((node, i) => {
+    if (serialIds.has(node.id))
+      problems.push({
+        path: `sources.network[${i}].id`,
+        en: `"${node.id}" is already a serial node`,
+        ja: `「${node.id}」はシリアルのノードとして登録済みです`,
+      });
+    if (!config.broker.accounts.some((a) => a.role === 'node' && a.node === node.id))
+      problems.push({
+        path: `sources.network[${i}]`,
+        en: `no broker account for it: add one to broker.accounts with role: node and node: ${node.id}`,
+        ja: `ブローカのアカウントがありません: broker.accounts に role: node、node: ${node.id} のアカウントを追加してください`,
+      });
+  });
+  duplicates(config.sources.towers, (t) => t.id, 'sources.towers', problems);
   duplicates(config.sources.gpio, (g) => g.id, 'sources.gpio', problems);
   duplicates(config.machines, (m) => m.id, 'machines', problems);
   duplicates(config.zones, (z) => z.id, 'zones', problems);
@@ -135,8 +157,30 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     channelsUsed.set(key, path);
   };
 
+  config.sources.towers.forEach((tower, i) => {
+    for (const [colour, input] of Object.entries(tower.lamps)) {
+      if (input === undefined) continue;
+      const at = `sources.towers[${i}].lamps.${colour}`;
+      if (!inputs.has(input))
+        problems.push({ path: at, en: `no GPIO input "${input}" in sources.gpio`, ja: `sources.gpio に「${input}」がありません` });
+      claim(`gpio:${input}`, at);
+    }
+  });
+
   config.machines.forEach((machine, i) => {
     const at = `machines[${i}]`;
+    if ('tower' in machine.source) {
+      if (!towers.has(machine.source.tower))
+        problems.push({
+          path: `${at}.source.tower`,
+          en: `no signal tower "${machine.source.tower}" in sources.towers`,
+          ja: `sources.towers に「${machine.source.tower}」がありません`,
+        });
+      if (machine.thresholds)
+        problems.push({ path: `${at}.thresholds`, en: 'a signal tower has no current thresholds', ja: '信号灯には電流しきい値は不要です' });
+      claim(`tower:${machine.source.tower}`, at);
+      return;
+    }
     if ('gpio' in machine.source) {
       if (!inputs.has(machine.source.gpio)) {
         problems.push({
@@ -157,8 +201,8 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     if (!nodes.has(machine.source.node)) {
       problems.push({
         path: `${at}.source.node`,
-        en: `no sensor node "${machine.source.node}" in sources.serial or sources.modbus`,
-        ja: `sources.serial にも sources.modbus にも「${machine.source.node}」がありません`,
+        en: `no sensor node "${machine.source.node}" in sources.serial, sources.modbus or sources.network`,
+        ja: `sources.serial・sources.modbus・sources.network のどれにも「${machine.source.node}」がありません`,
       });
     }
     const onMeter = modbusChannelProblem(config, machine.source.node, machine.source.channel, machine.source.quantity ?? 'current');
@@ -184,8 +228,8 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     if (!nodes.has(zone.source.node)) {
       problems.push({
         path: `zones[${i}].source.node`,
-        en: `no sensor node "${zone.source.node}" in sources.serial or sources.modbus`,
-        ja: `sources.serial にも sources.modbus にも「${zone.source.node}」がありません`,
+        en: `no sensor node "${zone.source.node}" in sources.serial, sources.modbus or sources.network`,
+        ja: `sources.serial・sources.modbus・sources.network のどれにも「${zone.source.node}」がありません`,
       });
     }
     const onDevice = modbusChannelProblem(config, zone.source.node, zone.source.channel, 'climate');
@@ -202,11 +246,12 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
     }
     if (account.role === 'node' && !account.node)
       problems.push({ path: `${at}.node`, en: 'is required for role node', ja: 'role が node のときは必須です' });
-    if (account.node && !serialNodes.has(account.node)) {
+    // A node account speaks for a node that talks MQTT itself: one on the network (or a serial one publishing beside the edge).
+    if (account.node && !serialNodes.has(account.node) && !config.sources.network.some((n) => n.id === account.node)) {
       problems.push({
         path: `${at}.node`,
-        en: `no sensor node "${account.node}" in sources.serial`,
-        ja: `sources.serial に「${account.node}」がありません`,
+        en: `no sensor node "${account.node}" in sources.serial or sources.network`,
+        ja: `sources.serial にも sources.network にも「${account.node}」がありません`,
       });
     }
   });
@@ -284,7 +329,13 @@ function alarmProblems(config: KitConfig): ConfigProblem[] {
       if (!rule.metric) problems.push({ path: `${at}.metric`, en: 'is required for a limit rule', ja: 'limit ルールには必須です' });
       if (rule.above === undefined && rule.below === undefined)
         problems.push({ path: at, en: 'a limit rule needs above or below', ja: 'above か below を指定してください' });
-    } else if (rule.afterMinutes === undefined && rule.kind !== 'silent' && rule.kind !== 'sensorError' && rule.kind !== 'behindPlan') {
+    } else if (
+      rule.afterMinutes === undefined &&
+      rule.kind !== 'silent' &&
+      rule.kind !== 'sensorError' &&
+      rule.kind !== 'machineFault' &&
+      rule.kind !== 'behindPlan'
+    ) {
       problems.push({ path: `${at}.afterMinutes`, en: `is required for a ${rule.kind} rule`, ja: `${rule.kind} ルールには必須です` });
     }
     (rule.notify ?? []).forEach((id, j) => {

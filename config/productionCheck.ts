@@ -14,8 +14,16 @@ export function productionProblems(config: KitConfig): ConfigProblem[] {
   const devices = new Map(config.sources.modbus.flatMap((bus) => bus.devices).map((d) => [d.id, d]));
   // A GPIO input or a node channel already tells a machine's state or a zone's climate: it cannot also count parts.
   const taken = new Set([
-    ...config.machines.map((m) => ('gpio' in m.source ? `gpio:${m.source.gpio}` : `${m.source.node}:${m.source.channel}`)),
+    ...config.machines.map((m) =>
+      'gpio' in m.source
+        ? `gpio:${m.source.gpio}`
+        : 'tower' in m.source
+          ? `tower:${m.source.tower}`
+          : `${m.source.node}:${m.source.channel}`,
+    ),
     ...config.zones.map((z) => `${z.source.node}:${z.source.channel}`),
+    // A signal tower's lamp inputs tell its machine's state.
+    ...config.sources.towers.flatMap((t) => Object.values(t.lamps).map((input) => `gpio:${input}`)),
   ]);
   const counters = new Map<string, string>();
   const seenReasons = new Set<string>();

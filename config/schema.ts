@@ -116,6 +116,52 @@ const ModbusBus = T.Object(
   strict,
 );
 
+/** A sensor node that publishes over the factory Wi-Fi to the kit's broker itself, with its own `node` account. */
+const NetworkNode = T.Object(
+  {
+    id: Id,
+    /** No reading for this long (by arrival) and the node is offline and its machines 無信号, as for a serial node. */
+    silentAfterSeconds: T.Number({ exclusiveMinimum: 0, default: 30 }),
+  },
+  strict,
+);
+
+const LampMeaning = T.Union([T.Literal('RUN'), T.Literal('IDLE'), T.Literal('FAULT'), T.Literal('none')]);
+const lampMeaning = T.Optional(LampMeaning);
+
+/** A signal tower (積層信号灯) read by photo sensors on its lamps, each on a GPIO input (through an opto-isolated board). */
+const SignalTower = T.Object(
+  {
+    id: Id,
+    /** The GPIO input (an id in sources.gpio) on each wired lamp. */
+    lamps: T.Object(
+      { red: T.Optional(Id), yellow: T.Optional(Id), green: T.Optional(Id), blue: T.Optional(Id), white: T.Optional(Id) },
+      { ...strict, minProperties: 1 },
+    ),
+    /** What a lamp says lit and blinking; unset keys keep the defaults (docs/config.md: red FAULT, yellow IDLE, green RUN, green blinking IDLE). */
+    meaning: T.Object(
+      {
+        red: lampMeaning,
+        redBlinking: lampMeaning,
+        yellow: lampMeaning,
+        yellowBlinking: lampMeaning,
+        green: lampMeaning,
+        greenBlinking: lampMeaning,
+        blue: lampMeaning,
+        blueBlinking: lampMeaning,
+        white: lampMeaning,
+        whiteBlinking: lampMeaning,
+      },
+      { ...strict, default: {} },
+    ),
+    /** The longest on or off phase of a blink (about 1–2 Hz); a lamp steady for longer is lit or off. */
+    blinkPhaseMaxMs: T.Integer({ minimum: 300, maximum: 5000, default: 1500 }),
+    /** A level held for less than this is a glitch, not an edge (on top of the input's own debounceMs). */
+    glitchMs: T.Integer({ minimum: 0, maximum: 500, default: 80 }),
+  },
+  strict,
+);
+
 const ChannelRef = T.Object({ node: Id, channel: Id }, strict);
 /** A machine's channel; `quantity: power` takes its state from a meter's watts instead of amps (thresholds in W). */
 const MachineChannelRef = T.Object(
@@ -123,6 +169,7 @@ const MachineChannelRef = T.Object(
   strict,
 );
 const GpioRef = T.Object({ gpio: Id }, strict);
+const TowerRef = T.Object({ tower: Id }, strict);
 
 const Thresholds = T.Object(
   {
@@ -152,7 +199,7 @@ const Machine = T.Object(
     id: Id,
     name: Name,
     nameEn: T.Optional(Name),
-    source: T.Union([MachineChannelRef, GpioRef]),
+    source: T.Union([MachineChannelRef, GpioRef, TowerRef]),
     thresholds: T.Optional(Thresholds),
     minDwellSeconds: T.Number({ minimum: 0, default: 5 }),
     silentAfterSeconds: T.Number({ exclusiveMinimum: 0, default: 30 }),
@@ -328,6 +375,7 @@ const AlarmRule = T.Object(
       T.Literal('stoppedTooLong'),
       T.Literal('runningOffShift'),
       T.Literal('sensorError'),
+      T.Literal('machineFault'),
       T.Literal('behindPlan'),
       T.Literal('reasonMissing'),
     ]),
@@ -344,7 +392,10 @@ const AlarmRule = T.Object(
     onDelaySeconds: T.Number({ minimum: 0, default: 0 }),
     /** sensorError: readings must have come back without an error this long before the alarm clears. */
     offDelaySeconds: T.Number({ minimum: 0, default: 0 }),
-    /** silent: no data this long; stoppedTooLong: stopped (OFF/IDLE) this long in a shift; runningOffShift: running this long outside shifts. */
+    /**
+     * silent: no data this long; stoppedTooLong: stopped (OFF/IDLE/FAULT) this long in a shift; runningOffShift: running this
+     * long outside shifts; machineFault: stopped with a fault this long (0 or unset: at once).
+     */
     afterMinutes: T.Optional(T.Number({ exclusiveMinimum: 0 })),
     /** behindPlan: raised when the shift's parts so far are more than this many behind its plan so far. */
     parts: T.Optional(T.Integer({ minimum: 0 })),
@@ -407,6 +458,8 @@ const Alarms = T.Object(
     /** The out-of-the-box rules: WBGT 25 / 28 / 31, air temperature 31 °C, sensor silent, stopped too long, left running. */
     builtin: T.Boolean({ default: true }),
     stoppedTooLongMinutes: T.Number({ exclusiveMinimum: 0, default: 30 }),
+    /** A machine stopped with a fault (a tower's red lamp) raises its alarm after this long; 0 = at once. */
+    faultAfterMinutes: T.Number({ minimum: 0, default: 0 }),
     runningOffShiftMinutes: T.Number({ exclusiveMinimum: 0, default: 15 }),
     rules: T.Array(AlarmRule, { default: [] }),
     /** Remind about an active alarm nobody acknowledged, every this many minutes (0 = never). */
@@ -470,6 +523,21 @@ const Inspection = T.Object(
     maxImageMegapixels: T.Number({ exclusiveMinimum: 0, maximum: 100, default: 40 }),
     maxUploadMegabytes: T.Number({ exclusiveMinimum: 0, maximum: 2000, default: 200 }),
     stations: T.Array(InspectionStation, { default: [] }),
+    /** The child process that decodes, fits and judges (docs/inspection.md): started on demand, ended when idle. */
+    runtime: T.Object(
+      {
+        idleSeconds: T.Number({ minimum: 1, maximum: 86400, default: 120 }),
+        nice: T.Integer({ minimum: 0, maximum: 19, default: 10 }),
+        /** V8's JavaScript heap (--max-old-space-size); TensorFlow.js's WebAssembly memory and image buffers are outside it. */
+        heapMb: T.Integer({ minimum: 64, maximum: 8192, default: 256 }),
+        /**
+         * The whole process's resident memory; above it the runtime is ended and its job fails with a clear error.
+         * Unset: 40 % of the machine's memory, at most 1024 MB (a Pi 4 with 2 GB: about 790 MB).
+         */
+        memoryLimitMb: T.Optional(T.Integer({ minimum: 128, maximum: 16384 })),
+      },
+      { ...strict, default: {} },
+    ),
     /** Demo only: create a ready-made trial from synthetic parts at first start. */
     demoTrial: T.Boolean({ default: false }),
   },
@@ -485,6 +553,8 @@ export const KitConfigSchema = T.Object(
         serial: T.Array(SerialNode, { default: [] }),
         gpio: T.Array(GpioInput, { default: [] }),
         modbus: T.Array(ModbusBus, { default: [] }),
+        towers: T.Array(SignalTower, { default: [] }),
+        network: T.Array(NetworkNode, { default: [] }),
       },
       { ...strict, default: {} },
     ),
@@ -508,6 +578,8 @@ export type MachineConfig = KitConfig['machines'][number];
 export type ZoneConfig = KitConfig['zones'][number];
 export type SerialNodeConfig = KitConfig['sources']['serial'][number];
 export type GpioInputConfig = KitConfig['sources']['gpio'][number];
+export type SignalTowerConfig = KitConfig['sources']['towers'][number];
+export type NetworkNodeConfig = KitConfig['sources']['network'][number];
 export type ModbusBusConfig = KitConfig['sources']['modbus'][number];
 export type ModbusDeviceConfig = ModbusBusConfig['devices'][number];
 export type ModbusRegisterConfig = Static<typeof ModbusRegister>;

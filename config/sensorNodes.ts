@@ -1,4 +1,4 @@
-/** Every sensor node of a kit, serial or Modbus: the ids of the MQTT tree's node/<id>/… topics and when each counts as silent. */
+/** Every sensor node of a kit, serial, Modbus or on the network: the ids of the MQTT tree's node/<id>/… topics and when each counts as silent. */
 import type { KitConfig } from './schema.js';
 
 export interface SensorNode {
@@ -7,8 +7,7 @@ export interface SensorNode {
 }
 
 export function sensorNodes(config: KitConfig): SensorNode[] {
-  return [...config.sources.serial, ...config.sources.modbus.flatMap((bus) => bus.devices)].map(({ id, silentAfterSeconds }) => ({
-    id,
-    silentAfterSeconds,
-  }));
+  return [...config.sources.serial, ...config.sources.modbus.flatMap((bus) => bus.devices), ...config.sources.network].map(
+    ({ id, silentAfterSeconds }) => ({ id, silentAfterSeconds }),
+  );
 }

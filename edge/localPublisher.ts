@@ -7,13 +7,18 @@
  */
 import type { Logger } from 'pino';
 import { type Payload, type PayloadKind, RETAINED, topics } from './mqtt/topics.js';
-import type { EdgePublisher, PublisherStats } from './publisher.js';
+import type { EdgePublisher, MessageListener, PublisherStats } from './publisher.js';
 
 /** Resolves when the broker has taken the message (stored if retained, queued for every subscriber), rejects if refused. */
 export type PublishFunction = (topic: string, payload: Buffer, options: { qos: 1; retain: boolean }) => Promise<void>;
 
+/** Delivers what clients publish on `filter` to `listener`, the retained messages first (as a client's SUBSCRIBE would). */
+export type SubscribeFunction = (filter: string, listener: MessageListener) => void;
+
 export interface LocalPublisherOptions {
   publish: PublishFunction;
+  /** Needed only by an edge with nodes on the network. */
+  subscribe?: SubscribeFunction;
   kitId: string;
   log: Logger;
   /** Messages the broker has not taken yet; past this further readings are dropped and counted (states and statuses are kept). */
@@ -77,6 +82,12 @@ export class LocalPublisher implements EdgePublisher {
     this.stats[ok ? 'published' : 'dropped']++;
     this.send();
     if (this.inFlight === 0) this.drained?.();
+  }
+
+  subscribe(filters: string[], listener: MessageListener): void {
+    const { subscribe } = this.options;
+    if (!subscribe) throw new Error('this publisher was made without a subscribe function');
+    for (const filter of filters) subscribe(filter, listener);
   }
 
   snapshot(): PublisherStats {

@@ -1,4 +1,7 @@
-/** Publishes the edge's payloads to the kit's broker over MQTT with the right QoS and retain flag, and counts what happened. */
+/**
+ * The edge's link to the kit's broker over MQTT: publishes its payloads with the right QoS and retain flag and counts what
+ * happened; subscribes to what nodes on the network publish.
+ */
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { type Payload, type PayloadKind, RETAINED, topics } from './mqtt/topics.js';
@@ -11,7 +14,14 @@ export interface EdgePublisher {
   snapshot(): PublisherStats;
   /** Marks the kit offline (retained) and waits for queued messages, up to timeoutMs. */
   close(timeoutMs?: number): Promise<void>;
+  /**
+   * Takes messages of `filters` from the kit's broker (the readings of nodes that publish themselves), the retained ones
+   * first, marked `retained`.
+   */
+  subscribe(filters: string[], listener: MessageListener): void;
 }
+
+export type MessageListener = (topic: string, payload: Buffer, retained: boolean) => void;
 
 export interface PublisherOptions {
   url: string;
@@ -105,6 +115,19 @@ export class Publisher implements EdgePublisher {
       } else {
         this.stats.published++;
       }
+    });
+  }
+
+  /**
+   * Takes messages of `filters` (QoS 1) from the kit's broker, e.g. the readings of nodes that publish themselves.
+   * Subscribed again after a reconnect that lost the session; `retained` marks a stored message, not a new one.
+   */
+  subscribe(filters: string[], listener: MessageListener): void {
+    void this.ready.then((client) => {
+      client.on('message', (topic, payload, packet) => listener(topic, payload, packet.retain));
+      client.subscribe(filters, { qos: 1 }, (error) => {
+        if (error) this.options.log.error({ err: error.message, filters }, 'subscription refused');
+      });
     });
   }
 

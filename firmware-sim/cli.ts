@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 /** Command line for the simulated sensor node: `node dist/firmware-sim/cli.js --scenario normal-day --port /dev/pts/3`. */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,6 +9,7 @@ import { localClockToMs, localDayIndex, parseClockTime } from './localTime.js';
 import { SimNode } from './node.js';
 import { openPtyPair, type PtyPair } from './ptyPair.js';
 import { calendarFromObject, ID_PATTERN, listScenarios, loadScenario, type Scenario } from './scenario.js';
+import { startWifiNode } from './wifi/wifiNode.js';
 
 export const HELP = `minotake firmware-sim — 模擬センサノード / simulated sensor node
 
@@ -15,6 +17,7 @@ export const HELP = `minotake firmware-sim — 模擬センサノード / simula
   node dist/firmware-sim/cli.js --scenario <名前|file.yaml> --port <path> [options]
   node dist/firmware-sim/cli.js --scenario <名前|file.yaml> --pty <dir> [options]
   node dist/firmware-sim/cli.js --scenario <名前|file.yaml> --history <from>/<to> [--step <s>]
+  MINOTAKE_NODE_PASSWORD=… node dist/firmware-sim/cli.js --scenario <名前> --mqtt <url> --kit <id> [options]
 
 シリアル行プロトコル v1 の行（hello・電流・温湿度・ハートビート）を送ります。
 Sends serial line protocol v1 lines (hello, current, climate, heartbeat) like a real node.
@@ -27,6 +30,13 @@ Sends serial line protocol v1 lines (hello, current, climate, heartbeat) like a 
                           create a socat pty pair in <dir> and print the edge-side path on stdout
   --edge-link <path>      pty の組を作り、エッジ側をこのパスに置く（キットのデモが使用）
                           create a pty pair whose edge side appears at <path> (the kit's demo uses this)
+  --mqtt <url>            Wi-Fi のノードとしてキットのブローカへ MQTT で送る（mqtt://… か mqtts://…）。
+                          パスワードは環境変数 MINOTAKE_NODE_PASSWORD で渡す
+                          act as a node on the factory Wi-Fi: MQTT to the kit's broker (mqtt://… or mqtts://…);
+                          the account's password comes from MINOTAKE_NODE_PASSWORD
+  --kit <id>              キット ID（--mqtt と一緒に）/ the kit's id (with --mqtt)
+  --username <name>       ノードのアカウント名（既定はノード ID）/ the node's account (default: the node id)
+  --ca <file>             mqtts:// でキットの証明書（PEM）/ the kit's certificate (PEM) for mqtts://
   --rate <n>              1 秒あたりの I 行数（既定 1）/ I lines per second (default 1)
   --node <id>             ノード ID（シナリオの値を上書き）/ node id (overrides the scenario's)
   --speed <x>             模擬時間を x 倍速で進める（既定 1）/ run simulated time x times faster (default 1)
@@ -59,6 +69,8 @@ export interface CliOptions {
   calendar: string | null;
   history: { from: number; to: number } | null;
   stepS: number;
+  /** The Wi-Fi mode: the kit's broker, its id, the node's account and the kit's certificate. */
+  mqtt: { url: string; kit: string; username: string | null; ca: string | null } | null;
 }
 
 /** A mistake in the command line: print the message and the help, exit 2. */
@@ -80,6 +92,10 @@ const OPTIONS = {
   calendar: { type: 'string' },
   history: { type: 'string' },
   step: { type: 'string' },
+  mqtt: { type: 'string' },
+  kit: { type: 'string' },
+  username: { type: 'string' },
+  ca: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -108,8 +124,15 @@ export function parseCliArgs(argv: string[]): CliOptions | null {
   const ptyDir = v.pty ?? null;
   const edgeLink = v['edge-link'] ?? null;
   const history = v.history === undefined ? null : parseHistory(v.history);
-  if (history === null && [port, ptyDir, edgeLink].filter((x) => x !== null).length !== 1)
-    throw new UsageError('--port・--pty・--edge-link のどれか 1 つを指定してください / give exactly one of --port, --pty and --edge-link');
+  const mqttUrl = v.mqtt ?? null;
+  if (history === null && [port, ptyDir, edgeLink, mqttUrl].filter((x) => x !== null).length !== 1)
+    throw new UsageError(
+      '--port・--pty・--edge-link・--mqtt のどれか 1 つを指定してください / give exactly one of --port, --pty, --edge-link and --mqtt',
+    );
+  if (mqttUrl !== null && !/^mqtts?:\/\//.test(mqttUrl))
+    throw new UsageError(`--mqtt ${JSON.stringify(mqttUrl)}: mqtt:// か mqtts:// で / must start with mqtt:// or mqtts://`);
+  if (mqttUrl !== null && (v.kit === undefined || !ID_PATTERN.test(v.kit)))
+    throw new UsageError('--mqtt にはキット ID（--kit）が必要です / --mqtt needs the kit id (--kit)');
   if (v.node !== undefined && !ID_PATTERN.test(v.node))
     throw new UsageError(
       `--node ${JSON.stringify(v.node)}: a–z, 0–9, _ - で 32 文字まで / must be a protocol id (a–z, 0–9, _ or -, up to 32)`,
@@ -127,6 +150,7 @@ export function parseCliArgs(argv: string[]): CliOptions | null {
     calendar: v.calendar ?? null,
     history,
     stepS: positive(v.step, '--step') ?? 10,
+    mqtt: mqttUrl === null ? null : { url: mqttUrl, kit: v.kit as string, username: v.username ?? null, ca: v.ca ?? null },
   };
 }
 
@@ -158,6 +182,42 @@ const processIo: CliIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
 };
+
+/** The Wi-Fi mode: until SIGINT/SIGTERM, reporting the link and the ring on stderr every 10 s. */
+async function runOnWifi(options: CliOptions, scenario: Scenario, io: CliIo): Promise<number> {
+  const link = options.mqtt as NonNullable<CliOptions['mqtt']>;
+  const password = process.env.MINOTAKE_NODE_PASSWORD;
+  if (!password)
+    throw new UsageError(
+      "MINOTAKE_NODE_PASSWORD にノードのパスワードを入れてください / set MINOTAKE_NODE_PASSWORD to the node account's password",
+    );
+  const wifi = startWifiNode(
+    scenario,
+    {
+      url: link.url,
+      kit: link.kit,
+      username: link.username ?? scenario.nodeId,
+      password,
+      ...(link.ca ? { connect: { ca: readFileSync(link.ca) } } : {}),
+    },
+    { linesPerSecond: options.rate, speed: options.speed, ...(options.lines === null ? {} : { maxLines: options.lines }) },
+  );
+  wifi.uplink.on('error', (error) => io.err(`MQTT: ${error.message}\n`));
+  io.err(`${scenario.name}: node ${scenario.nodeId} → ${link.url} (kit ${link.kit}) at ${options.rate} line/s\n`);
+  const report = setInterval(() => {
+    const s = wifi.uplink.stats;
+    io.err(
+      `${wifi.uplink.connected ? 'connected' : 'offline'}: ${wifi.uplink.ring.length} waiting, ${s.acknowledged} stored, ${s.dropped} dropped\n`,
+    );
+  }, 10_000);
+  const stop = () => void wifi.node.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await wifi.node.finished;
+  clearInterval(report);
+  await wifi.uplink.stop();
+  return 0;
+}
 
 /** Runs the node until --lines is reached or SIGINT/SIGTERM; returns the exit code. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
@@ -202,6 +262,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return 0;
     }
     const startAt = options.startAt === null ? undefined : resolveStartAt(options.startAt, scenario, Date.now());
+    if (options.mqtt) return await runOnWifi(options, scenario, io);
 
     let port = options.port as string;
     if (options.ptyDir !== null || options.edgeLink !== null) {

@@ -14,3 +14,4 @@ export { type LineKind, type SentCount, type SentLine, SimNode, type SimNodeOpti
 export { openPtyPair, PtyError, type PtyPair, type PtyPairOptions } from './ptyPair.js';
 export { type FaultRates, listScenarios, loadScenario, parseScenario, type Scenario, ScenarioError } from './scenario.js';
 export { type ChannelOverride, ClimateSignal, MachineChannel, MachineSignal, type MachineState } from './signals.js';
+export { KitClock, ReadingRing, startWifiNode, type WifiNode, type WifiNodeOptions, WifiUplink } from './wifi/index.js';

@@ -196,7 +196,8 @@ async function main(): Promise<void> {
       const config = load(file);
       process.stdout.write(
         `OK: ${file} — ${config.kit.id}, ${config.machines.length} machines / 台, ${config.zones.length} zones / 区画, ` +
-          `${config.sources.serial.length} serial nodes, ${config.sources.gpio.length} GPIO inputs, ` +
+          `${config.sources.serial.length} serial nodes, ${config.sources.network.length} network nodes, ` +
+          `${config.sources.gpio.length} GPIO inputs, ${config.sources.towers.length} signal towers, ` +
           `${config.sources.modbus.reduce((n, bus) => n + bus.devices.length, 0)} Modbus devices / Modbus 機器\n`,
       );
       for (const w of configWarnings(config)) process.stdout.write(`  注意 / warning: ${w.path}: ${w.en} / ${w.ja}\n`);

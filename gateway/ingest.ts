@@ -7,7 +7,7 @@ import type { StoredPoint } from './storage/point.js';
 import { pointTime } from './storage/pointTime.js';
 import { COVERAGE_STEP_MS } from './utilization/coverage.js';
 
-const STATE_CODES = { OFF: 0, IDLE: 1, RUN: 2, UNKNOWN: -1 } as const;
+const STATE_CODES = { OFF: 0, IDLE: 1, RUN: 2, FAULT: 3, UNKNOWN: -1 } as const;
 
 export interface IngestStats {
   messages: number;
@@ -23,6 +23,12 @@ export function createIngest(config: KitConfig, store: (points: StoredPoint[]) =
   const kit = config.kit.id;
   const machineOf = new Map(config.machines.flatMap((m) => ('node' in m.source ? [[`${m.source.node}/${m.source.channel}`, m.id]] : [])));
   const machineOfInput = new Map(config.machines.flatMap((m) => ('gpio' in m.source ? [[m.source.gpio, m.id]] : [])));
+  // A signal tower's lamp inputs carry the tower's machine and the lamp's colour.
+  const lampOfInput = new Map<string, { machine?: string; lamp: string }>();
+  for (const tower of config.sources.towers) {
+    const machine = config.machines.find((m) => 'tower' in m.source && m.source.tower === tower.id)?.id;
+    for (const [lamp, input] of Object.entries(tower.lamps)) if (input) lampOfInput.set(input, { ...(machine ? { machine } : {}), lamp });
+  }
   const zoneOf = new Map(config.zones.map((z) => [`${z.source.node}/${z.source.channel}`, z.id]));
   const stats: IngestStats = { messages: 0, readings: 0, points: 0, rejected: 0, notStored: 0 };
   let lastCoverageMinute = Number.NEGATIVE_INFINITY;
@@ -95,7 +101,7 @@ export function createIngest(config: KitConfig, store: (points: StoredPoint[]) =
         const d = decodePayload('gpioInput', payload);
         if (!d.ok) return reject(topic, d.reason);
         stats.readings++;
-        const tags = withMapping({ kit, input: node }, node, machineOfInput, 'machine');
+        const tags = { ...withMapping({ kit, input: node }, node, machineOfInput, 'machine'), ...lampOfInput.get(node) };
         return [{ measurement: 'digital_input', tags, fields: { value: d.payload.value }, timeNs: pointTime(d.payload.ts) }];
       }
       case 'nodeError': {

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { type KitConfig, MAX_QUEUED_POINTS } from '../config/schema.js';
-import { createEdge, type Edge } from '../edge/edge.js';
+import { createEdge, type Edge, type EdgeOptions } from '../edge/edge.js';
 import { createAlarmEngine } from './alarms/engine.js';
 import { createAlarmHistory } from './alarms/history.js';
 import { Sessions } from './auth/sessions.js';
@@ -52,6 +52,8 @@ export interface KitOptions {
   configFile?: string;
   /** Sets the system clock (tests replace `date -s`, which would change the machine's clock). */
   setClock?: (ms: number) => Promise<void>;
+  /** Builds the in-process edge's sources instead of the real drivers (tests give GPIO a fake board through this). */
+  createSource?: EdgeOptions['createSource'];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -188,8 +190,9 @@ export async function startKit(options: KitOptions) {
       };
       edge = createEdge({
         config: localConfig,
-        broker: { publish },
+        broker: { publish, subscribe: broker.subscribe },
         log: log.child({ part: 'edge' }),
+        ...(options.createSource ? { createSource: options.createSource } : {}),
       });
       undo.push(() => edge?.stop());
       await edge.start();
@@ -215,6 +218,7 @@ export async function startKit(options: KitOptions) {
         notifications: notifier.stats(),
         // Signed-in browsers and tablets, and how many a bound pushed out (a flood of logins or kiosk visits shows here).
         sessions: sessions.stats(),
+        inspection: inspection?.inspection.health() ?? null,
         failures,
       };
     };

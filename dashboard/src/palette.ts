@@ -1,8 +1,14 @@
 /** Colours for canvas and SVG drawing; styles.css carries the same values as custom properties for HTML. */
 import type { MachineState, WbgtLevel } from './types';
 
-/** Andon colours: 稼働 green, 待機 yellow, 停止 red, 無信号 grey. */
-export const STATE_COLOR: Record<MachineState, string> = { RUN: '#15803d', IDLE: '#f2c200', OFF: '#d0211b', UNKNOWN: '#6b7280' };
+/** Andon colours: 稼働 green, 待機 yellow, 停止 red, 異常停止 crimson (with its own icon and hazard stripes), 無信号 grey. */
+export const STATE_COLOR: Record<MachineState, string> = {
+  RUN: '#15803d',
+  IDLE: '#f2c200',
+  OFF: '#d0211b',
+  FAULT: '#9d174d',
+  UNKNOWN: '#6b7280',
+};
 
 /** The Japanese Society of Biometeorology's level colours as the Ministry of the Environment's heat-stroke site shows them. */
 export const WBGT_COLOR: Record<WbgtLevel, string> = {

@@ -6,7 +6,7 @@ export const TOPIC_ROOT = 'minotake/v1';
 
 const Ts = T.Integer({ minimum: 0, description: 'ms since the epoch, UTC' });
 const Seq = T.Integer({ minimum: 0, maximum: 65535 });
-const State = T.Union([T.Literal('OFF'), T.Literal('IDLE'), T.Literal('RUN'), T.Literal('UNKNOWN')]);
+const State = T.Union([T.Literal('OFF'), T.Literal('IDLE'), T.Literal('RUN'), T.Literal('FAULT'), T.Literal('UNKNOWN')]);
 const Level = T.Union([T.Literal('safe'), T.Literal('caution'), T.Literal('warning'), T.Literal('severe'), T.Literal('danger')]);
 const Amps = T.Number({ minimum: 0, maximum: 1000 });
 /** Active power; negative when a meter sees power flowing back (export). 10 MW is far beyond any machine. */
@@ -54,6 +54,11 @@ export const Payloads = {
     },
     { minProperties: 4 },
   ),
+  /**
+   * The kit's clock for a node on the network, which has no clock of its own it could trust: the gateway publishes it
+   * (not retained: a kept clock is a stale clock) when the node subscribes and every 10 s (docs/mqtt.md).
+   */
+  nodeClock: T.Object({ ts: Ts }),
   /** One `X` line: the node could not read a sensor. */
   nodeError: T.Object({ ts: Ts, seq: Seq, channel: Channel, code: T.String({ maxLength: 64 }) }),
   /** A digital input's level after debounce (1 = active). */
@@ -172,6 +177,7 @@ export const MAX_PAYLOAD_BYTES: Partial<Record<PayloadKind, number>> = {
   nodeClimate: 4096,
   nodeError: 4096,
   nodePower: 4096,
+  nodeClock: 4096,
   gpioInput: 4096,
   machineState: 4096,
   zoneEnvironment: 4096,
@@ -188,6 +194,7 @@ export const topics = {
   nodeClimate: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/climate`,
   nodeError: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/error`,
   nodePower: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/power`,
+  nodeClock: (kit: string, node: string) => `${TOPIC_ROOT}/${kit}/node/${node}/clock`,
   gpioInput: (kit: string, input: string) => `${TOPIC_ROOT}/${kit}/gpio/${input}`,
   machineState: (kit: string, machine: string) => `${TOPIC_ROOT}/${kit}/machine/${machine}/state`,
   zoneEnvironment: (kit: string, zone: string) => `${TOPIC_ROOT}/${kit}/zone/${zone}/environment`,
@@ -231,10 +238,16 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (a === 'alarm' && b !== undefined && c !== undefined) return { kind: 'alarm', kit, rule: b, id: c };
   if (b === undefined) return undefined;
   if (a === 'node') {
-    const kind = (
-      { status: 'nodeStatus', current: 'nodeCurrent', climate: 'nodeClimate', error: 'nodeError', power: 'nodePower' } as const
-    )[c as 'status'];
-    return kind ? { kind, kit, id: b } : undefined;
+    const kinds = {
+      status: 'nodeStatus',
+      current: 'nodeCurrent',
+      climate: 'nodeClimate',
+      error: 'nodeError',
+      power: 'nodePower',
+      clock: 'nodeClock',
+    } as const;
+    // Own keys only: `node/x/constructor` must not find Object's constructor.
+    return c !== undefined && Object.hasOwn(kinds, c) ? { kind: kinds[c as keyof typeof kinds], kit, id: b } : undefined;
   }
   if (a === 'gpio' && c === undefined) return { kind: 'gpioInput', kit, id: b };
   if (a === 'machine' && c === 'state') return { kind: 'machineState', kit, id: b };

@@ -1,6 +1,7 @@
-/** Machine state (OFF / IDLE / RUN / UNKNOWN) from RMS current, a meter's power or a digital input. Pure: time comes in with each sample. */
+/** Machine state (OFF / IDLE / RUN / FAULT / UNKNOWN) from RMS current, a meter's power, a digital input or a signal tower. Pure: time comes in with each sample. */
 
-export type MachineStateName = 'OFF' | 'IDLE' | 'RUN' | 'UNKNOWN';
+/** FAULT (異常停止) is stopped with an alarm, as a signal tower's red lamp says; current alone cannot tell it from OFF. */
+export type MachineStateName = 'OFF' | 'IDLE' | 'RUN' | 'FAULT' | 'UNKNOWN';
 
 export interface MachineStateSettings {
   /** Thresholds in amps (or in watts for a machine watched through its power); absent for a digital input. */
@@ -13,7 +14,12 @@ export interface MachineStateSettings {
   silentAfterMs: number;
 }
 
-export type MachineSample = { ts: number; amps: number } | { ts: number; watts: number } | { ts: number; on: boolean };
+/** `state`: what a signal tower's lamps say (edge/stages/signalTower.ts). */
+export type MachineSample =
+  | { ts: number; amps: number }
+  | { ts: number; watts: number }
+  | { ts: number; on: boolean }
+  | { ts: number; state: Exclude<MachineStateName, 'UNKNOWN'> };
 
 export interface MachineMemory {
   state: MachineStateName;
@@ -41,6 +47,7 @@ export const initialMachineMemory = (): MachineMemory => ({ state: 'UNKNOWN' });
 /** The state one sample shows, with the threshold lowered by the hysteresis while the machine is already at or above it. */
 export function classify(settings: MachineStateSettings, sample: MachineSample, current: MachineStateName): MachineStateName {
   if ('on' in sample) return sample.on ? 'RUN' : 'OFF';
+  if ('state' in sample) return sample.state;
   const { idleAbove = 0, runAbove = Number.POSITIVE_INFINITY, hysteresis = 0 } = settings;
   const run = current === 'RUN' ? runAbove - hysteresis : runAbove;
   const idle = current === 'RUN' || current === 'IDLE' ? idleAbove - hysteresis : idleAbove;
@@ -86,8 +93,12 @@ export function stepMachineState(
 
   if (seen === memory.state) return { memory: { ...memory, candidate: undefined }, changes };
   if (memory.state === 'UNKNOWN') {
-    // Coming out of no-signal there is no earlier state to protect, so believe the first sample.
-    const [next, event] = change(memory, seen, sample.ts, sample);
+    // Coming out of no-signal there is no earlier state to protect, so believe the first sample. If the samples of the
+    // silence arrive after all (a node on Wi-Fi sends what it buffered while the link was down), there was no gap in
+    // what was measured: the state is dated where the UNKNOWN began, so that it replaces it in the record.
+    const silentFrom = before.state === 'UNKNOWN' && before.since === before.lastSampleAt ? before.lastSampleAt : undefined;
+    const bridged = silentFrom !== undefined && sample.ts - silentFrom < settings.silentAfterMs;
+    const [next, event] = change(memory, seen, bridged ? silentFrom : sample.ts, sample);
     return { memory: next, changes: [...changes, event] };
   }
   if (memory.candidate?.state !== seen) memory = { ...memory, candidate: { state: seen, since: sample.ts } };

@@ -24,16 +24,19 @@ export function dropImage(folder: string, name: string, png: Buffer): string {
   return path;
 }
 
+/** Drops the first part at once (a demo shows a judgment as soon as its trial is fitted), then one every interval. */
 export function startCamera(options: CameraOptions): { stop(): void } {
   let seed = options.seed ?? 100_000;
   let shot = 0;
-  const timer = setInterval(() => {
+  const take = () => {
     seed++;
     shot++;
     const defect: DefectKind | undefined =
       (seed * 2654435761) % 1000 < options.defectRate * 1000 ? DEFECT_KINDS[shot % DEFECT_KINDS.length] : undefined;
     const name = `part-${String(shot).padStart(6, '0')}.png`;
     dropImage(options.folder, name, encodePng(renderPart({ size: options.size, seed, ...(defect ? { defect } : {}) })));
-  }, options.intervalMs);
+  };
+  take();
+  const timer = setInterval(take, options.intervalMs);
   return { stop: () => clearInterval(timer) };
 }

@@ -14,6 +14,12 @@
  *   sht <12 hex digits>                    -> "ok <centi °C> <deci %RH>", "crc" or "range"
  *   rms <key=value …>                      -> "amps <1 s reading> true <A> min <window A> max <window A> clipped <0|1>"
  *   node <seconds> <amps ct1> … [nack]     -> every line the node sends in that many seconds, then "end <lines> <errors>"
+ *   json <line>                            -> "<topic> <payload>" of the MQTT message the line stands for (ts 1700000000000, seq 7), or "none"
+ *   clock <kit ms> <millis>                -> a clock message; "offset <ms>"
+ *   kit <measured millis> <millis>         -> "kit <ms>", or "unsynced"
+ *   wifi <s> <down from s> <down to s> <ring bytes> [clock delay ms]
+ *                                          -> the Wi-Fi mode against a fake broker away from..to: "pub <topic> <payload>" per
+ *                                             publish, "at <s> <kit ms>" each second, "end queued=… acked=… dropped=… resent=… left=…"
  */
 #include <ctype.h>
 #include <math.h>
@@ -23,9 +29,12 @@
 
 #include "../core/crc16.h"
 #include "../core/ct_rms.h"
+#include "../core/kit_clock.h"
+#include "../core/mqtt_json.h"
 #include "../core/node.h"
 #include "../core/protocol.h"
 #include "../core/sht3x.h"
+#include "../core/uplink.h"
 #include "../sim/waveform.h"
 
 #define MAX_WORDS 48
@@ -143,6 +152,97 @@ static void node(char **words, int count) {
   printf("end %u %u\n", n.lines, n.encode_errors);
 }
 
+/* The fake broker of the wifi command: it answers a publish one 100 ms step later, unless it is away by then. */
+typedef struct {
+  int next_id;
+  int pending[64];
+  int pending_count;
+  int up;
+} fake_broker;
+
+static int fake_publish(void *context, const char *suffix, const char *payload, uint16_t length, uint8_t retain) {
+  fake_broker *broker = (fake_broker *)context;
+  (void)retain;
+  if (!broker->up) return -1;
+  printf("pub %s %.*s\n", suffix, (int)length, payload);
+  int id = ++broker->next_id;
+  if (broker->pending_count < 64) broker->pending[broker->pending_count++] = id;
+  return id;
+}
+
+static mt_uplink wifi_uplink;
+static mt_kit_clock cli_clock;
+
+static void write_uplink(const char *text, uint8_t length, void *context) {
+  (void)length;
+  mt_uplink_line(&wifi_uplink, text, *(uint32_t *)context);
+}
+
+static void send_clock(int64_t kit_ms, uint32_t now) {
+  char clock[40];
+  int n = snprintf(clock, sizeof clock, "{\"ts\":%lld}", (long long)kit_ms);
+  mt_uplink_clock(&wifi_uplink, clock, (uint16_t)n, now);
+}
+
+/*
+ * A node with 2 CTs (12 A and 0.3 A) and a climate sensor on Wi-Fi for `seconds`; the broker is away in [from, to). The
+ * kit's clock reads 1750000000000 when the node's millis() (started just below their 32-bit wrap) read their start; a
+ * clock message reaches the node `delay` ms after it was sent, on connecting and every 10 s while connected.
+ */
+static void wifi(char **words, int count) {
+  int seconds = atoi(words[1]), from = atoi(words[2]), to = atoi(words[3]);
+  uint32_t ring_bytes = (uint32_t)strtoul(words[4], NULL, 10);
+  int delay = count > 5 ? atoi(words[5]) : 3;
+  static uint8_t ring[1 << 20];
+  if (ring_bytes > sizeof ring) ring_bytes = sizeof ring;
+  static const char *ids[] = {"ct1", "ct2"};
+  uint32_t now = 0xFFFFFFFFu - 20000u;
+  /* The kit's clock: 64 bits, unlike the node's millis(). */
+  int64_t kit = 1750000000000LL;
+  fake_broker broker = {0};
+  mt_uplink_init(&wifi_uplink, ring, ring_bytes, fake_publish, &broker, now);
+  mt_node_config config = {.node_id = "node-w", .firmware = "1.0.0", .ct_count = 2, .climate_id = "env1", .write = write_uplink};
+  config.context = &now;
+  wave waves[2] = {{.amps = 12, .hz = 50, .amps_per_volt = 30, .bias_volts = 2.5, .vref = 5.0},
+                   {.amps = 0.3, .hz = 50, .amps_per_volt = 30, .bias_volts = 2.5, .vref = 5.0}};
+  for (int c = 0; c < 2; c++) {
+    config.ct_ids[c] = ids[c];
+    config.ct_scale[c] = (mt_ct_scale){1023, 5.0f / 1024.0f, 30.0f};
+  }
+  uint8_t sht[6] = {0x66, 0xD4, 0, 0x91, 0x26, 0};
+  sht[2] = mt_sht3x_crc8(sht, 2);
+  sht[5] = mt_sht3x_crc8(sht + 3, 2);
+  mt_node node;
+  mt_node_start(&node, &config, now);
+  uint64_t seed = 11;
+  long slot = 0;
+  for (int step = 0; step < seconds * 10; step++) {
+    int t = step / 10;
+    int up = !(t >= from && t < to);
+    if (up != broker.up) {
+      broker.up = up;
+      if (!up) broker.pending_count = 0; /* their PUBACKs are lost with the connection */
+      mt_uplink_connected(&wifi_uplink, (uint8_t)up);
+      if (up) send_clock(kit - delay, now);
+    } else if (up && step % 100 == 0) {
+      send_clock(kit - delay, now);
+    }
+    for (int i = 0; i < broker.pending_count; i++) mt_uplink_acked(&wifi_uplink, broker.pending[i]);
+    broker.pending_count = 0;
+    mt_ct_window windows[2];
+    for (int c = 0; c < 2; c++) mt_ct_reset(&windows[c]);
+    for (int i = 0; i < 1000; i++, slot++) mt_ct_add(&windows[slot % 2], wave_adc10(&waves[slot % 2], (double)slot / 10000.0, &seed), 1023);
+    now += MT_WINDOW_MS;
+    kit += MT_WINDOW_MS;
+    if (mt_node_poll(&node, now) & MT_DUE_CLIMATE) mt_node_climate_bytes(&node, sht);
+    mt_node_ct_windows(&node, windows);
+    mt_uplink_poll(&wifi_uplink, now);
+    if (step % 10 == 9) printf("at %d %lld\n", t, (long long)kit);
+  }
+  printf("end queued=%u acked=%u dropped=%u resent=%u left=%u\n", (unsigned)wifi_uplink.queued, (unsigned)wifi_uplink.acknowledged,
+         (unsigned)wifi_uplink.ring.dropped, (unsigned)wifi_uplink.resent, (unsigned)wifi_uplink.ring.count);
+}
+
 int main(void) {
   char input[1024];
   while (fgets(input, sizeof input, stdin)) {
@@ -205,6 +305,25 @@ int main(void) {
       rms(words, count);
     } else if (!strcmp(cmd, "node") && count >= 2) {
       node(words, count);
+    } else if (!strcmp(cmd, "json") && count == 2) {
+      char fields[MT_FIELDS_MAX], payload[MT_PAYLOAD_MAX];
+      mt_msg_kind kind = mt_line_fields(words[1], fields, sizeof fields);
+      if (kind == MT_MSG_NONE) printf("none\n");
+      else if (mt_msg_payload(kind, 1700000000000LL, 7, fields, payload, sizeof payload)) printf("%s %s\n", mt_msg_topic(kind), payload);
+      else printf("too long\n");
+    } else if (!strcmp(cmd, "clock") && count == 3) {
+      static int started = 0;
+      if (!started) mt_kit_clock_init(&cli_clock, (uint32_t)strtoul(words[2], NULL, 10));
+      started = 1;
+      mt_kit_clock_observe(&cli_clock, strtoll(words[1], NULL, 10), (uint32_t)strtoul(words[2], NULL, 10));
+      printf("offset %lld\n", (long long)cli_clock.offset);
+    } else if (!strcmp(cmd, "kit") && count == 3) {
+      int64_t kit;
+      if (mt_kit_clock_to_kit(&cli_clock, (uint32_t)strtoul(words[1], NULL, 10), (uint32_t)strtoul(words[2], NULL, 10), &kit))
+        printf("kit %lld\n", (long long)kit);
+      else printf("unsynced\n");
+    } else if (!strcmp(cmd, "wifi") && count >= 5) {
+      wifi(words, count);
     } else {
       printf("unknown command %s\n", cmd);
     }

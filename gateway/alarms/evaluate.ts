@@ -3,7 +3,7 @@ import type { CalendarConfig } from '../../config/schema.js';
 import { plannedIntervals } from '../utilization/calendar.js';
 import type { FaultRule, LimitRule, Metric, ProductionRule, RuleInstance, TimeRule } from './rules.js';
 
-export type MachineStateName = 'OFF' | 'IDLE' | 'RUN' | 'UNKNOWN';
+export type MachineStateName = 'OFF' | 'IDLE' | 'RUN' | 'FAULT' | 'UNKNOWN';
 
 /** What the engine feeds in; the time is the `now` passed beside it. */
 export type AlarmInput =
@@ -156,9 +156,14 @@ function stepTime(rule: TimeRule, memory: EvalMemory, now: number, plan: () => P
     // A node never heard from since the start is silent from the start, not from the epoch.
     const seenAt = Math.max(memory.seen[rule.target.id] ?? Number.NEGATIVE_INFINITY, memory.startedAt ?? now);
     if (now - seenAt >= rule.afterMs) duration = Math.floor((now - seenAt) / 1000);
+  } else if (rule.kind === 'machineFault') {
+    // A fault needs a person whenever it happens, in a shift or not.
+    const machine = memory.machines[rule.target.id];
+    if (machine?.state === 'FAULT' && now - machine.since >= rule.afterMs) duration = Math.floor((now - machine.since) / 60_000);
   } else {
     const machine = memory.machines[rule.target.id];
-    const watched = rule.kind === 'stoppedTooLong' ? machine?.state === 'OFF' || machine?.state === 'IDLE' : machine?.state === 'RUN';
+    const stopped = machine?.state === 'OFF' || machine?.state === 'IDLE' || machine?.state === 'FAULT';
+    const watched = rule.kind === 'stoppedTooLong' ? stopped : machine?.state === 'RUN';
     if (machine && watched) {
       const p = plan();
       // Stopped counts only inside planned time (not at lunch, not after hours); running only outside it.
@@ -281,7 +286,10 @@ export function evaluate(
       if (known && known.state === input.state) break;
       next = { ...next, machines: { ...memory.machines, [input.machine]: { state: input.state, since: Math.min(input.since, now) } } };
       for (const rule of setup.rules) {
-        if ((rule.kind === 'stoppedTooLong' || rule.kind === 'runningOffShift') && rule.target.id === input.machine)
+        if (
+          (rule.kind === 'stoppedTooLong' || rule.kind === 'runningOffShift' || rule.kind === 'machineFault') &&
+          rule.target.id === input.machine
+        )
           rules[rule.key] = stepTime(rule, next, now, plan, out);
       }
       break;

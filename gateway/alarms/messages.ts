@@ -11,6 +11,7 @@ const METRIC: Record<string, { ja: string; en: string; unit: string; unitEn: str
   stoppedTooLong: { ja: '停止', en: 'stopped for', unit: '分', unitEn: 'min' },
   runningOffShift: { ja: '時間外稼働', en: 'running off shift for', unit: '分', unitEn: 'min' },
   sensorError: { ja: 'センサー異常', en: 'sensor fault', unit: '', unitEn: '' },
+  machineFault: { ja: '異常停止', en: 'stopped with a fault for', unit: '分', unitEn: 'min' },
   behindPlan: { ja: '計画遅れ', en: 'behind plan by', unit: '個', unitEn: 'parts' },
   reasonMissing: { ja: '停止理由の未入力', en: 'stop reason missing for', unit: '分', unitEn: 'min' },
 };
@@ -31,6 +32,13 @@ export function alarmMessage(rule: RuleInstance, value: number | null, code?: st
     return rule.label.ja === m.ja
       ? { ja: `${rule.targetName.ja} ${what.ja}`, en: `${rule.targetName.en} ${what.en}` }
       : { ja: `${rule.targetName.ja} ${what.ja}（${rule.label.ja}）`, en: `${rule.targetName.en} ${what.en} (${rule.label.en})` };
+  }
+  // A fault raised at once has no duration worth saying: "プレス1 異常停止".
+  if (rule.kind === 'machineFault' && rule.afterMs === 0) {
+    const en = 'stopped with a fault';
+    return rule.label.ja === m.ja
+      ? { ja: `${rule.targetName.ja} ${m.ja}`, en: `${rule.targetName.en} ${en}` }
+      : { ja: `${rule.targetName.ja} ${m.ja}（${rule.label.ja}）`, en: `${rule.targetName.en} ${en} (${rule.label.en})` };
   }
   let limit: string;
   if (rule.kind === 'limit') {

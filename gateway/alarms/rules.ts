@@ -38,7 +38,7 @@ export interface LimitRule extends RuleBase {
 }
 
 export interface TimeRule extends RuleBase {
-  kind: 'silent' | 'stoppedTooLong' | 'runningOffShift';
+  kind: 'silent' | 'stoppedTooLong' | 'runningOffShift' | 'machineFault';
   afterMs: number;
 }
 
@@ -68,6 +68,7 @@ export const BUILTIN_IDS = {
   sensorError: 'sensor-fault',
   stopped: 'stopped-too-long',
   offShift: 'running-off-shift',
+  fault: 'machine-fault',
 } as const;
 
 const MINUTE = 60_000;
@@ -104,6 +105,17 @@ function builtinRules(config: KitConfig): AlarmRuleConfig[] {
       kind: 'stoppedTooLong',
       targets: [],
       afterMinutes: config.alarms.stoppedTooLongMinutes,
+      severity: 'warning',
+      ...zero,
+    },
+    // A signal tower's red lamp: the machine stopped itself with an alarm and waits for a person.
+    {
+      id: BUILTIN_IDS.fault,
+      name: '異常停止',
+      nameEn: 'fault stop',
+      kind: 'machineFault',
+      targets: [],
+      ...(config.alarms.faultAfterMinutes > 0 ? { afterMinutes: config.alarms.faultAfterMinutes } : {}),
       severity: 'warning',
       ...zero,
     },
@@ -172,6 +184,14 @@ function instancesOf(config: KitConfig, rule: AlarmRuleConfig): RuleInstance[] {
     const zones = pick(config.zones).map((z) => base('zone', z));
     const machines = pick(config.machines.filter((m) => 'node' in m.source)).map((m) => base('machine', m));
     return [...zones, ...machines].map((b) => ({ ...b, kind: 'sensorError' as const, clearAfterMs: rule.offDelaySeconds * 1000 }));
+  }
+  if (rule.kind === 'machineFault') {
+    // Only a signal tower tells a fault from a stop.
+    return pick(config.machines.filter((m) => 'tower' in m.source)).map((m) => ({
+      ...base('machine', m),
+      kind: 'machineFault' as const,
+      afterMs: (rule.afterMinutes ?? 0) * MINUTE,
+    }));
   }
   if (rule.kind === 'behindPlan' || rule.kind === 'reasonMissing') {
     const kind = rule.kind;

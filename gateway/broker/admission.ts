@@ -102,6 +102,7 @@ function idOwner(kind: PayloadKind, declared: Declared): { what: string; ids: Re
     case 'nodeClimate':
     case 'nodeError':
     case 'nodePower':
+    case 'nodeClock':
       return { what: 'node', ids: declared.nodes };
     case 'gpioInput':
       return { what: 'input', ids: declared.inputs };

@@ -14,6 +14,7 @@ import { mayPublish, maySubscribe, type Principal } from './acl.js';
 import { admitPublish, declaredBy, type RejectRule } from './admission.js';
 import { ClientIds } from './clientIds.js';
 import { createCredentials } from './credentials.js';
+import { filterMatches, startNodeClock } from './nodeClock.js';
 import { GuardedConnection, PacketSizeReader, type Violation } from './packetGuard.js';
 import { MAX_PENDING_PER_ADDRESS, PendingConnections } from './pendingConnections.js';
 import { MAX_SUBSCRIPTIONS_PER_CLIENT, SessionBounds, type SessionPersistence } from './sessionBounds.js';
@@ -245,6 +246,7 @@ export async function startBroker(options: BrokerOptions) {
   });
   sessions.wrap((aedes as unknown as { persistence: SessionPersistence }).persistence);
   aedes.on('unsubscribe', (filters, client) => sessions.forget(client, filters));
+  const clock = startNodeClock(aedes, config, now);
   aedes.on('client', () => stats.clients++);
   aedes.on('clientDisconnect', () => stats.clients--);
 
@@ -253,7 +255,7 @@ export async function startBroker(options: BrokerOptions) {
     warn('MQTT connection closed: packet refused', { address: socket.remoteAddress, reason: violation.reason });
   };
   // Every connection, signed in or not, reaches aedes through the guard.
-  const accept = (socket: Duplex & { remoteAddress?: string }) => {
+  const accept = (socket: Duplex & { remoteAddress?: string; setNoDelay?: (noDelay: boolean) => unknown }) => {
     const settle = pending.open(socket.remoteAddress);
     if (!settle) {
       stats.tooManyPendingConnections++;
@@ -265,6 +267,9 @@ export async function startBroker(options: BrokerOptions) {
       return;
     }
     socket.once('close', settle);
+    // A PUBACK is a few bytes that the sender waits for: held back by Nagle behind the client's delayed ACK it costs
+    // ~40 ms a round, which is all a node draining its Wi-Fi backlog does (bench/towersWifi.ts).
+    socket.setNoDelay?.(true);
     const connection = new GuardedConnection(socket, new PacketSizeReader(config.broker.maxPacketBytes), onViolation(socket));
     signedIn.set(connection, settle);
     aedes.handle(connection);
@@ -306,6 +311,20 @@ export async function startBroker(options: BrokerOptions) {
           aedes.publish(packet, (error?: Error) => (error ? reject(error) : resolve()));
         });
     },
+    /**
+     * A part of the kit in this process takes what clients publish on `filter`: the retained messages first (as a client's
+     * SUBSCRIBE gets them, marked retained), then each new one.
+     */
+    subscribe(filter: string, listener: (topic: string, payload: Buffer, retained: boolean) => void): void {
+      // The broker's publish event, as storage takes it: every publish a client made, after the ACL and admission let it in.
+      aedes.on('publish', (packet, client) => {
+        if (client && filterMatches(filter, packet.topic)) listener(packet.topic, Buffer.from(packet.payload), false);
+      });
+      const stored = (aedes as unknown as { persistence: { createRetainedStream(p: string): AsyncIterable<PublishPacket> } }).persistence;
+      void (async () => {
+        for await (const packet of stored.createRetainedStream(filter)) listener(packet.topic, Buffer.from(packet.payload), true);
+      })().catch((error: Error) => log.warn({ filter, err: error.message }, 'retained messages not read'));
+    },
     /** Every publish that came in, from a client or a part of the kit in this process; not the gateway's own (alarms). */
     onPublish(listener: (packet: PublishPacket) => void): void {
       aedes.on('publish', (packet, client) => {
@@ -313,6 +332,7 @@ export async function startBroker(options: BrokerOptions) {
       });
     },
     async stop(): Promise<void> {
+      clock.stop();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },

@@ -74,7 +74,14 @@ export function retentionMs(duration: string): number {
   return Number(match[1]) * { h: HOUR, d: DAY, w: 7 * DAY }[match[2] as 'h' | 'd' | 'w'];
 }
 
-const STATE_NAMES_JA: Record<TimelineState, string> = { RUN: '稼働', IDLE: '待機', OFF: '停止', UNKNOWN: '不明', NO_DATA: 'データなし' };
+const STATE_NAMES_JA: Record<TimelineState, string> = {
+  RUN: '稼働',
+  IDLE: '待機',
+  OFF: '停止',
+  FAULT: '異常停止',
+  UNKNOWN: '不明',
+  NO_DATA: 'データなし',
+};
 /** Partly covered hours are read minute by minute, this many hours per request. */
 const PARTIAL_HOURS_PER_QUERY = 100;
 
@@ -393,6 +400,7 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
           minutes(r.runMs),
           minutes(r.idleMs),
           minutes(r.offMs),
+          minutes(r.faultMs),
           minutes(r.unknownMs),
           minutes(r.noDataMs),
           r.utilization === null ? null : Math.round(r.utilization * 1000) / 10,
@@ -512,6 +520,7 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
           '稼働(分)',
           '待機(分)',
           '停止(分)',
+          '異常停止(分)',
           '不明(分)',
           'データなし(分)',
           '稼働率(%)',

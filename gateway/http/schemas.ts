@@ -8,7 +8,8 @@ export const ROLE_ORDER: readonly Role[] = ['viewer', 'operator', 'manager', 'ad
 /** What a route asks for in `config.access`; `public` is for login, health and static assets only. */
 export type Access = Role | 'public';
 
-export const MachineState = T.Union([T.Literal('RUN'), T.Literal('IDLE'), T.Literal('OFF'), T.Literal('UNKNOWN')]);
+/** FAULT (異常停止): stopped with an alarm, as a signal tower's red lamp says. */
+export const MachineState = T.Union([T.Literal('RUN'), T.Literal('IDLE'), T.Literal('OFF'), T.Literal('FAULT'), T.Literal('UNKNOWN')]);
 export const WbgtLevel = T.Union([T.Literal('safe'), T.Literal('caution'), T.Literal('warning'), T.Literal('severe'), T.Literal('danger')]);
 const Ms = T.Integer({ description: 'ms since the epoch, UTC' });
 
@@ -34,7 +35,7 @@ export const KitInfo = T.Object({
       id: T.String(),
       name: T.String(),
       nameEn: T.Optional(T.String()),
-      kind: T.Union([T.Literal('current'), T.Literal('digital')]),
+      kind: T.Union([T.Literal('current'), T.Literal('digital'), T.Literal('tower')]),
       /** A machine read from a CT or a meter: what its readings and thresholds are in, amps (current) or watts (power). */
       quantity: T.Optional(T.Union([T.Literal('current'), T.Literal('power')])),
       thresholds: T.Optional(T.Object({ idleAbove: T.Number(), runAbove: T.Number() })),
@@ -163,6 +164,8 @@ export const Utilization = T.Object({
       runMs: T.Integer(),
       idleMs: T.Integer(),
       offMs: T.Integer(),
+      /** Stopped with a fault (a tower's red lamp): stop time like offMs, never run time. */
+      faultMs: T.Integer(),
       unknownMs: T.Integer(),
       /** Planned time in which the kit recorded nothing; not counted in utilization. */
       noDataMs: T.Integer(),

@@ -3,7 +3,7 @@
  * total, checked against what the archive declares before inflating and against what actually comes out while inflating.
  */
 import { basename, dirname } from 'node:path';
-import yauzl from 'yauzl';
+import type { Entry } from 'yauzl';
 import { InspectionError } from './errors.js';
 
 export interface ArchiveLimits {
@@ -42,11 +42,13 @@ function broken(name: string, detail: string): InspectionError {
   );
 }
 
-export function readArchive(
+export async function readArchive(
   bytes: Buffer,
   archiveName: string,
   limits: ArchiveLimits,
 ): Promise<{ entries: ArchiveEntry[]; skipped: ArchiveSkip[] }> {
+  // Loaded with the first zip: a kit that is never sent one does not carry the reader.
+  const { default: yauzl } = await import('yauzl');
   return new Promise((resolve, reject) => {
     yauzl.fromBuffer(bytes, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false }, (error, zip) => {
       if (error || !zip) {
@@ -74,7 +76,7 @@ export function readArchive(
       };
       zip.on('error', (e: Error) => fail(broken(archiveName, e.message)));
       zip.on('end', () => resolve({ entries, skipped }));
-      zip.on('entry', (entry: yauzl.Entry) => {
+      zip.on('entry', (entry: Entry) => {
         const name = entry.fileName;
         const base = basename(name);
         if (name.endsWith('/') || name.startsWith('__MACOSX/') || base.startsWith('.')) {

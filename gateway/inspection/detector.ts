@@ -1,15 +1,13 @@
 /**
  * The detector: fits PatchCore and the golden-template baseline on good images and judges new ones. Pure computation on
- * decoded images (no files, no network, no clock); it runs inside the inspection worker thread.
+ * decoded images (no files, no network, no clock); it runs inside the inspection runtime, a child process of the gateway.
  */
 import type { Backbone } from './backbone.js';
-import type { DetectorSettings } from './detectorSettings.js';
 import { type Evaluation, evaluate, type ScoredImage, thresholdAt } from './evaluation.js';
 import { type RgbImage, resize, toGray } from './image.js';
-import { CancelledSearch, greedyCoreset, MemoryBank, patchFeatures } from './patchcore.js';
+import { greedyCoreset, MemoryBank, patchFeatures } from './patchcore.js';
+import type { DetectorSettings } from './settings.js';
 import { fitTemplate, type GoldenTemplate, scoreTemplate } from './template.js';
-
-export { DEFAULT_SETTINGS, type DetectorSettings } from './detectorSettings.js';
 
 /** The template's deviation map is kept at this many cells a side: enough for a heat map, small enough to store per image. */
 export const TEMPLATE_GRID = 32;
@@ -45,13 +43,6 @@ export interface EvaluationImage {
 
 export interface FitHooks {
   progress?: (stage: 'features' | 'coreset' | 'template' | 'evaluation', fraction: number) => void;
-  cancelled?: () => boolean;
-}
-
-export class Cancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
 }
 
 export interface FitResult {
@@ -74,14 +65,10 @@ export class Detector {
   }
 
   fit(train: RgbImage[], evaluation: EvaluationImage[], settings: DetectorSettings, hooks: FitHooks = {}): FitResult {
-    const check = () => {
-      if (hooks.cancelled?.()) throw new Cancelled();
-    };
     const size = this.backbone.imageSize;
     const features: Float32Array[] = [];
     let grid = { rows: 0, cols: 0 };
     for (let i = 0; i < train.length; i += FEATURE_BATCH) {
-      check();
       const batch = train.slice(i, i + FEATURE_BATCH).map((image) => resize(image, size, size));
       const patches = patchFeatures(this.backbone, batch, settings.embedDims);
       grid = { rows: patches.rows, cols: patches.cols };
@@ -91,24 +78,16 @@ export class Detector {
     const all = concat(features);
     const goodPatches = all.length / settings.embedDims;
     const bankSize = Math.min(settings.maxBank, Math.max(1, Math.ceil(goodPatches * settings.coresetRatio)));
-    let chosen: Int32Array;
-    try {
-      chosen = greedyCoreset(all, settings.embedDims, {
-        size: bankSize,
-        projectionDims: settings.projectionDims,
-        seed: settings.seed,
-        cancelled: hooks.cancelled,
-        progress: (f) => hooks.progress?.('coreset', f),
-      });
-    } catch (error) {
-      if (error instanceof CancelledSearch) throw new Cancelled();
-      throw error;
-    }
+    const chosen = greedyCoreset(all, settings.embedDims, {
+      size: bankSize,
+      projectionDims: settings.projectionDims,
+      seed: settings.seed,
+      progress: (f) => hooks.progress?.('coreset', f),
+    });
     const bank = new Float32Array(chosen.length * settings.embedDims);
     chosen.forEach((index, row) => {
       bank.set(all.subarray(index * settings.embedDims, (index + 1) * settings.embedDims), row * settings.embedDims);
     });
-    check();
     hooks.progress?.('template', 0);
     const template = fitTemplate(
       train.map((image) => grayAt(image, settings.templateSize)),
@@ -129,7 +108,6 @@ export class Detector {
 
     const judgments = new Map<string, Judgment>();
     evaluation.forEach((item, i) => {
-      check();
       judgments.set(item.id, this.judge(item.image));
       hooks.progress?.('evaluation', (i + 1) / evaluation.length);
     });

@@ -14,7 +14,9 @@ export type InspectionErrorCode =
   | 'BUSY'
   | 'CANCELLED'
   | 'BACKBONE_UNAVAILABLE'
-  | 'WORKER_FAILED';
+  | 'WORKER_FAILED'
+  /** The runtime process died during the job (killed, out of memory, over its memory cap, a crash). */
+  | 'RUNTIME_FAILED';
 
 export class InspectionError extends Error {
   constructor(
@@ -32,7 +34,7 @@ export class InspectionError extends Error {
     return { code: this.code, message: this.message, messageJa: this.messageJa, ...(this.file ? { file: this.file } : {}) };
   }
 
-  /** A plain object that survives postMessage between the worker and the service. */
+  /** A plain object that survives the IPC channel between the runtime and the service. */
   static fromPlain(plain: { code: InspectionErrorCode; message: string; messageJa: string; file?: string }): InspectionError {
     return new InspectionError(plain.code, plain.message, plain.messageJa, plain.file);
   }

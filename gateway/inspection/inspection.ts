@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { KitConfig } from '../../config/schema.js';
 import type { Payload } from '../../edge/mqtt/topics.js';
 import type { StoredPoint } from '../storage/point.js';
+import type { RuntimeFailure, RuntimeStatus } from './runtime.js';
 import { InspectionService } from './service.js';
 import { InspectionStation, type StationStatus } from './station.js';
 
@@ -21,8 +22,17 @@ export interface InspectionDeps {
   store: (points: StoredPoint[]) => void;
 }
 
+/** The health report's view: where the inspection computes, what that costs now, and how often the runtime failed. */
+export interface InspectionHealth {
+  /** Child processes, each alive only while it has work (and `inspection.runtime.idleSeconds` after). */
+  runtimes: { fit: RuntimeStatus; judge: RuntimeStatus };
+  restarts: number;
+  lastError: RuntimeFailure | null;
+}
+
 export interface Inspection {
   service: InspectionService;
+  health(): InspectionHealth;
   stations(): StationStatus[];
   station(id: string): InspectionStation | undefined;
   /** Builds the demo trial from a folder of sample images (ok/…, ng/<defect>/…) and fits it, unless it exists. */
@@ -53,6 +63,15 @@ export function createInspection(deps: InspectionDeps): Inspection {
     service,
     stations: () => [...stations.values()].map((station) => station.status()),
     station: (id) => stations.get(id),
+    health() {
+      const runtimes = service.runtimes();
+      const errors = [runtimes.fit.lastError, runtimes.judge.lastError].filter((e): e is RuntimeFailure => e !== null);
+      return {
+        runtimes,
+        restarts: runtimes.fit.restarts + runtimes.judge.restarts,
+        lastError: errors.sort((a, b) => b.at - a.at)[0] ?? null,
+      };
+    },
     async ensureDemoTrial(sampleDir) {
       if (service.store.read(DEMO_TRIAL_ID)) return;
       service.create({

@@ -93,7 +93,7 @@ export function startInspection(deps: InspectionPartDeps): {
     routes: {
       inspection,
       bodyLimit: config.inspection.maxUploadMegabytes * 1048576,
-      // pdfkit is loaded at the first report, not with the kit (docs/memory.md).
+      // The PDF stack loads with the first report, not with every kit.
       report: async (trial) => (await import('./report.js')).renderInspectionReport(trial, inspection.service.store, config),
     },
     async stop() {

@@ -82,8 +82,6 @@ export interface CoresetOptions {
   /** Dimensions of the random projection the search runs in (PatchCore uses 128). */
   projectionDims: number;
   seed: number;
-  /** Asked every few hundred picks; returning true abandons the search. */
-  cancelled?: () => boolean;
   progress?: (fraction: number) => void;
 }
 
@@ -127,15 +125,10 @@ export function greedyCoreset(features: Float32Array, dims: number, options: Cor
       }
     }
     pick = farthestIndex;
-    if (n % 256 === 255) {
-      options.progress?.(n / size);
-      if (options.cancelled?.()) throw new CancelledSearch();
-    }
+    if (n % 256 === 255) options.progress?.(n / size);
   }
   return chosen;
 }
-
-export class CancelledSearch extends Error {}
 
 /** The good patches the kit remembers, held as one tensor on the WASM backend for fast nearest-neighbour search. */
 export class MemoryBank {

@@ -1,8 +1,13 @@
-/** The messages between the inspection service and its worker thread (structured-clone friendly: typed arrays, no classes). */
+/**
+ * The messages between the inspection service (in the gateway) and the inspection runtime (its child process), over the
+ * process's IPC channel with structured-clone serialisation: typed arrays, no classes. Images the trial already keeps
+ * and the fitted model go by their paths, so the gateway never holds a whole training set or a memory bank.
+ */
 
-import type { DetectorSettings, FittedModel, Judgment } from './detector.js';
+import type { FittedModel, Judgment } from './detector.js';
 import type { Evaluation } from './evaluation.js';
 import type { ImageLimits } from './image.js';
+import type { DetectorSettings } from './settings.js';
 
 export interface PreparedImage {
   /** The image as the kit keeps it: PNG, longer side at most `displaySize`. */
@@ -18,7 +23,8 @@ export interface EvaluationInput {
   id: string;
   truth: 'ok' | 'ng';
   label?: string;
-  png: Uint8Array;
+  /** The kept PNG. */
+  file: string;
 }
 
 export interface JudgedImage extends Judgment {
@@ -27,16 +33,19 @@ export interface JudgedImage extends Judgment {
   templateOverlay: Uint8Array;
 }
 
-export type WorkerRequest =
+export type RuntimeRequest =
   | { id: number; type: 'prepare'; name: string; bytes: Uint8Array; limits: ImageLimits; displaySize: number }
-  | { id: number; type: 'fit'; settings: DetectorSettings; train: Uint8Array[]; evaluation: EvaluationInput[]; cancel: SharedArrayBuffer }
-  /** `model` is sent only when the worker does not hold `modelKey` yet. */
+  /** `train`: the kept PNGs to learn from. */
+  | { id: number; type: 'fit'; settings: DetectorSettings; train: string[]; evaluation: EvaluationInput[] }
+  /**
+   * Judges a kept PNG (`kept`, a path) or a file as it came (`bytes`, prepared first) with the model in the trial folder
+   * `model.folder`; the runtime keeps that model loaded until `model.key` changes (a refit).
+   */
   | {
       id: number;
       type: 'judge';
-      modelKey: string;
-      model?: FittedModel;
-      png?: Uint8Array;
+      model: { key: string; folder: string };
+      kept?: string;
       bytes?: Uint8Array;
       name: string;
       limits: ImageLimits;
@@ -58,7 +67,7 @@ export interface JudgeOutput {
   prepared?: PreparedImage;
 }
 
-export type WorkerReply =
+export type RuntimeReply =
   | { id: number; type: 'progress'; stage: FitStage; fraction: number }
   | { id: number; type: 'done'; result: PreparedImage | FitOutput | JudgeOutput }
   | { id: number; type: 'failed'; error: { code: string; message: string; messageJa: string; file?: string } };

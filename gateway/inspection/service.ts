@@ -1,19 +1,18 @@
 /**
- * The inspection trial service: owns the trials' files, sends the heavy work to the worker threads, and keeps each trial's
- * state (images, fit, thresholds, evaluation) in trial.json. One worker fits; another prepares uploads and judges, so a
- * live station keeps judging while a fit runs.
+ * The inspection trial service: owns the trials' files, sends the heavy work to the inspection runtime (child processes
+ * started on demand, runtime.ts), and keeps each trial's state (images, fit, thresholds, evaluation) in trial.json. One
+ * runtime fits; another prepares uploads and judges, so a live station keeps judging while a fit runs.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { InspectionConfig } from '../../config/schema.js';
 import { type ArchiveSkip, isZip, readArchive } from './archive.js';
-import type { FittedModel } from './detector.js';
-import { DEFAULT_SETTINGS, type DetectorSettings } from './detectorSettings.js';
 import { InspectionError } from './errors.js';
 import { evaluate, type ScoredImage } from './evaluation.js';
 import type { ImageLimits } from './image.js';
-import { InspectionWorker, type RunningFit } from './inspectionWorker.js';
 import type { FitOutput, FitStage, JudgedImage, PreparedImage } from './protocol.js';
+import { InspectionRuntime, type RunningFit, type RuntimeStatus } from './runtime.js';
+import { DEFAULT_SETTINGS, type DetectorSettings } from './settings.js';
 import { type ImageRole, type Trial, type TrialImage, TrialStore } from './trialStore.js';
 
 /** The longer side of the images the kit keeps: enough for a heat map on a tablet and in the report. */
@@ -48,17 +47,13 @@ export interface InspectionServiceOptions {
   dir: string;
   config: InspectionConfig;
   log: Logger;
-  /** For tests: how long a cancelled fit may take to notice before its thread is ended. */
-  cancelGraceMs?: number;
 }
 
 export class InspectionService {
   readonly store: TrialStore;
-  private readonly fitter: InspectionWorker;
-  readonly judge: InspectionWorker;
+  private readonly fitter: InspectionRuntime;
+  private readonly judge: InspectionRuntime;
   private readonly fits = new Map<string, RunningFit<FitOutput>>();
-  private readonly models = new Map<string, FittedModel>();
-  private sent: { key: string; thread: number } | undefined;
   private readonly config: InspectionConfig;
   private readonly log: Logger;
 
@@ -66,11 +61,8 @@ export class InspectionService {
     this.config = options.config;
     this.log = options.log;
     this.store = new TrialStore(options.dir);
-    const grace = options.cancelGraceMs ?? 10_000;
-    // A fit's thread holds a few hundred MB (docs/memory.md): ended 30 s after its last job. The judging thread keeps its
-    // network while a station sends images, and gives it back after 5 quiet minutes (the model is sent to a new thread).
-    this.fitter = new InspectionWorker({ name: 'inspection-fit', cancelGraceMs: grace, idleMs: 30_000 });
-    this.judge = new InspectionWorker({ name: 'inspection-judge', cancelGraceMs: grace, idleMs: 300_000 });
+    this.fitter = new InspectionRuntime(this.config.runtime, { role: 'fit', log: this.log });
+    this.judge = new InspectionRuntime(this.config.runtime, { role: 'judge', log: this.log });
     // A fit that was running when the kit stopped did not finish: say so instead of showing it as running for ever.
     for (const trial of this.store.list()) {
       if (trial.status === 'fitting') {
@@ -133,7 +125,6 @@ export class InspectionService {
   async remove(id: string): Promise<void> {
     this.get(id);
     await this.fits.get(id)?.cancel();
-    this.models.delete(id);
     this.store.remove(id);
   }
 
@@ -181,11 +172,10 @@ export class InspectionService {
     const existing = trial.images.find((image) => image.id === imageId);
     if (existing) return existing;
     // With a model at hand the new image is judged right away; otherwise it is only checked and kept.
-    const model = trial.status === 'fitted' ? this.model(id) : undefined;
     let prepared: PreparedImage;
     let judged: JudgedImage | undefined;
-    if (model && trial.thresholds) {
-      const result = await this.judgeWith(id, model, name, bytes);
+    if (trial.status === 'fitted' && trial.fit) {
+      const result = await this.judgeWith(trial, { name, bytes });
       prepared = result.prepared as PreparedImage;
       judged = result.judged;
     } else {
@@ -208,7 +198,7 @@ export class InspectionService {
       score: judged?.score ?? null,
       templateScore: judged?.templateScore ?? null,
     };
-    // Re-read: other uploads may have landed while the worker decoded this one.
+    // Re-read: other uploads may have landed while the runtime decoded this one.
     const fresh = this.get(id);
     fresh.images.push(image);
     this.save(this.reevaluate(fresh));
@@ -225,7 +215,7 @@ export class InspectionService {
     return this.save(this.reevaluate(trial));
   }
 
-  /** Starts fitting in the worker; the trial's status and progress say how it goes. */
+  /** Starts fitting in the runtime; the trial's status and progress say how it goes. */
   startFit(id: string): Trial {
     const trial = this.get(id);
     if (this.fits.has(id)) throw new InspectionError('BUSY', 'this trial is already being fitted', 'このトライアルはすでに学習中です');
@@ -243,16 +233,16 @@ export class InspectionService {
     const heldOut = new Set(ordered.slice(0, heldOutCount).map((image) => image.id));
     const train = ordered.filter((image) => !heldOut.has(image.id));
     const evaluation = trial.images.filter((image) => heldOut.has(image.id) || image.role === 'ng');
-    const read = (image: TrialImage) => this.store.readImage(id, image.id, 'image') as Buffer;
+    const file = (image: TrialImage) => this.store.imagePath(id, image.id, 'image');
     const started = Date.now();
     const running = this.fitter.fit(
       {
         settings: trial.settings,
-        train: train.map((image) => new Uint8Array(read(image))),
+        train: train.map(file),
         evaluation: evaluation.map((image) => ({
           id: image.id,
           truth: image.role === 'ng' ? ('ng' as const) : ('ok' as const),
-          png: new Uint8Array(read(image)),
+          file: file(image),
           ...(image.label ? { label: image.label } : {}),
         })),
       },
@@ -283,7 +273,7 @@ export class InspectionService {
     this.get(id);
     const running = this.fits.get(id);
     if (running) await running.cancel();
-    // The result handler has run by now (the cancel waits for the worker to be free).
+    // The result handler has run by now (the cancel waits for the runtime to be free).
     await new Promise((resolve) => setImmediate(resolve));
     return this.get(id);
   }
@@ -308,7 +298,6 @@ export class InspectionService {
     const trial = this.store.read(id);
     if (!trial) return;
     const modelBytes = this.store.writeModel(id, output.model);
-    this.models.set(id, output.model);
     const judged = new Map(output.judged);
     const trainIds = new Set(train.map((image) => image.id));
     for (const image of trial.images) {
@@ -345,13 +334,10 @@ export class InspectionService {
 
   /** Images brought only to be judged before the model existed: judged now with it. */
   private async judgeUnscored(id: string): Promise<void> {
-    const model = this.model(id);
     const waiting = this.store.read(id)?.images.filter((image) => image.role === 'test' && image.score === null) ?? [];
     for (const image of waiting) {
-      const png = this.store.readImage(id, image.id, 'image');
-      if (!model || !png) continue;
       try {
-        const { judged } = await this.judgeWith(id, model, image.name, png);
+        const { judged } = await this.judgeWith(this.get(id), { name: image.name, kept: this.store.imagePath(id, image.id, 'image') });
         this.store.writeImage(id, image.id, 'heatmap', judged.overlay);
         this.store.writeImage(id, image.id, 'template', judged.templateOverlay);
         const trial = this.get(id);
@@ -405,37 +391,22 @@ export class InspectionService {
     return trial;
   }
 
-  model(id: string): FittedModel | undefined {
-    let model = this.models.get(id);
-    if (!model) {
-      model = this.store.readModel(id);
-      if (model) this.models.set(id, model);
-    }
-    return model;
-  }
-
-  private async judgeWith(id: string, model: FittedModel, name: string, bytes: Uint8Array) {
-    const key = `${id}@${model.bank.length}:${model.thresholds.patchcore}`;
-    const holds = this.sent?.key === key && this.sent.thread === this.judge.restarts;
-    const result = await this.judge.judge({
-      modelKey: key,
-      ...(holds ? {} : { model }),
-      bytes: new Uint8Array(bytes),
-      name,
+  /** The runtime loads the model from the trial's folder and keeps it until the trial is fitted again. */
+  private judgeWith(trial: Trial, input: { name: string; bytes?: Uint8Array; kept?: string }) {
+    return this.judge.judge({
+      model: { key: `${trial.id}@${trial.fit?.fittedAt}`, folder: this.store.folder(trial.id) },
+      ...input,
       limits: this.limits,
       displaySize: DISPLAY_SIZE,
     });
-    this.sent = { key, thread: this.judge.restarts };
-    return result;
   }
 
   /** Judges one file against a fitted trial without keeping it (live stations, the API's try-one). */
   async judgeFile(id: string, name: string, bytes: Uint8Array): Promise<JudgeResult> {
     const trial = this.get(id);
-    const model = trial.status === 'fitted' || trial.fit ? this.model(id) : undefined;
-    if (!model || !trial.thresholds)
+    if (!trial.fit || !trial.thresholds)
       throw new InspectionError('NOT_FITTED', `trial "${id}" has no model yet`, `トライアル「${id}」はまだ学習していません`);
-    const { judged, prepared } = await this.judgeWith(id, model, name, bytes);
+    const { judged, prepared } = await this.judgeWith(trial, { name, bytes });
     const threshold = trial.thresholds.patchcore;
     return {
       score: judged.score,
@@ -449,6 +420,11 @@ export class InspectionService {
 
   fitting(id: string): boolean {
     return this.fits.has(id);
+  }
+
+  /** Where the inspection computes and what it costs: the two runtimes, each a child process while it has work. */
+  runtimes(): { fit: RuntimeStatus; judge: RuntimeStatus } {
+    return { fit: this.fitter.status(), judge: this.judge.status() };
   }
 
   async stop(): Promise<void> {

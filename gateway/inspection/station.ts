@@ -68,6 +68,8 @@ export class InspectionStation {
   private rejectedFiles = 0;
   private lastError: StationStatus['lastError'] = null;
   private nextSlot = 0;
+  /** The file the runtime last stopped on. */
+  private suspect: string | undefined;
   private readonly now: () => number;
 
   constructor(private readonly deps: StationDeps) {
@@ -201,8 +203,15 @@ export class InspectionStation {
       ]);
       return true;
     } catch (error) {
-      const known = error instanceof InspectionError ? error : undefined;
-      if (known?.code === 'NOT_FITTED' || known?.code === 'NO_SUCH_TRIAL' || known?.code === 'CANCELLED' || !known) {
+      let known = error instanceof InspectionError ? error : undefined;
+      if (known?.code === 'RUNTIME_FAILED') {
+        // The runtime died on this file: perhaps because of it, perhaps not (killed, short of memory). It gets a second
+        // try in a fresh runtime; a file that takes the runtime down twice is set aside so the station goes on.
+        if (this.suspect === name) known = twice(name, known);
+        this.suspect = name;
+      }
+      const notTheFile = ['NOT_FITTED', 'NO_SUCH_TRIAL', 'CANCELLED', 'BACKBONE_UNAVAILABLE', 'RUNTIME_FAILED'];
+      if (!known || notTheFile.includes(known.code)) {
         // Not the file's fault: leave it where it is and try again at the next poll (logged once, not at every poll).
         const previous = this.lastError?.code;
         this.lastError = known?.body() ?? { code: 'WORKER_FAILED', message: (error as Error).message, messageJa: (error as Error).message };
@@ -268,6 +277,15 @@ export class InspectionStation {
       recent: [...this.recent],
     };
   }
+}
+
+function twice(name: string, error: InspectionError): InspectionError {
+  return new InspectionError(
+    'BROKEN_IMAGE',
+    `${name}: the inspection runtime stopped twice while judging this image, so it is set aside (${error.message})`,
+    `${name}: この画像の判定中に検査処理のプロセスが 2 回停止したため、除外しました（${error.messageJa}）`,
+    name,
+  );
 }
 
 function round(value: number): number {

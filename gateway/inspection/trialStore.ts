@@ -6,9 +6,10 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir, writePrivateFile } from '../privateFiles.js';
-import type { DetectorSettings, FittedModel } from './detector.js';
+import type { FittedModel } from './detector.js';
 import type { Evaluation } from './evaluation.js';
 import type { FitStage } from './protocol.js';
+import type { DetectorSettings } from './settings.js';
 
 export type ImageRole = 'ok' | 'ng' | 'test';
 
@@ -134,28 +135,31 @@ export class TrialStore {
     );
     return binary.length;
   }
+}
 
-  readModel(id: string): FittedModel | undefined {
-    try {
-      const meta = JSON.parse(readFileSync(join(this.folder(id), 'model.json'), 'utf8')) as Omit<FittedModel, 'bank' | 'template'> & {
-        template: { size: number; maxShift: number };
-        lengths: [number, number, number];
-      };
-      const binary = readFileSync(join(this.folder(id), 'model.bin'));
-      const floats = new Float32Array(binary.buffer.slice(binary.byteOffset, binary.byteOffset + binary.byteLength));
-      const [bankLength, meanLength] = meta.lengths;
-      const { lengths: _lengths, template, ...rest } = meta;
-      return {
-        ...rest,
-        bank: floats.slice(0, bankLength),
-        template: {
-          ...template,
-          mean: floats.slice(bankLength, bankLength + meanLength),
-          spread: floats.slice(bankLength + meanLength),
-        },
-      };
-    } catch {
-      return undefined;
-    }
+/** The model in a trial's folder, or undefined when it has none (or it cannot be read). */
+export function readModel(folder: string): FittedModel | undefined {
+  try {
+    const meta = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as Omit<FittedModel, 'bank' | 'template'> & {
+      template: { size: number; maxShift: number };
+      lengths: [number, number, number];
+    };
+    const binary = readFileSync(join(folder, 'model.bin'));
+    const floats = new Float32Array(binary.buffer.slice(binary.byteOffset, binary.byteOffset + binary.byteLength));
+    const [bankLength, meanLength, spreadLength] = meta.lengths;
+    // model.json and model.bin are replaced one after the other by a refit: a pair that does not match is no model.
+    if (floats.length !== bankLength + meanLength + spreadLength) return undefined;
+    const { lengths: _lengths, template, ...rest } = meta;
+    return {
+      ...rest,
+      bank: floats.slice(0, bankLength),
+      template: {
+        ...template,
+        mean: floats.slice(bankLength, bankLength + meanLength),
+        spread: floats.slice(bankLength + meanLength),
+      },
+    };
+  } catch {
+    return undefined;
   }
 }

@@ -47,9 +47,8 @@ export function idealCycleMs(entry: Pick<ProductionMachineConfig, 'idealCycleSec
 
 function oeeRow(record: MachineRecord, idealMs: number | null, row: Span, pieces: Span[], label: { day: string; shift?: string }): OeeRow {
   const u = countRow(pieces, record.states, row);
-  const seen = u.runMs + u.idleMs + u.offMs;
   // The kit's 稼働率 exactly: of the planned time it recorded. Planned time it saw nothing of at all is "no data", not 0 %.
-  const availability = seen > 0 ? u.runMs / (u.plannedMs - u.noDataMs) : null;
+  const availability = u.utilization;
   const parts = record.counts && u.plannedMs > 0 ? partsRow(record.counts, row, pieces).parts : null;
   const { rejects, recorded } = rejectsIn(record, row, pieces);
   const counted = parts === null ? null : Math.min(rejects, parts);

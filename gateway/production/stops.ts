@@ -1,5 +1,5 @@
 /**
- * Stops (停止) and their reasons: a machine's OFF/IDLE stretches inside planned time, the reasons people gave them (one per stop
+ * Stops (停止) and their reasons: a machine's OFF/IDLE/FAULT stretches inside planned time, the reasons people gave them (one per stop
  * or several for a split one), and the Pareto of stop time by reason. Pure: no clock, no I/O.
  */
 import type { PlannedInterval } from '../utilization/calendar.js';
@@ -50,9 +50,9 @@ export interface StopSettings {
   reasonAfterMs: number;
 }
 
-const STOPPED = new Set(['OFF', 'IDLE']);
+const STOPPED = new Set(['OFF', 'IDLE', 'FAULT']);
 
-/** OFF and IDLE next to each other are one stop for the person at the machine; RUN and UNKNOWN (no data) end it. */
+/** OFF, IDLE and FAULT (a tower's red lamp) next to each other are one stop for the person at the machine; RUN and UNKNOWN (no data) end it. */
 function stoppedStretches(states: StateInterval[]): Span[] {
   const out: Span[] = [];
   for (const s of [...states].sort((a, b) => a.from - b.from)) {

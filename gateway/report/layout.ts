@@ -48,6 +48,7 @@ export const COLORS = {
   run: '#15803d',
   idle: '#f2c200',
   off: '#d0211b',
+  fault: '#9d174d',
   unknown: '#6b7280',
   noData: '#ffffff',
 } as const;

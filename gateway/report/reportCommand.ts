@@ -10,7 +10,6 @@ import { openKitStorage } from '../kitlife/kitStorage.js';
 import { noteOutsideTrace } from '../kitlife/outsideTraces.js';
 import { addDays, formatDate, localDate, zonedInstant } from '../utilization/timeZone.js';
 import { ReportFontError } from './font.js';
-import { makeTrialReport } from './trial.js';
 
 export const REPORT_HELP = `minotake report — 試用報告書（PDF）/ the trial report (PDF)
 
@@ -105,6 +104,8 @@ export async function reportCommand(argv: string[], io: CommandIo = processIo): 
     storage = await openKitStorage(config, resolve(config.dataDir), log);
     const history = createHistoryStore(storage.influx, config, { now: () => now });
     const alarms = createAlarmHistory(storage.influx, config.storage.database, config.kit.id);
+    // Loaded here, not at the top: cli.ts imports this file into every gateway, which should not carry the PDF stack.
+    const { makeTrialReport } = await import('./trial.js');
     const doc = await makeTrialReport({ config, history, alarms, now: () => now }, { from, to, lang: values.lang });
     const pages = doc.pageCount;
     const pdf = await doc.toBuffer();

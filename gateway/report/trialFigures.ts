@@ -156,6 +156,7 @@ function totalsOf(rows: UtilizationRow[]): Totals {
     runMs: sum(rows.map((r) => r.runMs)),
     idleMs: sum(rows.map((r) => r.idleMs)),
     offMs: sum(rows.map((r) => r.offMs)),
+    faultMs: sum(rows.map((r) => r.faultMs)),
     unknownMs: sum(rows.map((r) => r.unknownMs)),
     noDataMs: sum(rows.map((r) => r.noDataMs)),
   };
@@ -164,7 +165,7 @@ function totalsOf(rows: UtilizationRow[]): Totals {
 }
 
 /**
- * The OFF stretches that began during a shift, by the planned time they cost in that shift, longest first. A machine
+ * The OFF and FAULT (異常停止) stretches that began during a shift, by the planned time they cost in that shift, longest first. A machine
  * still off from the evening before is a late start, not a stop, and is left to the daily 稼働率; lunch inside a stop
  * is not counted as lost.
  */
@@ -176,7 +177,7 @@ export function longestStops(timeline: StateInterval[], planned: PlannedInterval
   }
   const stops: Stop[] = [];
   for (const iv of timeline) {
-    if (iv.state !== 'OFF') continue;
+    if (iv.state !== 'OFF' && iv.state !== 'FAULT') continue;
     const piece = planned[indexAt(planned, iv.from)];
     const pieces = piece && shifts.get(`${piece.day}|${piece.shift}`);
     if (!pieces || iv.from === pieces[0]?.from) continue;
@@ -216,7 +217,7 @@ export function energyOf(
       kwh.idle += e;
       minutesIn.idle++;
       if (indexAt(planned, middle) < 0) idleOutsidePlannedKwh += e;
-    } else if (state === 'OFF') kwh.off += e;
+    } else if (state === 'OFF' || state === 'FAULT') kwh.off += e;
     else kwh.unknown += e;
   }
   return {

@@ -28,6 +28,7 @@ const STATE_COLOR: Record<TimelineState, string> = {
   RUN: COLORS.run,
   IDLE: COLORS.idle,
   OFF: COLORS.off,
+  FAULT: COLORS.fault,
   UNKNOWN: COLORS.unknown,
   NO_DATA: COLORS.faint,
 };
@@ -118,7 +119,7 @@ export function writeTrialReport(f: TrialFigures, options: TrialReportOptions): 
   for (const text of L.howToReadText) doc.paragraph(text.replace('{calendar}', calendarText));
   legend(
     doc,
-    (['RUN', 'IDLE', 'OFF', 'UNKNOWN', 'NO_DATA'] as const).map((s) => stateLegend(s, L)),
+    statesShown(f.machines.flatMap((m) => m.timeline)).map((s) => stateLegend(s, L)),
   );
 
   // ---- machines ----
@@ -275,7 +276,7 @@ function machineSection(doc: ReportLayout, m: MachineFigures, f: TrialFigures, L
       ],
       [
         L.plannedHours,
-        `${hoursText(t.plannedMs)} h — ${L.states.RUN} ${hoursText(t.runMs)} / ${L.states.IDLE} ${hoursText(t.idleMs)} / ${L.states.OFF} ${hoursText(t.offMs)} / ${L.states.UNKNOWN} ${hoursText(t.unknownMs)} / ${L.states.NO_DATA} ${hoursText(t.noDataMs)}`,
+        `${hoursText(t.plannedMs)} h — ${L.states.RUN} ${hoursText(t.runMs)} / ${L.states.IDLE} ${hoursText(t.idleMs)} / ${L.states.OFF} ${hoursText(t.offMs)}${t.faultMs > 0 ? ` / ${L.states.FAULT} ${hoursText(t.faultMs)}` : ''} / ${L.states.UNKNOWN} ${hoursText(t.unknownMs)} / ${L.states.NO_DATA} ${hoursText(t.noDataMs)}`,
       ],
       [L.idleShare, fmt.pct(t.idleShare)],
       [
@@ -341,7 +342,7 @@ function machineSection(doc: ReportLayout, m: MachineFigures, f: TrialFigures, L
     rowHeight: 9,
     labelWidth: 62,
     noteWidth: 40,
-    legend: (['RUN', 'IDLE', 'OFF', 'UNKNOWN', 'NO_DATA'] as const).map((s) => stateLegend(s, L)),
+    legend: statesShown(m.timeline).map((s) => stateLegend(s, L)),
   });
 
   doc.heading(L.stopsTitle, 3);
@@ -447,6 +448,12 @@ function stripOf(
   const row = rows.find((r) => r.from === day.from);
   const note = !row || row.plannedMs === 0 ? '' : row.noDataMs >= row.plannedMs ? L.noData : pctText(row.utilization, L.noData);
   return { label: fmt.date(day.from), segments, note };
+}
+
+/** Only a signal tower tells a fault stop: 異常停止 is named where one was recorded, not for every CT-watched machine. */
+function statesShown(timeline: StateInterval[]): TimelineState[] {
+  const fault = timeline.some((iv) => iv.state === 'FAULT');
+  return ['RUN', 'IDLE', 'OFF', ...(fault ? (['FAULT'] as const) : []), 'UNKNOWN', 'NO_DATA'];
 }
 
 function stateLegend(state: TimelineState, L: TrialText) {

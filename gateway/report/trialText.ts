@@ -107,7 +107,10 @@ export const TEXT = {
     candidatesChapter: '改善候補',
     candidatesIntro:
       '計測データから機械的に選んだ候補です。現場の事情（受注・人員・段取り）と照らして、優先順位を決めてください。補助金の事業計画（労働生産性の向上）では、ここで示した稼働率・待機時間・電力量を現状値として使えます。',
-    states: { RUN: '稼働', IDLE: '待機', OFF: '停止', UNKNOWN: '無信号', NO_DATA: 'データなし' } as Record<TimelineState, string>,
+    states: { RUN: '稼働', IDLE: '待機', OFF: '停止', FAULT: '異常停止', UNKNOWN: '無信号', NO_DATA: 'データなし' } as Record<
+      TimelineState,
+      string
+    >,
     wbgt: { safe: 'ほぼ安全', caution: '注意', warning: '警戒', severe: '厳重警戒', danger: '危険' } as Record<WbgtLevel, string>,
     weekdays: ['日', '月', '火', '水', '木', '金', '土'],
   },
@@ -210,7 +213,10 @@ export const TEXT = {
     candidatesChapter: 'Improvement candidates',
     candidatesIntro:
       'Picked from the data by rules of thumb: weigh them against what the shop floor knows (orders, staff, set-ups). The utilization, idle time and energy here can serve as the baseline of a subsidy plan for labour productivity.',
-    states: { RUN: 'Run', IDLE: 'Idle', OFF: 'Off', UNKNOWN: 'No signal', NO_DATA: 'No data' } as Record<TimelineState, string>,
+    states: { RUN: 'Run', IDLE: 'Idle', OFF: 'Off', FAULT: 'Fault stop', UNKNOWN: 'No signal', NO_DATA: 'No data' } as Record<
+      TimelineState,
+      string
+    >,
     wbgt: { safe: 'Almost safe', caution: 'Caution', warning: 'Warning', severe: 'Severe warning', danger: 'Danger' } as Record<
       WbgtLevel,
       string

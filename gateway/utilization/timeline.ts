@@ -1,9 +1,9 @@
 /** A machine's state timeline built from recorded state changes: consecutive intervals, UNKNOWN until the first known state. Pure. */
 import type { MachineStateName, StateInterval, TimelineState } from './utilization.js';
 
-const STATES = new Set<string>(['RUN', 'IDLE', 'OFF', 'UNKNOWN']);
+const STATES = new Set<string>(['RUN', 'IDLE', 'OFF', 'FAULT', 'UNKNOWN']);
 
-/** Anything stored that is not one of the four states (a hand-written point, a future state) reads as UNKNOWN. */
+/** Anything stored that is not one of the five states (a hand-written point, a future state) reads as UNKNOWN. */
 export function toMachineState(value: unknown): MachineStateName {
   return typeof value === 'string' && STATES.has(value) ? (value as MachineStateName) : 'UNKNOWN';
 }

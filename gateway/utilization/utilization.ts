@@ -2,7 +2,7 @@
 import type { PlannedInterval } from './calendar.js';
 import { addDays, localDate, startOfLocalDay, startOfLocalHour, zonedInstant } from './timeZone.js';
 
-export type MachineStateName = 'RUN' | 'IDLE' | 'OFF' | 'UNKNOWN';
+export type MachineStateName = 'RUN' | 'IDLE' | 'OFF' | 'FAULT' | 'UNKNOWN';
 /**
  * A timeline also knows NO_DATA: the kit was not recording at all (not yet installed, switched off, crashed). UNKNOWN is
  * the kit recording while the machine's sensor said nothing (無信号). Only NO_DATA is left out of 稼働率.
@@ -25,6 +25,8 @@ export interface UtilizationRow {
   runMs: number;
   idleMs: number;
   offMs: number;
+  /** Stopped with a fault (異常停止): stop time, like offMs. */
+  faultMs: number;
   unknownMs: number;
   /** Planned time in which the kit recorded nothing: left out of 稼働率 and reported beside it. */
   noDataMs: number;
@@ -76,11 +78,14 @@ export function union(spans: Span[]): Span[] {
 /**
  * Counts one row. Only time inside `pieces` (planned time) counts; a state outside it is ignored entirely.
  *
- * UNKNOWN counts as planned but not run: the row's unknownMs is every planned ms that no RUN/IDLE/OFF covers, whether
+ * UNKNOWN counts as planned but not run: the row's unknownMs is every planned ms that no RUN/IDLE/OFF/FAULT covers, whether
  * the timeline said UNKNOWN (sensor silent, kit just started) or had no interval there at all. No data is not work:
  * counting it as run would let a dead sensor raise 稼働率, and leaving it out of planned time would let it raise it
  * just as well (the same RUN over a smaller denominator). The trial report is evidence for a subsidy plan, so it must
  * never look better than what was measured; unknownMs is reported beside it so a reader can see how much was missing.
+ *
+ * FAULT (異常停止, a signal tower's red lamp) is a stop like OFF: planned time the machine did not run. It is counted apart
+ * (faultMs) because a stop with an alarm is what an improvement plan goes after first.
  *
  * NO_DATA is different: the kit was not there to see (a day before it was installed, a night it was unplugged). Counting
  * that as planned-but-not-run would report a factory standing still that nobody watched, so it leaves the denominator:
@@ -88,7 +93,7 @@ export function union(spans: Span[]): Span[] {
  */
 export function countRow(pieces: Span[], states: StateInterval[], row: Span, shift?: string): UtilizationRow {
   let plannedMs = 0;
-  const byState = { RUN: 0, IDLE: 0, OFF: 0, UNKNOWN: 0, NO_DATA: 0 };
+  const byState = { RUN: 0, IDLE: 0, OFF: 0, FAULT: 0, UNKNOWN: 0, NO_DATA: 0 };
   for (const piece of pieces) {
     plannedMs += piece.to - piece.from;
     for (let i = firstEndingAfter(states, piece.from); i < states.length; i++) {
@@ -100,7 +105,7 @@ export function countRow(pieces: Span[], states: StateInterval[], row: Span, shi
   }
   const noDataMs = byState.NO_DATA;
   const seenMs = plannedMs - noDataMs;
-  const unknownMs = seenMs - byState.RUN - byState.IDLE - byState.OFF;
+  const unknownMs = seenMs - byState.RUN - byState.IDLE - byState.OFF - byState.FAULT;
   return {
     from: row.from,
     to: row.to,
@@ -109,6 +114,7 @@ export function countRow(pieces: Span[], states: StateInterval[], row: Span, shi
     runMs: byState.RUN,
     idleMs: byState.IDLE,
     offMs: byState.OFF,
+    faultMs: byState.FAULT,
     unknownMs,
     noDataMs,
     // A machine whose sensor told nothing all along was not seen either: no data, not 0 %. Once any state is known,

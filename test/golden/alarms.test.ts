@@ -46,7 +46,7 @@ function inputOf(line: Line, at: number): AlarmInput | undefined {
     return { kind: 'climate', ...(line.climate as { zone: string; temperatureC: number; humidityPct: number; wbgtC: number }) };
   if (line.amps) return { kind: 'current', ...(line.amps as { machine: string; amps: number }) };
   if (line.state) {
-    const s = line.state as { machine: string; state: 'OFF' | 'IDLE' | 'RUN' | 'UNKNOWN' };
+    const s = line.state as { machine: string; state: 'OFF' | 'IDLE' | 'RUN' | 'FAULT' | 'UNKNOWN' };
     return { kind: 'state', machine: s.machine, state: s.state, since: at };
   }
   if (line.seen) return { kind: 'seen', node: line.seen as string };

@@ -37,10 +37,8 @@ export function testConfig(dir: string, nodePath: string, influxUrl: string, ext
     kit: { id: KIT, site: 'テスト工場' },
     dataDir: join(dir, 'var'),
     sources: {
-      serial: [
-        { id: 'node-a', path: nodePath, silentAfterSeconds: 5 },
-        { id: 'node-b', path: join(dir, 'no-such-port'), silentAfterSeconds: 5 },
-      ],
+      serial: [{ id: 'node-a', path: nodePath, silentAfterSeconds: 5 }],
+      network: [{ id: 'node-b', silentAfterSeconds: 5 }],
     },
     machines: TEST_MACHINES,
     zones: [{ id: 'floor', name: '工場', source: { node: 'node-a', channel: 'env1' } }],

@@ -272,6 +272,7 @@ describe('utilization of the hand-made day', () => {
       runMs: 410 * MIN,
       idleMs: 30 * MIN,
       offMs: 10 * MIN,
+      faultMs: 0,
       unknownMs: 30 * MIN,
       noDataMs: 0,
       utilization: 410 / 480,
@@ -299,6 +300,7 @@ describe('utilization of the hand-made day', () => {
         runMs: 0,
         idleMs: 0,
         offMs: 0,
+        faultMs: 0,
         unknownMs: 480 * MIN,
         noDataMs: 0,
         utilization: null,
@@ -353,9 +355,10 @@ describe('CSV export', () => {
   it('utilization by day: minutes and percent per machine', async () => {
     const lines = (await collect(store.utilizationCsv(DAY_START, DAY_END))).split('\r\n');
     expect(lines[0]?.startsWith('\uFEFF機械ID,機械名,シフトID,シフト名,')).toBe(true);
+    expect(lines[0]).toContain(',停止(分),異常停止(分),不明(分),');
     expect(lines.slice(1, -1)).toEqual([
-      'm1,"旋盤1号, NC",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,410,30,10,30,0,85.4,100,',
-      'm2,"プレス ""A""",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,0,0,0,480,0,,100,無信号（センサを確認）',
+      'm1,"旋盤1号, NC",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,410,30,10,0,30,0,85.4,100,',
+      'm2,"プレス ""A""",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,0,0,0,0,480,0,,100,無信号（センサを確認）',
     ]);
   });
 
@@ -363,7 +366,7 @@ describe('CSV export', () => {
     const friday = [jst('2025-05-30 00:00'), jst('2025-05-31 00:00')] as const;
     const util = (await collect(store.utilizationCsv(...friday))).split('\r\n');
     expect(util[1]).toBe(
-      'm1,"旋盤1号, NC",,,2025-05-30 00:00:00,2025-05-31 00:00:00,2025-05-29T15:00:00.000Z,2025-05-30T15:00:00.000Z,480,0,0,0,0,480,,0,データなし',
+      'm1,"旋盤1号, NC",,,2025-05-30 00:00:00,2025-05-31 00:00:00,2025-05-29T15:00:00.000Z,2025-05-30T15:00:00.000Z,480,0,0,0,0,0,480,,0,データなし',
     );
     const states = (await collect(store.statesCsv(...friday))).split('\r\n');
     expect(states[1]).toBe(

@@ -1,23 +1,31 @@
 /**
- * The detector end to end through the service and its worker threads, on generated parts: learns from good images only,
+ * The detector end to end through the service and its runtime processes, on generated parts: learns from good images only,
  * ranks every planted defect of the easy kinds above every held-out good part, moves its threshold without a refit, and
- * stops cleanly when a fit is cancelled. Needs the build (npm run build) for the worker.
+ * stops cleanly when a fit is cancelled. Needs the build (npm run build) for the runtime.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKitConfig } from '../../config/load.js';
 import { DEFECT_KINDS, renderPart } from '../../firmware-sim/camera/part.js';
 import { encodePng } from '../../firmware-sim/camera/png.js';
-import { DEFAULT_SETTINGS } from '../../gateway/inspection/detector.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../gateway/inspection/image.js';
-import { InspectionWorker } from '../../gateway/inspection/inspectionWorker.js';
+import { InspectionRuntime } from '../../gateway/inspection/runtime.js';
 import { InspectionService } from '../../gateway/inspection/service.js';
+import { DEFAULT_SETTINGS } from '../../gateway/inspection/settings.js';
 import type { Trial } from '../../gateway/inspection/trialStore.js';
 import { testLog } from '../helpers/log.js';
-import { tempDir, waitFor } from '../helpers/services.js';
+import { tempDir } from '../helpers/services.js';
 
 const EASY = ['scratch', 'dent', 'missing-hole'];
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const dir = tempDir('inspection-detector');
 const config = parseKitConfig({ kit: { id: 'test', site: 'test' }, inspection: { imageSize: 128 } }).inspection;
 let service: InspectionService;
@@ -27,7 +35,7 @@ const part = (seed: number, defect?: (typeof DEFECT_KINDS)[number]) =>
   encodePng(renderPart({ size: 160, seed, ...(defect ? { defect } : {}) }));
 
 beforeAll(async () => {
-  service = new InspectionService({ dir: join(dir.path, 'trials'), config, log: testLog, cancelGraceMs: 5000 });
+  service = new InspectionService({ dir: join(dir.path, 'trials'), config, log: testLog });
   service.create({ id: 'plate', name: 'plate' });
   // 20 good parts: 16 to learn from, 4 held out for the threshold; 3 of each defect kind.
   for (let i = 0; i < 20; i++) await service.upload('plate', 'ok', null, `ok-${i}.png`, part(i + 1));
@@ -89,7 +97,7 @@ describe('PatchCore and the template baseline on generated parts', () => {
     expect(statSync(modelFile).mtimeMs).toBe(before);
   });
 
-  it('cancels a running fit cleanly: the trial keeps its model, the worker goes on', async () => {
+  it('cancels a running fit cleanly: the trial keeps its model, the runtime goes on', async () => {
     service.startFit('plate');
     await expect(() => service.startFit('plate')).toThrow(expect.objectContaining({ code: 'BUSY' }));
     const cancelled = await service.cancelFit('plate');
@@ -102,49 +110,37 @@ describe('PatchCore and the template baseline on generated parts', () => {
     expect((await service.fitSettled('plate')).status).toBe('fitted');
   }, 300_000);
 
-  it('ends a worker thread that does not stop in time, and the next job runs in a fresh one', async () => {
-    const worker = new InspectionWorker({ cancelGraceMs: 1 });
+  it('ends the process of a cancelled fit at once, and the next job runs in a fresh one', async () => {
+    const runtime = new InspectionRuntime(config.runtime, { role: 'fit', log: testLog });
     try {
       const settings = { ...DEFAULT_SETTINGS, imageSize: 64, templateSize: 64 };
-      const train = Array.from({ length: 6 }, (_, i) => new Uint8Array(part(i + 1)));
+      const train = Array.from({ length: 6 }, (_, i) => {
+        const file = join(dir.path, `cancel-${i}.png`);
+        writeFileSync(file, part(i + 1));
+        return file;
+      });
       let started: () => void = () => {};
       const loading = new Promise<void>((resolve) => {
         started = resolve;
       });
-      const fit = worker.fit({ settings, train, evaluation: [] }, () => started());
+      const fit = runtime.fit({ settings, train, evaluation: [] }, () => started());
       await loading;
-      // The worker is loading the network and cannot look at the cancel flag within 1 ms: its thread is ended.
+      const pid = runtime.status().pid as number;
+      const refused = expect(fit.result).rejects.toMatchObject({ code: 'CANCELLED' });
       await fit.cancel();
-      await expect(fit.result).rejects.toMatchObject({ code: 'CANCELLED' });
-      const prepared = await worker.prepare({
+      await refused;
+      expect(alive(pid), 'the cancelled fit’s process is gone').toBe(false);
+      const prepared = await runtime.prepare({
         name: 'after.png',
         bytes: new Uint8Array(part(77)),
         limits: DEFAULT_IMAGE_LIMITS,
         displaySize: 96,
       });
       expect([prepared.width, prepared.height]).toEqual([96, 96]);
-      expect(worker.restarts).toBe(2);
+      // A cancel is not a failure: two processes started, none counted as a restart.
+      expect(runtime.status()).toMatchObject({ starts: 2, restarts: 0, lastError: null });
     } finally {
-      await worker.close();
-    }
-  });
-
-  it('ends a thread left without a job, giving its memory back, and the next job runs in a fresh one', async () => {
-    const worker = new InspectionWorker({ idleMs: 300 });
-    const prepare = (seed: number) =>
-      worker.prepare({ name: `${seed}.png`, bytes: new Uint8Array(part(seed)), limits: DEFAULT_IMAGE_LIMITS, displaySize: 96 });
-    try {
-      const threads = () => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
-      // Jobs closer together than the idle time share one thread…
-      for (const seed of [1, 2, 3]) expect((await prepare(seed)).width).toBe(96);
-      expect(worker.restarts).toBe(1);
-      const working = threads();
-      // …which ends once nothing comes for a while: the process has fewer OS threads.
-      await waitFor('the idle inspection thread to end', () => threads() < working, 30_000);
-      expect((await prepare(4)).width).toBe(96);
-      expect(worker.restarts).toBe(2);
-    } finally {
-      await worker.close();
+      await runtime.close();
     }
   });
 

@@ -7,7 +7,7 @@ import { DAY, HOUR, MINUTE, startOfDay } from '../time';
 import type { Timeline, TimelineState } from '../types';
 import { StateIcon } from './StateIcon';
 
-const STATES: readonly TimelineState[] = ['RUN', 'IDLE', 'OFF', 'UNKNOWN', 'NO_DATA'];
+const STATES: readonly TimelineState[] = ['RUN', 'IDLE', 'OFF', 'FAULT', 'UNKNOWN', 'NO_DATA'];
 const STEPS = [15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY];
 
 /** Tick times at round local hours or days, about one per 90 px. */
@@ -78,8 +78,9 @@ export function StateGantt({ timeline, from, to, timeZone }: { timeline: Timelin
         {chosen ? describe(chosen) : intervals.length === 0 ? t('chart.noData') : t('gantt.hint')}
       </p>
       <ul class="legend">
-        {/* No data is named only where there is some: a kit that always recorded needs no such entry. */}
-        {STATES.filter((s) => s !== 'NO_DATA' || totals.has(s)).map((s) => (
+        {/* No data is named only where there is some: a kit that always recorded needs no such entry. Only a signal tower
+            tells a fault stop: named where one was drawn, not on every current-watched machine. */}
+        {STATES.filter((s) => (s !== 'NO_DATA' && s !== 'FAULT') || totals.has(s)).map((s) => (
           <li key={s}>
             <span class={`swatch state-${s}`}>
               <StateIcon state={s} size={16} />

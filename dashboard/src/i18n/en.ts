@@ -36,6 +36,7 @@ export const en: Record<MessageKey, string> = {
   'state.RUN': 'Run',
   'state.IDLE': 'Idle',
   'state.OFF': 'Off',
+  'state.FAULT': 'Fault stop',
   'state.UNKNOWN': 'No signal',
 
   'stale.label': 'Stale',
@@ -109,6 +110,7 @@ export const en: Record<MessageKey, string> = {
   'machinePage.idleAbove': 'Idle {value} A',
   'machinePage.runAbove': 'Run {value} A',
   'machinePage.digital': 'This machine has a digital (on/off) input: there are no current readings.',
+  'machinePage.tower': "This machine is watched through its signal tower's lamps: there are no current readings.",
   'machinePage.timeline': 'State timeline',
   'machinePage.utilHour': 'Utilization by hour',
   'machinePage.utilDay': 'Utilization by day',
@@ -120,7 +122,7 @@ export const en: Record<MessageKey, string> = {
 
   'util.average': 'Average utilization {pct}',
   'util.notPlanned': 'Not planned',
-  'util.row': '{label}: utilization {pct} (run {run}, idle {idle}, off {off}, no signal {unknown})',
+  'util.row': '{label}: utilization {pct} (run {run}, idle {idle}, off {off}, fault stop {fault}, no signal {unknown})',
 
   'envPage.select': 'Choose a zone',
   'envPage.notFound': 'No zone “{id}”.',

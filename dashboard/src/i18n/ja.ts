@@ -34,6 +34,7 @@ export const ja = {
   'state.RUN': '稼働',
   'state.IDLE': '待機',
   'state.OFF': '停止',
+  'state.FAULT': '異常停止',
   'state.UNKNOWN': '無信号',
 
   'stale.label': '古いデータ',
@@ -105,6 +106,7 @@ export const ja = {
   'machinePage.idleAbove': '待機 {value} A',
   'machinePage.runAbove': '稼働 {value} A',
   'machinePage.digital': 'この設備はデジタル入力（オン／オフ）のため、電流値はありません。',
+  'machinePage.tower': 'この設備は信号灯（積層表示灯）のランプで見ているため、電流値はありません。',
   'machinePage.timeline': '状態の推移',
   'machinePage.utilHour': '稼働率（時間別）',
   'machinePage.utilDay': '稼働率（日別）',
@@ -116,7 +118,7 @@ export const ja = {
 
   'util.average': '平均稼働率 {pct}',
   'util.notPlanned': '計画なし',
-  'util.row': '{label}：稼働率 {pct}（稼働 {run}・待機 {idle}・停止 {off}・無信号 {unknown}）',
+  'util.row': '{label}：稼働率 {pct}（稼働 {run}・待機 {idle}・停止 {off}・異常停止 {fault}・無信号 {unknown}）',
 
   'envPage.select': '区域を選択',
   'envPage.notFound': '区域「{id}」は見つかりません。',

@@ -81,7 +81,7 @@ export default function MachinePage({ kit, id }: { kit: KitInfo; id: string }) {
       <section class="panel" aria-labelledby="machine-current">
         <h2 id="machine-current">{t(watts ? 'machinePage.power' : 'machinePage.current')}</h2>
         {machine.kind !== 'current' ? (
-          <p>{t('machinePage.digital')}</p>
+          <p>{t(machine.kind === 'tower' ? 'machinePage.tower' : 'machinePage.digital')}</p>
         ) : (
           <Async fetched={current}>
             {(series) =>

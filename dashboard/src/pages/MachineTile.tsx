@@ -22,7 +22,8 @@ interface Props {
 export function MachineTile({ machine, live, now, timeZone, link = true }: Props) {
   const { t, name } = useI18n();
   const state = live?.state ?? 'UNKNOWN';
-  const stale = isStale(live?.lastReadingAt, now);
+  // A digital input or a tower reports changes only, so a quiet input is not a stale one: the edge turns a lost input into 無信号.
+  const stale = machine.kind === 'current' && isStale(live?.lastReadingAt, now);
   // The reading the machine's thresholds are in: a meter's watts for a machine watched by power, amps otherwise.
   const reading =
     machine.quantity === 'power'

@@ -66,6 +66,7 @@ export function utilizationBars(rows: UtilizationRow[], timeZone: string, lang: 
           run: formatDuration(row.runMs, t),
           idle: formatDuration(row.idleMs, t),
           off: formatDuration(row.offMs, t),
+          fault: formatDuration(row.faultMs, t),
           unknown: formatDuration(row.unknownMs, t),
         }) + (row.noDataMs > 0 ? t('util.partialData', { duration: formatDuration(row.noDataMs, t) }) : '');
     return { key: String(row.from), label, value: row.utilization, noData, detail };

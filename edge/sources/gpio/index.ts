@@ -20,3 +20,4 @@ export {
 } from './gpioClass.js';
 export { GpioError, type GpioErrorCode } from './gpioError.js';
 export { createGpioInput, type GpioInputOptions, type GpioInputSource, type GpioInputStats } from './gpioInput.js';
+export { createSignalTower, type SignalTower, towerSettingsOf } from './signalTower.js';

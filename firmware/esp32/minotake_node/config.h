@@ -18,3 +18,29 @@ static const float CT_AMPS_PER_VOLT[] = {30.0f, 30.0f, 30.0f, 30.0f};
 #define CLIMATE 1
 #define I2C_SDA 21
 #define I2C_SCL 22
+
+// How the node reaches the kit (firmware/README.md): 0 = the USB cable (serial line protocol), 1 = the factory Wi-Fi
+// (MQTT to the kit's broker with this node's account; the kit file lists it under sources.network with that account).
+#ifndef TRANSPORT_WIFI  // or: arduino-cli compile --build-property compiler.cpp.extra_flags=-DTRANSPORT_WIFI=1
+#define TRANSPORT_WIFI 0
+#endif
+
+#if TRANSPORT_WIFI
+#define WIFI_SSID "factory-wifi"
+#define WIFI_PASSWORD "change-me"
+// The kit's broker: mqtts://<kit>:8883 with the kit's certificate below when the kit file has broker.tls (do that on a
+// shared Wi-Fi), else mqtt://<kit>:1883. Use the name or address that is in the kit's certificate.
+#define MQTT_URI "mqtts://192.168.1.20:8883"
+#define KIT_ID "demo"
+// The node's account in the kit file's broker.accounts (role: node, node: NODE_ID).
+#define MQTT_USERNAME NODE_ID
+#define MQTT_PASSWORD "change-me-too"
+// The kit's certificate (broker.tls.cert), or the CA that signed it, as PEM.
+static const char KIT_CA_PEM[] = R"PEM(-----BEGIN CERTIFICATE-----
+paste the kit's certificate here
+-----END CERTIFICATE-----
+)PEM";
+// Readings kept while the Wi-Fi is down: 64 KB is about 10 minutes of 4 CTs and a climate sensor (~110 bytes a
+// second); a board with PSRAM (M5Stack Core2, Fire) can give it megabytes: hours.
+#define RING_BYTES (64u * 1024u)
+#endif

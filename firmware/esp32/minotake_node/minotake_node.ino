@@ -1,4 +1,5 @@
-// The Minotake sensor node on an ESP32 / M5Stack: up to 4 CTs and an SHT31, serial line protocol v1 on the USB serial.
+// The Minotake sensor node on an ESP32 / M5Stack: up to 4 CTs and an SHT31; serial line protocol v1 on the USB serial,
+// or the same readings over the factory Wi-Fi to the kit's MQTT broker (config.h: TRANSPORT_WIFI).
 // The protocol, the RMS and the SHT3x conversion are the shared core (firmware/core, installed as the MinotakeCore
 // library); this sketch only samples, talks I²C and hands lines to a transport.
 //
@@ -10,11 +11,18 @@
 
 #include "config.h"
 #include "transport.h"
+#if TRANSPORT_WIFI
+#include "wifi_transport.h"
+#endif
 
 #include <node.h>
 #include <sht3x.h>
 
+#if TRANSPORT_WIFI
+static WifiTransport transport;
+#else
 static SerialTransport transport(Serial);
+#endif
 static mt_node node;
 static mt_node_config config;
 static const char *const CT_IDS[] = {"ct1", "ct2", "ct3", "ct4"};

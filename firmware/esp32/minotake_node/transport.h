@@ -1,6 +1,6 @@
-// Where the node's protocol lines go. The serial transport is the USB cable to the kit; a Wi-Fi transport (MQTT to the
-// kit's broker with the node's own account, lines kept in a ring buffer while the network is down) is meant to be added
-// beside it as another class with the same three methods, chosen in config.h, without touching the sampling or the core.
+// Where the node's protocol lines go: the USB cable to the kit (SerialTransport, here), or the factory Wi-Fi
+// (WifiTransport in wifi_transport.h: MQTT to the kit's broker with the node's own account, lines kept in a ring while
+// the network is down). config.h's TRANSPORT_WIFI chooses; the sampling and the core do not change.
 #pragma once
 #include <Arduino.h>
 

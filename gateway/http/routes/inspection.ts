@@ -40,6 +40,7 @@ const STATUS: Partial<Record<InspectionErrorCode, number>> = {
   CANCELLED: 409,
   BACKBONE_UNAVAILABLE: 503,
   WORKER_FAILED: 500,
+  RUNTIME_FAILED: 503,
 };
 
 const BINARY_TYPES = ['application/octet-stream', 'image/png', 'image/jpeg', 'application/zip', 'application/x-zip-compressed'];

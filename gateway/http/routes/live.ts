@@ -32,7 +32,7 @@ export function kitInfo(config: KitConfig): KitInfoBody {
       id: m.id,
       name: m.name,
       ...(m.nameEn ? { nameEn: m.nameEn } : {}),
-      kind: 'gpio' in m.source ? ('digital' as const) : ('current' as const),
+      kind: 'tower' in m.source ? ('tower' as const) : 'gpio' in m.source ? ('digital' as const) : ('current' as const),
       ...('node' in m.source ? { quantity: m.source.quantity ?? ('current' as const) } : {}),
       ...(m.thresholds ? { thresholds: { idleAbove: m.thresholds.idleAbove, runAbove: m.thresholds.runAbove } } : {}),
     })),

@@ -19,6 +19,15 @@ broker:
   accounts: [{ username: reader1, role: reader, password: long-enough-secret }]
 `;
 
+/** base with a two-lamp signal tower on a machine of its own. */
+const tower = base
+  .replace(
+    'gpio: [{ id: lamp, pin: 17 }]',
+    `gpio: [{ id: lamp, pin: 17 }, { id: t-red, pin: 22 }, { id: t-green, pin: 27 }]
+  towers: [{ id: t1, lamps: { red: t-red, green: t-green }, meaning: { redBlinking: IDLE } }]`,
+  )
+  .replace('zones:', '  - { id: m3, name: マシニング, source: { tower: t1 } }\nzones:');
+
 describe('kit configuration', () => {
   it('loads every preset in config/kits', () => {
     const files = readdirSync(kitsDir).filter((f) => f.endsWith('.yaml'));
@@ -47,7 +56,7 @@ describe('kit configuration', () => {
     [
       'a source that is neither CT nor GPIO',
       base.replace('source: { gpio: lamp }', 'source: { pin: 3 }'),
-      'machines[1].source: must be either',
+      'machines[1].source: must be one of {node, channel}, {gpio} or {tower}',
     ],
     [
       'thresholds in the wrong order',
@@ -95,9 +104,60 @@ describe('kit configuration', () => {
       `${base}\nstorage: { batchSize: 40000 }\n`,
       'storage.batchSize: must be at most 25000: half of the 50000-point queue',
     ],
+    [
+      'a tower lamp on a missing GPIO input',
+      tower.replace('green: t-green', 'green: t-blue'),
+      'sources.towers[0].lamps.green: no GPIO input "t-blue"',
+    ],
+    [
+      'a lamp input that is also a machine of its own',
+      tower.replace('green: t-green', 'green: lamp'),
+      'machines[1]: channel already used by sources.towers[0].lamps.green',
+    ],
+    ['a machine on a missing tower', tower.replace('{ tower: t1 }', '{ tower: t9 }'), 'no signal tower "t9"'],
+    [
+      'a tower with thresholds',
+      tower.replace('{ tower: t1 }', '{ tower: t1 }, thresholds: { idleAbove: 1, runAbove: 2 }'),
+      'thresholds: a signal tower has no current thresholds',
+    ],
+    ['a tower without lamps', tower.replace('{ red: t-red, green: t-green }', '{}'), 'sources.towers[0].lamps: must NOT have fewer than 1'],
+    [
+      'a lamp meaning that is not a state',
+      tower.replace('{ redBlinking: IDLE }', '{ redBlinking: STOP }'),
+      'sources.towers[0].meaning.redBlinking',
+    ],
+    [
+      'a network node without its account',
+      base.replace('gpio: [{ id: lamp, pin: 17 }]', 'gpio: [{ id: lamp, pin: 17 }]\n  network: [{ id: node-w }]'),
+      'sources.network[0]: no broker account for it',
+    ],
+    [
+      'a network node that is also a serial node',
+      base
+        .replace('gpio: [{ id: lamp, pin: 17 }]', 'gpio: [{ id: lamp, pin: 17 }]\n  network: [{ id: node-a }]')
+        .replace('role: reader', 'role: node, node: node-a'),
+      'sources.network[0].id: "node-a" is already a serial node',
+    ],
     ['broken YAML', 'kit: { id: k1\n  site: [', 'line 1'],
     ['a duplicate YAML key', `${base}\nkit: { id: k2, site: x }\n`, 'line'],
   ];
+
+  it('takes signal towers and network nodes, with the documented defaults', () => {
+    const config = parseKitYaml(
+      tower
+        .replace('role: reader, password: long-enough-secret', 'role: node, node: node-w, password: long-enough-secret')
+        .replace('towers:', 'network: [{ id: node-w }]\n  towers:'),
+    );
+    expect(config.sources.towers[0]).toEqual({
+      id: 't1',
+      lamps: { red: 't-red', green: 't-green' },
+      meaning: { redBlinking: 'IDLE' },
+      blinkPhaseMaxMs: 1500,
+      glitchMs: 80,
+    });
+    expect(config.sources.network).toEqual([{ id: 'node-w', silentAfterSeconds: 30 }]);
+    expect(config.alarms.faultAfterMinutes).toBe(0);
+  });
 
   it('trusts no proxy unless told, and takes addresses and CIDR ranges only', () => {
     expect(parseKitYaml(base).http.trustProxy).toEqual([]);

@@ -35,6 +35,7 @@ describe('firmware-sim CLI', () => {
       calendar: null,
       history: null,
       stepS: 10,
+      mqtt: null,
     });
     expect(
       parseCliArgs([
@@ -66,6 +67,13 @@ describe('firmware-sim CLI', () => {
       calendar: null,
       history: null,
       stepS: 10,
+      mqtt: null,
+    });
+    expect(parseCliArgs(['--mqtt', 'mqtts://kit.local:8883', '--kit', 'demo', '--ca', 'kit.crt'])?.mqtt).toEqual({
+      url: 'mqtts://kit.local:8883',
+      kit: 'demo',
+      username: null,
+      ca: 'kit.crt',
     });
     // The demo's history needs no port: the lines go to stdout with their simulated times.
     expect(
@@ -82,7 +90,9 @@ describe('firmware-sim CLI', () => {
 
   it('rejects bad command lines with a usage error', () => {
     expect(() => parseCliArgs([])).toThrow(UsageError);
-    expect(() => parseCliArgs(['--port', 'a', '--pty', 'b'])).toThrow(/exactly one of --port, --pty and --edge-link/);
+    expect(() => parseCliArgs(['--port', 'a', '--pty', 'b'])).toThrow(/exactly one of --port, --pty, --edge-link and --mqtt/);
+    expect(() => parseCliArgs(['--mqtt', 'http://kit:1883', '--kit', 'demo'])).toThrow(/mqtt:\/\/ or mqtts:\/\//);
+    expect(() => parseCliArgs(['--mqtt', 'mqtt://kit:1883'])).toThrow(/needs the kit id/);
     expect(() => parseCliArgs(['--port', 'a', '--rate', 'fast'])).toThrow(/--rate must be a positive number/);
     expect(() => parseCliArgs(['--port', 'a', '--lines', '2.5'])).toThrow(/--lines must be a positive integer/);
     expect(() => parseCliArgs(['--port', 'a', '--node', 'Node B'])).toThrow(/--node/);

@@ -17,6 +17,8 @@ describe('MQTT topic tree', () => {
       'minotake/v2/k/status',
       'minotake/v1/k/machine/m/state/extra',
       'minotake/v1/k/node/n/unknown',
+      'minotake/v1/k/node/n/constructor',
+      'minotake/v1/k/node/n/__proto__',
       'minotake/v1/',
     ]) {
       expect(parseTopic(topic)).toBeUndefined();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { alarmMessage } from '../../../../gateway/alarms/messages.js';
 import { expandRules, type LimitRule, type TimeRule } from '../../../../gateway/alarms/rules.js';
 import { alarmConfig } from './fixtures.js';
 
@@ -63,6 +64,31 @@ describe('expandRules', () => {
     const severe = rules.filter((r) => r.ruleId === 'wbgt-severe') as LimitRule[];
     expect(severe.map((r) => [r.above, r.severity, r.onDelayMs])).toEqual([[27, 'warning', 0]]);
     expect((rules.find((r) => r.key === 'quiet/node-a') as TimeRule).afterMs).toBe(120_000);
+  });
+
+  it('watches only signal-tower machines for a fault stop, at once by default, and names the machine plainly', () => {
+    const withTower = (alarms: Record<string, unknown>) =>
+      alarmConfig(alarms, {
+        sources: {
+          serial: [{ id: 'node-a', path: '/dev/null', silentAfterSeconds: 45 }],
+          gpio: [
+            { id: 'lamp', pin: 17 },
+            { id: 'red', pin: 22 },
+          ],
+          towers: [{ id: 'tower', lamps: { red: 'red' } }],
+        },
+        machines: [
+          { id: 'm1', name: '旋盤1', source: { node: 'node-a', channel: 'ct1' }, thresholds: { idleAbove: 0.5, runAbove: 4 } },
+          { id: 'press', name: 'プレス', nameEn: 'Press', source: { gpio: 'lamp' } },
+          { id: 'mc', name: 'マシニング', nameEn: 'Machining centre', source: { tower: 'tower' } },
+        ],
+      });
+    const fault = expandRules(withTower({})).filter((r): r is TimeRule => r.kind === 'machineFault');
+    expect(fault.map((r) => [r.key, r.afterMs, r.severity])).toEqual([['machine-fault/mc', 0, 'warning']]);
+    expect(alarmMessage(fault[0] as TimeRule, 0)).toEqual({ ja: 'マシニング 異常停止', en: 'Machining centre stopped with a fault' });
+    const later = expandRules(withTower({ faultAfterMinutes: 10 })).find((r) => r.key === 'machine-fault/mc') as TimeRule;
+    expect(later.afterMs).toBe(10 * 60_000);
+    expect(alarmMessage(later, 12).ja).toBe('マシニング 異常停止 12 分 ≥ 10 分（異常停止）');
   });
 
   it('has no built-in rules when alarms.builtin is false', () => {

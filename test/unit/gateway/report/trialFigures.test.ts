@@ -111,6 +111,13 @@ describe('the trial report’s figures', () => {
     expect(f.machines[0]!.longestStops).toEqual([{ from: jst('2025-06-02 11:00'), to: jst('2025-06-02 13:30'), plannedMs: 90 * MIN }]);
   });
 
+  it('lists a signal tower’s fault stop (異常停止) among the stops and counts its time apart, never as run', () => {
+    const faulted = lathe.map((iv) => (iv.from === jst('2025-06-02 11:00') ? { ...iv, state: 'FAULT' as const } : iv));
+    const tower = trialFigures({ ...input, machines: [{ config: config.machines[2]!, timeline: faulted, amps: [] }] }).machines[0]!;
+    expect(tower.longestStops).toEqual([{ from: jst('2025-06-02 11:00'), to: jst('2025-06-02 13:30'), plannedMs: 90 * MIN }]);
+    expect(tower.totals).toMatchObject({ runMs: 360 * MIN, offMs: 0, faultMs: 90 * MIN, utilization: 0.75 });
+  });
+
   it('estimates energy as √3·V·I·cos φ for three phases and V·I·cos φ for one, split by state', () => {
     expect(energyFactorKw(config.machines[0]!.supply)).toBeCloseTo((Math.sqrt(3) * 200 * 0.8) / 1000, 12);
     const e = f.machines[0]!.energy!;

@@ -67,6 +67,7 @@ describe('utilizationRows', () => {
       runMs: 410 * MIN,
       idleMs: 30 * MIN,
       offMs: 10 * MIN,
+      faultMs: 0,
       unknownMs: 30 * MIN,
       noDataMs: 0,
       utilization: 410 / 480,
@@ -113,6 +114,18 @@ describe('utilizationRows', () => {
     expect(row?.utilization).toBeCloseTo(240 / 390, 10);
     const [before] = rows([{ state: 'NO_DATA', from, to }], 'day', from, to);
     expect(before).toMatchObject({ plannedMs: 480 * MIN, noDataMs: 480 * MIN, runMs: 0, unknownMs: 0, utilization: null });
+  });
+
+  it('a fault stop (a tower red lamp) is stop time: counted apart, never run', () => {
+    const faulted = day([
+      ['08:30', 'RUN'],
+      ['10:00', 'FAULT'],
+      ['10:40', 'OFF'],
+      ['11:00', 'RUN'],
+    ]);
+    const [row] = rows(faulted, 'day', from, to);
+    expect(row).toMatchObject({ plannedMs: 480 * MIN, runMs: 420 * MIN, faultMs: 40 * MIN, offMs: 20 * MIN, unknownMs: 0 });
+    expect(row?.utilization).toBe(420 / 480);
   });
 
   it('planned time with no state interval is unknown, not run; a day with no state known at all has no 稼働率', () => {

@@ -1,4 +1,7 @@
-/** The detector's settings and their defaults, apart from the detector so that the kit's main thread reads them without loading TensorFlow.js. */
+/**
+ * What a trial's detector is fitted with. Kept apart from the detector so that the gateway, which only stores and shows
+ * these settings, never loads the runtime's modules (TensorFlow.js, the image decoders) to read them.
+ */
 import type { BackboneConfig } from './backbone.js';
 
 export interface DetectorSettings {
