@@ -9,7 +9,10 @@ import type { Logger } from 'pino';
 import { type Payload, type PayloadKind, RETAINED, topics } from './mqtt/topics.js';
 import type { EdgePublisher, MessageListener, PublisherStats } from './publisher.js';
 
-/** Resolves when the broker has taken the message (stored if retained, queued for every subscriber), rejects if refused. */
+/**
+ * Resolves when the broker has taken the message (stored if retained, queued for every subscriber), rejects if refused.
+ * Messages handed over before the earlier ones were taken reach subscribers in the order given.
+ */
 export type PublishFunction = (topic: string, payload: Buffer, options: { qos: 1; retain: boolean }) => Promise<void>;
 
 /** Delivers what clients publish on `filter` to `listener`, the retained messages first (as a client's SUBSCRIBE would). */

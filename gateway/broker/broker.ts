@@ -302,14 +302,25 @@ export async function startBroker(options: BrokerOptions) {
      */
     publisherFor(principal: Principal): (topic: string, payload: Buffer, options: { qos: 0 | 1; retain: boolean }) => Promise<void> {
       const id = `in-process:${principal.username}`;
-      return (topic, payload, { qos, retain }) =>
-        new Promise((resolve, reject) => {
-          const packet: PublishPacket = { cmd: 'publish', topic, payload, qos, retain, dup: false };
-          const denied = admit(principal, id, packet, false);
-          if (denied) return reject(denied);
-          fromKitParts.add(packet);
-          aedes.publish(packet, (error?: Error) => (error ? reject(error) : resolve()));
-        });
+      // Handed to aedes one after the other, each once aedes has taken the one before. aedes numbers a message when it is
+      // handed over, and a subscriber skips one numbered below the last it got (its dedupe of overlapping filters); a retained
+      // message is stored before it is sent on, so one handed over together with readings was overtaken by them and never
+      // reached a connected reader (moscajs/aedes#994): a node's status and a machine's first state went missing.
+      let previous: Promise<unknown> = Promise.resolve();
+      return (topic, payload, { qos, retain }) => {
+        const taken = previous.then(
+          () =>
+            new Promise<void>((resolve, reject) => {
+              const packet: PublishPacket = { cmd: 'publish', topic, payload, qos, retain, dup: false };
+              const denied = admit(principal, id, packet, false);
+              if (denied) return reject(denied);
+              fromKitParts.add(packet);
+              aedes.publish(packet, (error?: Error) => (error ? reject(error) : resolve()));
+            }),
+        );
+        previous = taken.catch(() => undefined);
+        return taken;
+      };
     },
     /**
      * A part of the kit in this process takes what clients publish on `filter`: the retained messages first (as a client's
