@@ -155,9 +155,12 @@ export class InfluxSink implements PointSink {
       }
       (isEvent ? events : raw).push(p);
     }
+    // The events first: a state change (e.g. the RUN that replaces a 無信号 once a Wi-Fi node's buffered readings arrive)
+    // is then readable no later than any reading that reached the kit after it. The other way round, whoever reads the
+    // record between the two writes sees those readings but not yet the state.
     for (const [policy, batch] of [
-      ['raw', raw],
       ['events', events],
+      ['raw', raw],
     ] as const) {
       rejected.push(...(await writeIsolating(batch, (chunk) => this.writeOnce(chunk, policy))));
     }

@@ -29,6 +29,9 @@ describe('doctor and calibration pages in Chromium', () => {
     influxd = await startTestInfluxd(join(dir.path, 'influxdb'));
     node = await startSimulatedNode(dir.path);
     const config = testConfig(dir.path, node.links.edgeLink, influxd.url);
+    // A second USB node whose adapter is not plugged in: the doctor must say so and what to do.
+    const [nodeA] = config.sources.serial;
+    if (nodeA) config.sources.serial.push({ ...nodeA, id: 'node-c', path: join(dir.path, 'no-such-port') });
     kitFile = join(dir.path, 'kit.yaml');
     writeFileSync(kitFile, stringify(config));
     kit = await startKit({ config, log: testLog, baseDir: dir.path, configFile: kitFile, setClock: async (ms) => void clockSet.push(ms) });
@@ -72,8 +75,8 @@ describe('doctor and calibration pages in Chromium', () => {
     await page.getByTestId('clock-warning').filter({ hasText: '3 時間' }).waitFor();
     await page.getByTestId('nav-doctor').click();
     await page.getByTestId('doctor-status').waitFor({ timeout: 30_000 });
-    await expect(page.getByTestId('check-port:node-b').textContent()).resolves.toContain('no-such-port');
-    await expect(page.getByTestId('check-port:node-b').textContent()).resolves.toContain('対処');
+    await expect(page.getByTestId('check-port:node-c').textContent()).resolves.toContain('no-such-port');
+    await expect(page.getByTestId('check-port:node-c').textContent()).resolves.toContain('対処');
     await expect(page.getByTestId('check-node:node-a').textContent()).resolves.toMatch(/正しい行 \d+/);
     await expect(page.getByTestId('check-broker').textContent()).resolves.toContain('パスワードのない接続を断りました');
     await page.screenshot({ path: join(SHOTS, 'kitlife-doctor.png'), fullPage: true });

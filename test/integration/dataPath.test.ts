@@ -128,7 +128,8 @@ describe('sensor node → serial pty → edge → aedes → InfluxDB', () => {
     await waitFor(
       'the good message after them stored',
       async () =>
-        (await influxQuery(t.influxd.current.url, 'minotake', `SELECT amps FROM "raw"."current" WHERE "amps" = 7.25`)).length === 1,
+        (await influxQuery(t.influxd.current.url, 'minotake', `SELECT amps FROM "raw"."current" WHERE "node" = 'node-b' AND "amps" = 7.25`))
+          .length === 1,
     );
     await sender.endAsync();
     await watcher.endAsync();
