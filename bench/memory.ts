@@ -42,7 +42,7 @@ const MODULES: [string, string][] = [
   ['project: edge', 'dist/edge/edge.js'],
   ['project: gateway/kit (the rest)', 'dist/gateway/kit.js'],
   ['Modbus kits only: modbus-serial', 'modbus-serial'],
-  ['inspection worker thread only: TensorFlow.js', '@tensorflow/tfjs-core @tensorflow/tfjs-layers @tensorflow/tfjs-backend-wasm'],
+  ['inspection child process only: TensorFlow.js', '@tensorflow/tfjs-core @tensorflow/tfjs-layers @tensorflow/tfjs-backend-wasm'],
   ['at the first PDF report: pdfkit', 'pdfkit'],
   ['not in a demo kit: nodemailer (e-mail)', 'nodemailer'],
   ['not in a demo kit: mqtt client (separate edge)', 'mqtt'],
