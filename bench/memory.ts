@@ -11,12 +11,12 @@ import mqtt from 'mqtt';
 import { stringify } from 'yaml';
 import { loadKitConfig } from '../config/load.js';
 import { topics } from '../edge/mqtt/topics.js';
-import { SimNode } from '../firmware-sim/node.js';
 import { openPtyPair } from '../firmware-sim/ptyPair.js';
 import { loadScenario } from '../firmware-sim/scenario.js';
 import { MALLOC_ENV } from '../gateway/memorySettings.js';
 import { freePort, startInfluxd } from '../gateway/storage/managedInfluxd.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
+import { timedNode } from './timedNode.js';
 
 const MB = 1024 * 1024;
 const beside = (values: string[]) => values.join('  ·  ');
@@ -199,7 +199,7 @@ async function drive8ct(
 ): Promise<LoadResult> {
   const scenario = await loadScenario(join(root, 'bench', 'bench-8ct.yaml'));
   const pair = await openPtyPair(links);
-  const writtenAt = new Map<number, number>();
+  const { node, writtenAt, readings } = timedNode(pair.nodeLink, scenario, linesPerSecond, lines);
   const latency: number[] = [];
   const watcher = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, READER);
   try {
@@ -208,31 +208,19 @@ async function drive8ct(
       if (at !== undefined) latency.push(performance.now() - at);
     });
     await watcher.subscribeAsync(topics.nodeCurrent('bench', 'node-a'), { qos: 0 });
-    let readings = 0;
-    const node = new SimNode(pair.nodeLink, scenario, {
-      linesPerSecond,
-      maxLines: lines,
-      onLine: (_line, frame, kind) => {
-        if (kind !== frame?.type) return;
-        if (frame.type === 'current') {
-          readings += Object.keys(frame.amps).length;
-          writtenAt.set(frame.seq, performance.now());
-        } else if (frame.type === 'climate') readings++;
-      },
-    });
     const before = await count();
     const started = performance.now();
     node.start();
     await node.finished;
     let stored = 0;
-    for (let i = 0; i < 600 && stored < readings; i++) {
+    for (let i = 0; i < 600 && stored < readings(); i++) {
       stored = (await count()) - before;
-      if (stored < readings) await sleep(100);
+      if (stored < readings()) await sleep(100);
     }
     const seconds = (performance.now() - started) / 1000;
     await node.stop();
     return {
-      readings,
+      readings: readings(),
       stored,
       readingsPerSecond: stored / seconds,
       publishP50: percentile(latency, 50),

@@ -8,7 +8,6 @@ import mqtt from 'mqtt';
 import { stringify } from 'yaml';
 import { loadKitConfig, parseKitConfig } from '../config/load.js';
 import { topics } from '../edge/mqtt/topics.js';
-import { SimNode } from '../firmware-sim/node.js';
 import { openPtyPair } from '../firmware-sim/ptyPair.js';
 import { loadScenario } from '../firmware-sim/scenario.js';
 import { startKit } from '../gateway/kit.js';
@@ -31,6 +30,7 @@ import { productionBench } from './production.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
 import { serialReconnect } from './serial.js';
 import { storageBench } from './storage.js';
+import { timedNode } from './timedNode.js';
 import { towersWifiBench } from './towersWifi.js';
 import { trialReportBench } from './trialReport.js';
 
@@ -124,7 +124,7 @@ async function endToEnd(dir: string, linesPerSecond: number, lines: number, labe
   });
   const kit = await startKit({ config, log, baseDir: dir });
 
-  const writtenAt = new Map<number, number>();
+  const { node, writtenAt, readings } = timedNode(pair.nodeLink, scenario, linesPerSecond, lines);
   const publishLatency: number[] = [];
   const watcher = await mqtt.connectAsync(`mqtt://127.0.0.1:${kit.brokerPort}`, { username: 'bench', password: 'bench-reader' });
   watcher.on('message', (_t, payload) => {
@@ -159,18 +159,6 @@ async function endToEnd(dir: string, linesPerSecond: number, lines: number, labe
     }
   })();
 
-  let readings = 0;
-  const node = new SimNode(pair.nodeLink, scenario, {
-    linesPerSecond,
-    maxLines: lines,
-    onLine: (_line, frame, kind) => {
-      if (kind !== frame?.type) return;
-      if (frame.type === 'current') {
-        readings += Object.keys(frame.amps).length;
-        writtenAt.set(frame.seq, performance.now());
-      } else if (frame.type === 'climate') readings++;
-    },
-  });
   const started = performance.now();
   node.start();
   await node.finished;
@@ -179,7 +167,7 @@ async function endToEnd(dir: string, linesPerSecond: number, lines: number, labe
   let stored = 0;
   for (let i = 0; i < 600; i++) {
     stored = (await count(kit.influxAccess, countQuery)) + (await count(kit.influxAccess, climateQuery));
-    if (stored >= readings) break;
+    if (stored >= readings()) break;
     await sleep(100);
   }
   const seconds = (performance.now() - started) / 1000;
@@ -188,11 +176,11 @@ async function endToEnd(dir: string, linesPerSecond: number, lines: number, labe
   await watcher.endAsync();
   await kit.stop();
   await pair.close();
-  const verdict = stored === readings ? 'all stored' : `${readings - stored} MISSING`;
+  const verdict = stored === readings() ? 'all stored' : `${readings() - stored} MISSING`;
   report(
     `end to end (${label})`,
     `${Math.round(stored / seconds)} readings/s`,
-    `${lines} lines × 8 CT (+climate) at ${linesPerSecond} lines/s asked; ${readings} sent, ${stored} stored: ${verdict}`,
+    `${lines} lines × 8 CT (+climate) at ${linesPerSecond} lines/s asked; ${readings()} sent, ${stored} stored: ${verdict}`,
   );
   report(
     `  line → MQTT publish (${label})`,
