@@ -70,7 +70,7 @@ const ProductionMachine = T.Object(
 export const Production = T.Object(
   {
     reasons: T.Array(StopReason, { default: DEFAULT_STOP_REASONS, minItems: 1, maxItems: 24 }),
-    /** A stop (OFF or IDLE inside planned time) longer than this asks the tablet for a reason. */
+    /** A stop (OFF, IDLE or FAULT) with at least this much planned time asks the tablet for a reason. */
     reasonAfterMinutes: T.Number({ minimum: 0, maximum: 1440, default: 5 }),
     /** A manager may change any recorded reason; an operator only their own tap, within this many minutes (a gloved mis-tap). */
     operatorCorrectionMinutes: T.Number({ minimum: 0, maximum: 1440, default: 10 }),

@@ -22,7 +22,11 @@ const Kit = T.Object(
 
 const Simulator = T.Object(
   {
-    scenario: T.String({ minLength: 1, description: 'a firmware-sim scenario name (normal-day, heat-wave, breakdown) or a path' }),
+    scenario: T.String({
+      minLength: 1,
+      description:
+        'a firmware-sim scenario name (normal-day, heat-wave, breakdown, production-day, demo-week: firmware-sim/scenarios/) or a path',
+    }),
     linesPerSecond: T.Number({ exclusiveMinimum: 0, maximum: 100000, default: 1 }),
     /** Simulated clock time to start from (HH:MM), so a demo at night still shows a working shop floor. */
     startAt: T.Optional(T.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' })),
@@ -243,7 +247,10 @@ const Broker = T.Object(
     accounts: T.Array(Account, { default: [] }),
     /** Largest MQTT packet any client may send; a larger one closes its connection as soon as its header announces it. */
     maxPacketBytes: T.Integer({ minimum: 2048, maximum: 1048576, default: 32768 }),
-    /** MQTT over TLS with the kit's certificate (PEM files); plain `port` stays open too, e.g. on 127.0.0.1 for the in-process edge. */
+    /**
+     * MQTT over TLS with the kit's certificate (PEM files); plain `port` stays open too (`host: 127.0.0.1` keeps it off the network).
+     * The in-process edge uses neither port: it hands its messages straight to aedes (edge/localPublisher.ts).
+     */
     tls: T.Optional(
       T.Object(
         {
@@ -455,7 +462,10 @@ const NotificationChannel = T.Union([
 
 const Alarms = T.Object(
   {
-    /** The out-of-the-box rules: WBGT 25 / 28 / 31, air temperature 31 °C, sensor silent, stopped too long, left running. */
+    /**
+     * The out-of-the-box rules: WBGT 25 / 28 / 31, air temperature 31 °C, sensor silent, sensor fault (a node's error line), stopped
+     * too long, fault stop (a tower's red lamp), left running (docs/alarms.md).
+     */
     builtin: T.Boolean({ default: true }),
     stoppedTooLongMinutes: T.Number({ exclusiveMinimum: 0, default: 30 }),
     /** A machine stopped with a fault (a tower's red lamp) raises its alarm after this long; 0 = at once. */
