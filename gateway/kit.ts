@@ -22,7 +22,7 @@ import { createKitLife } from './kitlife/kitLife.js';
 import { serveLocal } from './kitlife/localSocket.js';
 import { writeRunInfo } from './kitlife/runInfo.js';
 import { createVitals, startWatchdog } from './kitlife/watchdog.js';
-import { listenOnPort } from './listen.js';
+import { listenOnPort, localUrlHost } from './listen.js';
 import { createLiveModel } from './live/liveModel.js';
 import { createNotifier } from './notify/notifier.js';
 import { ensurePrivateDir } from './privateFiles.js';
@@ -258,7 +258,7 @@ export async function startKit(options: KitOptions) {
       startedAt,
       ...(edge ? { edge } : {}),
       brokerPort: () => broker.port,
-      dashboardUrl: () => `${config.http.tls ? 'https' : 'http'}://127.0.0.1:${httpPort}${config.http.basePath}`,
+      dashboardUrl: () => `${config.http.tls ? 'https' : 'http'}://${localUrlHost(config.http.host)}:${httpPort}${config.http.basePath}`,
       ...(options.setClock ? { setClock: options.setClock } : {}),
     });
     undo.push(() => kitlife.stop());

@@ -126,3 +126,13 @@ export function listenOnce(server: Server, port: number, host: string): Promise<
     });
   });
 }
+
+/**
+ * The host part of a URL by which a program on this machine (the doctor) reaches a port the kit listens on at `host`: that
+ * address itself when the kit file names one (a LAN card's, as `192.168.1.10`), loopback when it listens everywhere.
+ */
+export function localUrlHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

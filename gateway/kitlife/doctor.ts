@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadKitConfig } from '../../config/load.js';
+import { localUrlHost } from '../listen.js';
 import { readSystemClock } from './checks/clock.js';
 import { overall, runDoctor } from './checks/doctor.js';
 import { probeModbusBus } from './checks/modbus.js';
@@ -29,10 +30,11 @@ export function printChecks(results: CheckResult[], lang: Lang, io: CommandIo): 
 }
 
 /** A kit that runs but does not answer on its socket (an older kit, a path too long for a socket): its ports, at least. */
-function runningAddresses(dataDir: string): { brokerPort?: number; dashboardUrl?: string } {
+function runningAddresses(dataDir: string, httpHost: string): { brokerPort?: number; dashboardUrl?: string } {
   const run = runningKitPid(dataDir) !== undefined ? readRunInfo(dataDir) : undefined;
+  const host = localUrlHost(httpHost);
   return run
-    ? { brokerPort: run.brokerPort, dashboardUrl: `${run.https ? 'https' : 'http'}://127.0.0.1:${run.httpPort}${run.basePath}` }
+    ? { brokerPort: run.brokerPort, dashboardUrl: `${run.https ? 'https' : 'http'}://${host}:${run.httpPort}${run.basePath}` }
     : {};
 }
 
@@ -88,7 +90,7 @@ export async function doctorCommand(args: string[], io: CommandIo): Promise<Exit
             storage.origin === 'external' ? storage.url : `influxd (${storage.origin === 'running' ? 'kit' : 'started for this check'})`,
         };
       },
-      ...runningAddresses(dataDir),
+      ...runningAddresses(dataDir, config.http.host),
       system: readSystemClock(),
       lastSeenAt: readClockMark(dataDir),
     });

@@ -9,6 +9,9 @@ import { latheHistory } from '../helpers/lathe.js';
 import { testLog } from '../helpers/log.js';
 import { influxAuthHeader, startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
 
+/** Not 127.0.0.1, yet loopback (all of 127/8 is): a kit listening on one address that is not the one the doctor used to try. */
+const HOST = '127.0.0.2';
+
 describe('the kit life on a running kit: doctor, clock and calibration over HTTP', () => {
   const dir = tempDir('kitlife');
   const clockSet: number[] = [];
@@ -41,13 +44,16 @@ describe('the kit life on a running kit: doctor, clock and calibration over HTTP
         },
       ],
     });
+    // Broker and dashboard on one address, as `host: 192.168.1.10` puts them on one LAN card: the doctor must look there.
+    config.broker.host = HOST;
+    config.http.host = HOST;
     kitFile = join(dir.path, 'kit.yaml');
     writeFileSync(kitFile, `# テスト用キット / the test kit: this comment must survive a calibration\n${stringify(config)}`);
     kit = await startKit({ config, log: testLog, baseDir: dir.path, configFile: kitFile, setClock: async (ms) => void clockSet.push(ms) });
     node.start({ linesPerSecond: 20 });
     kit.auth.addUser('center', 'center-password-1', 'admin');
     kit.auth.addUser('tablet', 'tablet-password-1', 'viewer');
-    const base = `http://127.0.0.1:${kit.httpPort}/`;
+    const base = `http://${HOST}:${kit.httpPort}/`;
     admin = await signIn(base, 'center', 'center-password-1');
     viewer = await signIn(base, 'tablet', 'tablet-password-1');
   });
@@ -58,7 +64,7 @@ describe('the kit life on a running kit: doctor, clock and calibration over HTTP
     dir.remove();
   });
 
-  it('doctor says in plain words which node is missing and that the rest works; only managers may ask', async () => {
+  it('doctor says in plain words which node is missing and that the rest works, on the address the kit listens on; only managers may ask', async () => {
     await waitFor('readings stored', () => kit.health().ingest.lastReadingAt);
     const { status, body } = await call(admin, 'GET', 'api/doctor');
     expect(status).toBe(200);
@@ -72,6 +78,9 @@ describe('the kit life on a running kit: doctor, clock and calibration over HTTP
     expect(byId('influxdb')).toMatchObject({ status: 'ok' });
     expect(byId('broker')).toMatchObject({ status: 'ok' });
     expect(byId('broker').detail.en).toContain('refuses clients without a password');
+    // Served (or, without a dashboard build, served with a warning to build it): found on the address it listens on.
+    expect(['ok', 'warn']).toContain(byId('dashboard').status);
+    expect(byId('dashboard').detail.en).toContain(`http://${HOST}:${kit.httpPort}/`);
     expect(byId('clock').status).not.toBe('fail');
     expect(byId('disk').status).not.toBe('fail');
     expect(byId('wear').detail.en).toMatch(/not available|pre_eol/);

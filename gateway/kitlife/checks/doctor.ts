@@ -82,7 +82,7 @@ export async function runDoctor(s: DoctorSources): Promise<CheckResult[]> {
     diskCheck(s.dataDir),
     wearCheck(blockDeviceOf(s.dataDir, s.sysRoot)),
     storage,
-    await brokerCheck(s.brokerPort),
+    await brokerCheck(s.brokerPort, config.broker.host),
     await dashboardCheck(s.dashboardUrl),
   );
   return results;

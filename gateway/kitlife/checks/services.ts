@@ -2,6 +2,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { InfluxDB } from 'influx';
+import { localUrlHost } from '../../listen.js';
 import { text } from '../text.js';
 import { type CheckResult, check } from './types.js';
 
@@ -56,8 +57,11 @@ export function influxFailure(error: Error & { code?: string }): CheckResult {
   );
 }
 
-/** A client without a password must get a CONNACK that refuses it: the broker is up, and it asks for accounts. */
-export async function brokerCheck(port: number | undefined): Promise<CheckResult> {
+/**
+ * A client without a password must get a CONNACK that refuses it: the broker is up, and it asks for accounts. Asked where the
+ * broker listens (`broker.host`), as a client on the factory network would find it.
+ */
+export async function brokerCheck(port: number | undefined, host: string): Promise<CheckResult> {
   const title = text('MQTT ブローカ', 'MQTT broker');
   if (port === undefined)
     return check(
@@ -70,7 +74,7 @@ export async function brokerCheck(port: number | undefined): Promise<CheckResult
   // Loaded for the check only: a running gateway has no MQTT client of its own to carry (docs/memory.md).
   const { default: mqtt } = await import('mqtt');
   const outcome = await new Promise<'refused' | 'anonymous' | string>((resolve) => {
-    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+    const client = mqtt.connect(`mqtt://${localUrlHost(host)}:${port}`, {
       reconnectPeriod: 0,
       connectTimeout: 5000,
       clientId: `minotake-doctor-${process.pid}`,

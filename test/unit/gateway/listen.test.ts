@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ListenError, listenOnce, listenOnPort } from '../../../gateway/listen.js';
+import { ListenError, listenOnce, listenOnPort, localUrlHost } from '../../../gateway/listen.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -73,5 +73,22 @@ describe('listening on a kit port', () => {
       message: expect.stringContaining('アドレス 192.0.2.1（MQTT ブローカ）はこの機械にありません'),
     });
     expect(lines).toEqual([]); // no "waiting" warning: it failed at once
+  });
+
+  it("gives the doctor the address a port listens on: the kit file's own address, loopback for everywhere", async () => {
+    for (const host of ['0.0.0.0', '127.0.0.2']) {
+      const kitServer = createServer((socket) => socket.end());
+      servers.push(kitServer);
+      await listenOnce(kitServer, 0, host);
+      const { port } = kitServer.address() as { port: number };
+      const reached = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, localUrlHost(host), () => resolve(true)).on('error', () => resolve(false));
+        socket.on('close', () => socket.destroy());
+      });
+      expect(reached, `port ${port} on ${host} reached at ${localUrlHost(host)}`).toBe(true);
+    }
+    // In a URL an IPv6 address goes in brackets; `::` (everywhere) is reached at its loopback.
+    expect(localUrlHost('::')).toBe('[::1]');
+    expect(localUrlHost('fd00::10')).toBe('[fd00::10]');
   });
 });
