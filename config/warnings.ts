@@ -23,10 +23,35 @@ function ephemeralPort(path: string, port: number): ConfigProblem[] {
   ];
 }
 
+/**
+ * A machine's inspection station that is not one the kit runs: right for a station outside the kit (its own PC publishing over
+ * MQTT), but a misspelt name would silently count no rejects, and quality would read 100 % (docs/production.md).
+ */
+function stationsOutsideKit(config: KitConfig): ConfigProblem[] {
+  const { enabled, stations } = config.inspection;
+  const own = new Set(enabled ? stations.map((s) => s.id) : []);
+  return config.production.machines.flatMap(({ machine, inspectionStation: name }, i) => {
+    if (name === undefined || own.has(name)) return [];
+    const topic = `minotake/v1/${config.kit.id}/inspection/${name}/result`;
+    return [
+      {
+        path: `production.machines[${i}].inspectionStation`,
+        en:
+          `"${name}" is not a live inspection station of this kit (${enabled ? 'not in inspection.stations' : 'inspection.enabled is false'}): ` +
+          `rejects of ${machine} will come only if a station outside the kit publishes under that name on ${topic}; check the spelling`,
+        ja:
+          `「${name}」はこのキットのライブ判定のステーションではありません（${enabled ? 'inspection.stations にありません' : 'inspection.enabled が false です'}）。` +
+          `キットの外のステーションがこの名前で ${topic} に送る場合にだけ、${machine} の不良数が入ります。綴りを確かめてください`,
+      },
+    ];
+  });
+}
+
 export function configWarnings(config: KitConfig): ConfigProblem[] {
   return [
     ...ephemeralPort('broker.port', config.broker.port),
     ...(config.broker.tls ? ephemeralPort('broker.tls.port', config.broker.tls.port) : []),
     ...ephemeralPort('http.port', config.http.port),
+    ...stationsOutsideKit(config),
   ];
 }

@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/services.js';
 describe('check-config', () => {
   const dir = tempDir('check-config');
   afterAll(() => dir.remove());
-  const kitFile = (name: string, ports: { broker: number; tls?: number; http: number }) => {
+  const kitFile = (name: string, ports: { broker: number; tls?: number; http: number }, more: Record<string, unknown> = {}) => {
     const file = join(dir.path, name);
     writeFileSync(
       file,
@@ -19,6 +19,7 @@ describe('check-config', () => {
         http: { port: ports.http },
         // Nobody listens on port 1: the doctor's storage check fails at once instead of starting an influxd.
         storage: { influx: { url: 'http://127.0.0.1:1' } },
+        ...more,
       }),
     );
     return file;
@@ -60,5 +61,41 @@ describe('check-config', () => {
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).not.toContain('warning');
     }
+  });
+
+  /** A press whose rejects come from the inspection station it names; the kit itself runs the station line-1. */
+  const pressJudgedAt = (station: string) => ({
+    sources: { gpio: [{ id: 'lamp', pin: 17 }] },
+    machines: [{ id: 'press-1', name: 'プレス', source: { gpio: 'lamp' } }],
+    inspection: { stations: [{ id: 'line-1', name: '外観検査1', trial: 'plates', watch: 'drop' }] },
+    production: { machines: [{ machine: 'press-1', inspectionStation: station }] },
+  });
+
+  it("warns when a machine's inspection station is none of the kit's, as a misspelt one would be, here and in the doctor", async () => {
+    const ports = { broker: 1883, http: 8080 };
+    const file = kitFile('misspelt.yaml', ports, pressJudgedAt('line-l'));
+    const run = await runCli(['check-config', file], { cwd: dir.path });
+    expect(run.code, run.stderr).toBe(0);
+    const warnings = run.stdout.split('\n').filter((line) => line.includes('warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      'warning: production.machines[0].inspectionStation: "line-l" is not a live inspection station of this kit (not in inspection.stations): ' +
+        'rejects of press-1 will come only if a station outside the kit publishes under that name on minotake/v1/k1/inspection/line-l/result',
+    );
+    expect(warnings[0]).toContain('「line-l」はこのキットのライブ判定のステーションではありません（inspection.stations にありません）');
+
+    const doctor = await runCli(['doctor', '--config', file, '--json'], { cwd: dir.path });
+    const { checks } = JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: { ja: string; en: string } }[] };
+    const config = checks.find((c) => c.id === 'config');
+    expect(config?.status).toBe('warn');
+    expect(config?.detail.en).toContain('production.machines[0].inspectionStation: "line-l" is not a live inspection station');
+    expect(config?.detail.ja).toContain(
+      'production.machines[0].inspectionStation: 「line-l」はこのキットのライブ判定のステーションではありません',
+    );
+
+    // The kit's own station, spelt right: nothing to say.
+    const right = await runCli(['check-config', kitFile('right.yaml', ports, pressJudgedAt('line-1'))], { cwd: dir.path });
+    expect(right.code, right.stderr).toBe(0);
+    expect(right.stdout).not.toContain('warning');
   });
 });
