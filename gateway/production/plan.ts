@@ -6,7 +6,7 @@ import type { ProductionMachineConfig } from '../../config/productionSchema.js';
 import type { PlannedInterval } from '../utilization/calendar.js';
 import { clip, type Span, windows } from '../utilization/utilization.js';
 import { overlapMs, partsRow } from './counts.js';
-import { type MachineRecord, rejectsIn } from './record.js';
+import { enteredRejects, inspectionVerdicts, type MachineRecord } from './record.js';
 import { NO_REASON, SHORT_STOP } from './stops.js';
 
 /** Parts planned per ms of planned time, from a target cycle time or a quantity per hour; null without a target. */
@@ -41,7 +41,12 @@ export interface BoardRow {
   /** The hour holds "now". */
   current: boolean;
   status: BoardStatus;
+  /** The hour's rejects: the operator's entry and the inspection station's NG, each once. */
   rejects: number;
+  /** What an operator entered for the hour (the latest entry); null: nothing entered. */
+  rejectsEntered: number | null;
+  /** The inspection station's verdicts in the hour, breaks included; null: the machine has no station. */
+  inspection: { judged: number; ng: number } | null;
   /** Stop time in the hour's planned time by reason (NO_REASON, SHORT_STOP or a reason id), largest first. */
   stops: { reason: string; ms: number }[];
 }
@@ -113,6 +118,9 @@ export function shiftBoard(record: MachineRecord, shift: ShiftOccurrence, rate: 
     if (!upcoming && actual === null) complete = false;
     if (actualCumulative !== null && actual !== null) actualCumulative += actual;
     const gap = actual === null || planSoFar === null ? null : actual - planSoFar;
+    const rejectsEntered = enteredRejects(record, hour);
+    // Verdicts in a break count on the board like the parts made in it (OEE counts neither).
+    const inspection = inspectionVerdicts(record, [hour]);
     rows.push({
       from: hour.from,
       to: hour.to,
@@ -126,7 +134,9 @@ export function shiftBoard(record: MachineRecord, shift: ShiftOccurrence, rate: 
       complete,
       current,
       status: upcoming ? 'upcoming' : plannedMs === 0 ? 'break' : statusOf(plan, actual, gap),
-      rejects: upcoming ? 0 : rejectsIn(record, hour, pieces).rejects,
+      rejects: (rejectsEntered ?? 0) + (inspection?.ng ?? 0),
+      rejectsEntered,
+      inspection,
       stops: upcoming ? [] : stopsByReason(record, elapsedPieces),
     });
   }

@@ -24,8 +24,8 @@ export interface MachineRecord {
   counts: CountInput | null;
   /** Each board hour's rejects as last entered. */
   rejects: Map<number, number>;
-  /** The verdicts of the machine's inspection station, per minute. */
-  inspection: InspectionMinute[];
+  /** The verdicts of the machine's inspection station, per minute; null when it has none. */
+  inspection: InspectionMinute[] | null;
   stops: Stop[];
 }
 
@@ -46,24 +46,34 @@ export function latestRejects(entries: RejectEntry[], machine: string): Map<numb
   return new Map([...latest].map(([hour, e]) => [hour, e.count]));
 }
 
-/**
- * Rejects in a row: those entered for board hours starting in [from, to), and NG verdicts inside the row's pieces. `recorded`
- * says whether anything was recorded at all (an entry, or a verdict either way): without it "0 rejects" is an assumption.
- */
-export function rejectsIn(record: MachineRecord, row: Span, pieces: Span[]): { rejects: number; recorded: boolean } {
-  let rejects = 0;
-  let recorded = false;
-  for (const [hour, count] of record.rejects) {
-    if (hour < row.from || hour >= row.to) continue;
-    rejects += count;
-    recorded = true;
-  }
+/** Rejects operators entered for the board hours starting in [from, to); null when none was entered (not "0 rejects"). */
+export function enteredRejects(record: MachineRecord, row: Span): number | null {
+  let entered: number | null = null;
+  for (const [hour, count] of record.rejects) if (hour >= row.from && hour < row.to) entered = (entered ?? 0) + count;
+  return entered;
+}
+
+/** The inspection station's verdicts inside the pieces; null when the machine has no station. */
+export function inspectionVerdicts(record: MachineRecord, pieces: Span[]): { judged: number; ng: number } | null {
+  if (!record.inspection) return null;
+  const verdicts = { judged: 0, ng: 0 };
   for (const m of record.inspection) {
     if (!pieces.some((p) => m.t >= p.from && m.t < p.to)) continue;
-    rejects += m.ng;
-    recorded ||= m.judged > 0;
+    verdicts.judged += m.judged;
+    verdicts.ng += m.ng;
   }
-  return { rejects, recorded };
+  return verdicts;
+}
+
+/**
+ * Rejects in a row: those entered for board hours starting in [from, to), plus the NG verdicts inside the row's pieces, each
+ * counted once. `recorded` says whether anything was recorded at all (an entry, or a verdict either way): without it "0
+ * rejects" is an assumption.
+ */
+export function rejectsIn(record: MachineRecord, row: Span, pieces: Span[]): { rejects: number; recorded: boolean } {
+  const entered = enteredRejects(record, row);
+  const verdicts = inspectionVerdicts(record, pieces);
+  return { rejects: (entered ?? 0) + (verdicts?.ng ?? 0), recorded: entered !== null || (verdicts?.judged ?? 0) > 0 };
 }
 
 export interface RecordInput {
@@ -77,7 +87,8 @@ export interface RecordInput {
   counter: { points: CountPoint[]; baseline: ReadonlyMap<number, number>; cycles: CycleSample[]; bucketMs?: number } | null;
   reasons: ReasonEntry[];
   rejects: RejectEntry[];
-  inspection: InspectionMinute[];
+  /** Null when the machine has no inspection station. */
+  inspection: InspectionMinute[] | null;
   stopSettings: StopSettings;
 }
 

@@ -121,7 +121,13 @@ export const BoardRow = T.Object({
   complete: T.Boolean({ description: 'false once an hour so far had no data: the running total of parts is a lower bound' }),
   current: T.Boolean(),
   status: BoardStatus,
-  rejects: T.Integer(),
+  rejects: T.Integer({ description: "the hour's rejects: the operator's entry plus the inspection station's NG verdicts, each once" }),
+  rejectsEntered: T.Union([T.Integer(), T.Null()], {
+    description: 'what an operator entered for the hour (the latest entry); null: nothing entered. The field to pre-fill',
+  }),
+  inspection: T.Union([T.Object({ judged: T.Integer(), ng: T.Integer() }), T.Null()], {
+    description: "the inspection station's verdicts in the hour, breaks included; null: the machine has no station",
+  }),
   stops: T.Array(T.Object({ reason: T.String(), ms: Duration })),
 });
 export const ShiftRef = T.Object({ id: T.String(), day: T.String({ description: 'the local date it started on' }), from: Ms, to: Ms });

@@ -167,7 +167,7 @@ export function createProductionService(options: ProductionServiceOptions) {
       counter && detail.cycles ? store.cycles(machine, from, end) : [],
       reasonsFor(from, end, machine),
       rejectsFor(from, end, machine),
-      station ? store.inspection(station, from, end) : [],
+      station ? store.inspection(station, from, end) : null,
     ]);
     return machineRecord({
       machine,

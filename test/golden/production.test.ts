@@ -152,7 +152,7 @@ function replayDay(name: string) {
       : null,
     reasons,
     rejects,
-    inspection: [],
+    inspection: null,
     stopSettings: { reasonAfterMs: config.production.reasonAfterMinutes * 60_000 },
   });
   const dayOf = (t: number) => formatDate(localDate(t, tz));

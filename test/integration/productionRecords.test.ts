@@ -191,6 +191,23 @@ describe('stop reasons and rejects kept as InfluxDB events', () => {
     });
     expect(row.rejectsRecorded).toBe(true);
     expect(row.quality).toBeCloseTo((row.parts - 2) / row.parts, 6);
+
+    // The board keeps the operator's entry and the station's NG apart (summed over the rows: the verdicts may fall in the next hour).
+    type Row = { from: number; rejects: number; rejectsEntered: number | null; inspection: { judged: number; ng: number } | null };
+    const rows = await waitFor('the verdicts on the board', async () => {
+      const r = (await call('viewer', 'GET', '/api/production/board?machine=m3')).body.rows as Row[];
+      return r.reduce((n, x) => n + (x.inspection?.judged ?? 0), 0) === 2 ? r : undefined;
+    });
+    const sum = (f: (x: Row) => number) => rows.reduce((n, x) => n + f(x), 0);
+    expect(rows.find((r) => r.from === current?.from)?.rejectsEntered).toBe(1);
+    expect([sum((x) => x.rejectsEntered ?? 0), sum((x) => x.inspection?.ng ?? 0), sum((x) => x.rejects)]).toEqual([1, 1, 2]);
+    // The operator opens the field and saves it as pre-filled: the NG verdict is not counted a second time.
+    const prefilled = rows.find((r) => r.from === current?.from)?.rejectsEntered ?? 0;
+    expect(
+      (await call('operator', 'POST', '/api/production/rejects', { machine: 'm3', hourFrom: current?.from, count: prefilled })).status,
+    ).toBe(200);
+    const oee = await call('viewer', 'GET', `/api/production/oee?machine=m3&by=day&from=${Date.now() - DAY}&to=${Date.now() + 60_000}`);
+    expect((oee.body.rows as { rejects: number | null }[]).at(-1)?.rejects).toBe(2);
   });
 
   it('raises "behind plan" over the hours the kit saw and shows the shift on the retained production topic', async () => {
