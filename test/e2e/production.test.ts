@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topics } from '../../edge/mqtt/topics.js';
 import { launchChromium, openPage } from '../helpers/browser.js';
-import { startTestKit } from '../helpers/kit.js';
-import { influxQuery, waitFor } from '../helpers/services.js';
+import { KIT, PASSWORDS, startTestKit } from '../helpers/kit.js';
+import { influxQuery, mosquitto, waitFor } from '../helpers/services.js';
 
 const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const USERS = { admin: 'admin-password-1', operator: 'operator-password-1' };
@@ -43,7 +44,13 @@ beforeAll(async () => {
       production: {
         reasonAfterMinutes: 0.05,
         machines: [
-          { machine: 'm3', counter: { source: { node: 'node-a', channel: 'cnt1' } }, idealCycleSeconds: 4, target: { perHour: 600 } },
+          {
+            machine: 'm3',
+            counter: { source: { node: 'node-a', channel: 'cnt1' } },
+            idealCycleSeconds: 4,
+            target: { perHour: 600 },
+            inspectionStation: 'visual-1',
+          },
         ],
       },
     },
@@ -155,8 +162,42 @@ describe('stop reasons, the board and OEE in headless Chromium on a 768×1024 ta
     });
     const { page } = await openPage(browser, TABLET);
     await signIn(page, 'operator');
+    // A camera station outside the kit (through an edge account) judges one part NG.
+    const ts = Date.now();
+    const verdict = { ts, station: 'visual-1', trial: 'plate', image: 'part-1.png', score: 0.9, threshold: 0.5, verdict: 'NG' };
+    await mosquitto('mosquitto_pub', [
+      ...['-h', '127.0.0.1', '-p', String(t.kit.brokerPort), '-u', 'edge-x', '-P', PASSWORDS.edge, '-q', '1'],
+      ...[
+        '-t',
+        topics.inspectionResult(KIT, 'visual-1'),
+        '-m',
+        JSON.stringify({ ...verdict, templateScore: 0.3, goodToday: 0, rejectToday: 1 }),
+      ],
+    ]);
+    const hour = await waitFor('the verdict on the board', async () => {
+      const rows = (await t.kit.production.board('m3')).rows;
+      return rows.find((r) => r.from <= ts && ts < r.to && r.inspection?.ng === 1);
+    });
     await page.goto(`${origin}/#/board/m3`);
     await page.getByTestId('board-summary').waitFor();
+    await page.getByTestId(`inspection-ng-${hour.from}`).filter({ hasText: '＋検査 NG 1' }).waitFor();
+    // The operator's field opens with what operators entered (nothing yet), not with the station's NG.
+    await page.getByTestId(`rejects-edit-${hour.from}`).click();
+    expect(await page.getByTestId('rejects-count').textContent()).toBe('0');
+    await page.getByTestId('rejects-more').click();
+    await page.getByTestId('rejects-save').click();
+    await page.getByTestId(`rejects-entered-${hour.from}`).filter({ hasText: '1' }).waitFor();
+    await page.getByTestId(`rejects-edit-${hour.from}`).click();
+    expect(await page.getByTestId('rejects-count').textContent()).toBe('1');
+    await page.screenshot({ path: join(SHOTS, 'production-board-rejects-768x1024.png'), fullPage: true });
+    await page.getByTestId('rejects-save').click();
+    await page.getByTestId(`rejects-entered-${hour.from}`).waitFor();
+    const day = 86_400_000;
+    const oee = await waitFor('the entry in OEE', async () => {
+      const row = (await t.kit.production.oee(Date.now() - day, Date.now() + 60_000, 'day', 'm3')).rows.at(-1);
+      return row?.rejects === 2 ? row : undefined;
+    });
+    expect(oee.rejectsRecorded).toBe(true);
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(SHOTS, 'production-board-768x1024.png'), fullPage: true });
     await page.goto(`${origin}/#/machine/m3`);

@@ -439,6 +439,8 @@ export const en: Record<MessageKey, string> = {
   'prod.board.cumulative': 'Running actual/plan (gap)',
   'prod.board.stops': 'Stop reasons',
   'prod.board.rejects': 'Rejects',
+  'prod.board.inspectionNg': '+ {n} NG by inspection',
+  'prod.board.rejectsHint': 'Count without inspection NG',
   'prod.board.now': 'now',
   'prod.board.enter': 'Enter',
   'prod.board.less': 'One less',

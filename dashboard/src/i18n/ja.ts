@@ -435,6 +435,8 @@ export const ja = {
   'prod.board.cumulative': '累計 実績/計画（差）',
   'prod.board.stops': '停止理由',
   'prod.board.rejects': '不良',
+  'prod.board.inspectionNg': '＋検査 NG {n}',
+  'prod.board.rejectsHint': '検査の NG を除いた数',
   'prod.board.now': 'いま',
   'prod.board.enter': '入力',
   'prod.board.less': '1 減らす',

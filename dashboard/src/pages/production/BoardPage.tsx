@@ -1,6 +1,7 @@
 /**
  * The plan-versus-actual board (生産管理板) for the wall tablet: one row per hour of the shift with plan, actual, the gap and the
- * running totals, coloured and worded (遅れ / 達成 / データなし), the stop reasons of the hour beside it, and the hour's rejects.
+ * running totals, coloured and worded (遅れ / 達成 / データなし), the stop reasons of the hour beside it, and the hour's rejects:
+ * an operator's count, and beside it the inspection station's NG.
  */
 import { useState } from 'preact/hooks';
 import { useNow } from '../../clock';
@@ -192,7 +193,8 @@ function BoardTable({
                   <RejectStepper
                     machine={board.machine}
                     hourFrom={r.from}
-                    initial={r.rejects}
+                    initial={r.rejectsEntered ?? 0}
+                    inspected={r.inspection !== null}
                     onDone={(saved) => {
                       setEditing(null);
                       if (saved) onSaved();
@@ -200,13 +202,19 @@ function BoardTable({
                   />
                 ) : (
                   <span class="rejects">
-                    {r.rejects}
+                    <span data-testid={`rejects-entered-${r.from}`}>{r.rejectsEntered ?? '—'}</span>
                     {may && (
                       <button type="button" class="button small" onClick={() => setEditing(r.from)} data-testid={`rejects-edit-${r.from}`}>
                         {t('prod.board.enter')}
                       </button>
                     )}
                   </span>
+                )}
+                {/* The station's NG beside the operator's count, never inside it: the two add up once in the quality figures. */}
+                {r.status !== 'upcoming' && r.inspection && r.inspection.judged > 0 && (
+                  <small class="inspection-ng" data-testid={`inspection-ng-${r.from}`}>
+                    {t('prod.board.inspectionNg', { n: r.inspection.ng })}
+                  </small>
                 )}
               </td>
             </tr>
@@ -222,11 +230,15 @@ function RejectStepper({
   machine,
   hourFrom,
   initial,
+  inspected,
   onDone,
 }: {
   machine: string;
   hourFrom: number;
+  /** What an operator entered for the hour before, without the inspection station's NG. */
   initial: number;
+  /** The machine has an inspection station, whose NG the operator must not count again. */
+  inspected: boolean;
   onDone: (saved: boolean) => void;
 }) {
   const { t, lang } = useI18n();
@@ -255,6 +267,7 @@ function RejectStepper({
       <button type="button" class="button" onClick={() => onDone(false)}>
         {t('prod.back')}
       </button>
+      {inspected && <p class="stepper-hint">{t('prod.board.rejectsHint')}</p>}
       {error && <p class="form-error">{error}</p>}
     </div>
   );
