@@ -44,6 +44,7 @@ export const Stop = T.Object({
   open: T.Boolean({ description: 'still stopped' }),
   plannedMs: Duration,
   asked: T.Boolean({ description: 'long enough in planned time to ask for a reason' }),
+  askedAt: T.Union([Ms, T.Null()], { description: 'when it began to ask for a reason (null: not asked); reasonMissing counts from here' }),
   needsReason: T.Boolean(),
   segments: T.Array(StopSegment),
 });

@@ -35,7 +35,7 @@ import type {
   StopBody,
   StopListBody,
 } from './schemas.js';
-import { pareto, type Stop } from './stops.js';
+import { pareto, reasonWaitMs, type Stop } from './stops.js';
 import type { ProductionStore, ReasonRecord } from './store.js';
 
 const MINUTE = 60_000;
@@ -263,7 +263,7 @@ export function createProductionService(options: ProductionServiceOptions) {
       options.onMachine?.({
         machine: out.machine,
         behindParts: gap === null ? null : Math.max(0, -gap),
-        waitingMs: out.pending[0] ? t - out.pending[0].from : null,
+        waitingMs: reasonWaitMs(out.pending, t),
       });
     }
     current = { ts: t, pending: pending.sort((a, b) => a.from - b.from).map(toStopBody), machines: rows, refreshedAt: t };

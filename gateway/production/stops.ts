@@ -40,6 +40,8 @@ export interface Stop {
   plannedMs: number;
   /** Long enough inside planned time to ask for a reason. */
   asked: boolean;
+  /** When it began to ask: the moment its planned part reached reasonAfterMs (null: not asked). What a reason waits from. */
+  askedAt: number | null;
   /** Asked, and some planned part of it still has no reason. */
   needsReason: boolean;
   segments: StopSegment[];
@@ -100,6 +102,28 @@ function segmentsOf(stop: Span, entries: ReasonEntry[], planned: Span[]): StopSe
   return merged.map((p) => ({ ...p, plannedMs: overlapMs([p], planned) }));
 }
 
+/** The moment `ms` of planned time inside the stretch have passed (the stretch holds at least that much). */
+function plannedMoment(stretch: Span, planned: Span[], ms: number): number {
+  let left = ms;
+  for (const p of planned) {
+    const from = Math.max(p.from, stretch.from);
+    const to = Math.min(p.to, stretch.to);
+    if (to <= from) continue;
+    if (to - from >= left) return Math.ceil(from + left);
+    left -= to - from;
+  }
+  return stretch.to;
+}
+
+/**
+ * How long the longest-waiting of these stops has waited for its reason: since it began to ask, not since it began. A stop
+ * that began before the shift or before a break has not waited the hours it stood outside planned time. Null: none asked.
+ */
+export function reasonWaitMs(stops: Stop[], now: number): number | null {
+  const since = stops.flatMap((s) => (s.needsReason && s.askedAt !== null ? [s.askedAt] : []));
+  return since.length > 0 ? Math.max(0, now - Math.min(...since)) : null;
+}
+
 /**
  * The stops of one machine whose stretch touches planned time, oldest first. `states` is its timeline up to `end` (now, or the
  * end of the range): a stop reaching `end` is open.
@@ -127,6 +151,7 @@ export function findStops(
       open: stretch.to >= end,
       plannedMs,
       asked,
+      askedAt: asked ? plannedMoment(stretch, plannedSpans, settings.reasonAfterMs) : null,
       needsReason: asked && segments.some((s) => s.reason === null && s.plannedMs > 0),
       segments,
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findStops } from '../../../../gateway/production/stops.js';
+import { findStops, reasonWaitMs } from '../../../../gateway/production/stops.js';
 
 const MIN = 60_000;
 const at = (hh: number, mm = 0) => Date.UTC(2025, 5, 2, hh, mm);
@@ -21,5 +21,51 @@ describe('findStops', () => {
   it('UNKNOWN (no signal) is not a stop', () => {
     const states = [{ state: 'UNKNOWN' as const, from: at(8, 30), to: at(17, 30) }];
     expect(findStops('press-1', states, planned, [], { reasonAfterMs: 5 * MIN }, at(18))).toEqual([]);
+  });
+});
+
+describe('how long a stop has waited for its reason (the reasonMissing alarm)', () => {
+  const settings = { reasonAfterMs: 5 * MIN };
+
+  it('counts from when the stop began to ask, not from when it began: a machine left off overnight is not hours late at 08:35', () => {
+    // OFF since 17:40 the evening before; planned time begins at 08:30, so the stop asks at 08:35.
+    const states = [{ state: 'OFF' as const, from: at(-7, 40), to: at(8, 50) }];
+    const [stop] = findStops('press-1', states, planned, [], settings, at(8, 50));
+    expect(stop).toMatchObject({ from: at(-7, 40), askedAt: at(8, 35), needsReason: true });
+    expect(reasonWaitMs(stop ? [stop] : [], at(8, 50))).toBe(15 * MIN);
+  });
+
+  it('a stop across lunch asks once five planned minutes have passed, after the break', () => {
+    const day = [
+      { from: at(8, 30), to: at(12), shift: 'day', day: '2025-06-02' },
+      { from: at(13), to: at(17, 30), shift: 'day', day: '2025-06-02' },
+    ];
+    const states = [{ state: 'IDLE' as const, from: at(11, 58), to: at(13, 20) }];
+    const [stop] = findStops('press-1', states, day, [], settings, at(14));
+    expect(stop?.askedAt).toBe(at(13, 3));
+    // It ended at 13:20 without a reason: at 14:00 it has waited 57 minutes, not the 2 h since it began.
+    expect(reasonWaitMs(stop ? [stop] : [], at(14))).toBe(57 * MIN);
+  });
+
+  it('a stop that has its reason, or was too short to ask, is not waiting', () => {
+    const states = [
+      { state: 'OFF' as const, from: at(9), to: at(9, 3) },
+      { state: 'RUN' as const, from: at(9, 3), to: at(10) },
+      { state: 'OFF' as const, from: at(10), to: at(10, 30) },
+    ];
+    const reason = {
+      id: 'r',
+      machine: 'press-1',
+      at: at(10, 31),
+      stopFrom: at(10),
+      from: at(10),
+      to: null,
+      reason: 'setup',
+      note: null,
+      by: 'op',
+    };
+    const stops = findStops('press-1', states, planned, [reason], settings, at(11));
+    expect(stops.map((s) => s.askedAt)).toEqual([null, at(10, 5)]);
+    expect(reasonWaitMs(stops, at(11))).toBeNull();
   });
 });
