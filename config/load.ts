@@ -140,7 +140,7 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
       problems.push({
         path: `zones[${i}].id`,
         en: `"${zone.id}" is a machine's id too: a sensor-fault alarm names a zone or a machine by its id alone; give the zone another id`,
-        ja: `「${zone.id}」は機械の ID にも使われています。センサー異常の警報は区画と機械を ID だけで区別するので、区画に別の ID を付けてください`,
+        ja: `「${zone.id}」は設備の ID にも使われています。センサー異常の警報は計測区域と設備を ID だけで区別するので、計測区域に別の ID を付けてください`,
       });
   });
   duplicates(config.broker.accounts, (a) => a.username, 'broker.accounts', problems);
@@ -321,7 +321,7 @@ function alarmProblems(config: KitConfig): ConfigProblem[] {
           problems.push({
             path: `${at}.targets[${j}]`,
             en: `machine "${target}" is not on a meter channel that measures power`,
-            ja: `機械「${target}」は電力を測る電力量計のチャンネルにつながっていません`,
+            ja: `設備「${target}」は電力を測る電力量計のチャンネルにつながっていません`,
           });
       });
     }

@@ -42,7 +42,7 @@ export function productionProblems(config: KitConfig): ConfigProblem[] {
         ja: `machines に「${entry.machine}」がありません`,
       });
     if (seenMachines.has(entry.machine))
-      problems.push({ path: at, en: `machine "${entry.machine}" listed twice`, ja: `機械「${entry.machine}」が 2 回あります` });
+      problems.push({ path: at, en: `machine "${entry.machine}" listed twice`, ja: `設備「${entry.machine}」が 2 回あります` });
     seenMachines.add(entry.machine);
     const target = entry.target;
     if (target && (target.cycleSeconds === undefined) === (target.perHour === undefined))
@@ -84,7 +84,7 @@ export function productionProblems(config: KitConfig): ConfigProblem[] {
       problems.push({
         path: `${at}.counter.source`,
         en: `this input is already used by ${other ?? 'a machine or zone'}`,
-        ja: `この入力は ${other ?? '機械またはゾーン'} が使っています`,
+        ja: `この入力は ${other ?? '設備または計測区域'} が使っています`,
       });
     counters.set(key, at);
   });
@@ -100,7 +100,7 @@ export function productionProblems(config: KitConfig): ConfigProblem[] {
           problems.push({
             path: `${at}.targets[${j}]`,
             en: `machine "${target}" has no counter and target in production.machines`,
-            ja: `機械「${target}」には production.machines の counter と target がありません`,
+            ja: `設備「${target}」には production.machines の counter と target がありません`,
           });
       });
     }

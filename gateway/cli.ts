@@ -195,7 +195,7 @@ async function main(): Promise<void> {
       const file = arg ?? values.config ?? fail('設定ファイルを指定してください / name a kit file');
       const config = load(file);
       process.stdout.write(
-        `OK: ${file} — ${config.kit.id}, ${config.machines.length} machines / 台, ${config.zones.length} zones / 区画, ` +
+        `OK: ${file} — ${config.kit.id}, ${config.machines.length} machines / 台, ${config.zones.length} zones / 計測区域, ` +
           `${config.sources.serial.length} serial nodes, ${config.sources.network.length} network nodes, ` +
           `${config.sources.gpio.length} GPIO inputs, ${config.sources.towers.length} signal towers, ` +
           `${config.sources.modbus.reduce((n, bus) => n + bus.devices.length, 0)} Modbus devices / Modbus 機器\n`,

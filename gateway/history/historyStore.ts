@@ -158,12 +158,12 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
   function machineFilter(machine: string): string {
     // Ids come from the request: only a configured one ever reaches a query.
     if (!machines.has(machine))
-      throw new HistoryError('NOT_FOUND', `unknown machine "${machine}"`, `機械「${machine}」は登録されていません`);
+      throw new HistoryError('NOT_FOUND', `unknown machine "${machine}"`, `設備「${machine}」は登録されていません`);
     return `${kitFilter} AND ${ident('machine')} = ${literal(machine)}`;
   }
 
   function zoneFilter(zone: string): string {
-    if (!zones.has(zone)) throw new HistoryError('NOT_FOUND', `unknown zone "${zone}"`, `ゾーン「${zone}」は登録されていません`);
+    if (!zones.has(zone)) throw new HistoryError('NOT_FOUND', `unknown zone "${zone}"`, `計測区域「${zone}」は登録されていません`);
     return `${kitFilter} AND ${ident('zone')} = ${literal(zone)}`;
   }
 

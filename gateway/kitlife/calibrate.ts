@@ -16,7 +16,7 @@ import { openKitStorage } from './kitStorage.js';
 import { CommandError, pickLang, text, usageError } from './text.js';
 
 export const CALIBRATE_HELP = `  minotake calibrate <machine> --config <kit.yaml> [--span 24h] [--accept]
-                                        電流（電力で見る機械は電力）の分布からしきい値を提案（--accept で設定に保存・即時反映）
+                                        電流（電力で見る設備は電力）の分布からしきい値を提案（--accept で設定に保存・即時反映）
                                         propose thresholds from the distribution of the current, or of the power for a
                                         machine watched by power (--accept saves and applies them)`;
 
@@ -49,7 +49,7 @@ export async function calibrateCommand(args: string[], io: CommandIo): Promise<E
   });
   const [machineId] = positionals;
   if (!values.config || !machineId)
-    throw usageError('使い方: minotake calibrate <機械ID> --config <kit.yaml>', 'usage: minotake calibrate <machine> --config <kit.yaml>');
+    throw usageError('使い方: minotake calibrate <設備ID> --config <kit.yaml>', 'usage: minotake calibrate <machine> --config <kit.yaml>');
   const span = SPAN.exec(values.span);
   if (!span) throw usageError('--span は 8h や 7d のように', '--span is like 8h or 7d');
   const file = resolve(values.config);
@@ -63,7 +63,7 @@ export async function calibrateCommand(args: string[], io: CommandIo): Promise<E
       .map((m) => m.id)
       .join(', ');
     throw usageError(
-      `電流（CT）か電力量計で見る機械「${machineId}」はありません（あるもの: ${known}）`,
+      `電流（CT）か電力量計で見る設備「${machineId}」はありません（あるもの: ${known}）`,
       `no machine "${machineId}" watched by a CT or a meter (there are: ${known})`,
     );
   }
@@ -85,7 +85,7 @@ export async function calibrateCommand(args: string[], io: CommandIo): Promise<E
       io.out(ja ? '  （直近 10 分のデータなし — キットは動いていますか）' : '  (no data in the last 10 minutes: is the kit running?)');
     for (const l of live)
       io.out(
-        `  ${l.channel.padEnd(6)} ${show(l.value).padStart(7)} ${unit}${l.channel === channel ? (ja ? '  ← この機械' : '  ← this machine') : ''}`,
+        `  ${l.channel.padEnd(6)} ${show(l.value).padStart(7)} ${unit}${l.channel === channel ? (ja ? '  ← この設備' : '  ← this machine') : ''}`,
       );
 
     const where = { kit: config.kit.id, node, channel };

@@ -94,7 +94,7 @@ function readme(config: KitConfig, from: number, to: number, backup: boolean): s
 
 ■ 日本語
 *-readings-*.csv     電流（A）と温湿度・WBGT の全記録（1 行 1 読み取り、Excel で開けます、UTF-8 BOM 付き）
-*-states-*.csv       機械ごとの状態（稼働・待機・停止・不明）の区間
+*-states-*.csv       設備ごとの状態（稼働・待機・停止・不明）の区間
 *-utilization-*.csv  日ごと・シフトごとの稼働率（データのない時間は「不明」として別に数えます）
 ${
   backup

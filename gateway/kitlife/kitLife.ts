@@ -99,12 +99,12 @@ export function createKitLife(o: KitLifeOptions) {
   const machineChannel = (machineId: string) => {
     const machine = config.machines.find((m) => m.id === machineId);
     if (!machine)
-      throw new KitLifeError(404, 'NOT_FOUND', text(`機械「${machineId}」は登録されていません`, `unknown machine "${machineId}"`));
+      throw new KitLifeError(404, 'NOT_FOUND', text(`設備「${machineId}」は登録されていません`, `unknown machine "${machineId}"`));
     if (!('node' in machine.source))
       throw new KitLifeError(
         400,
         'NOT_A_CT',
-        text('デジタル入力の機械にはしきい値はありません', 'a machine on a digital input has no thresholds'),
+        text('デジタル入力の設備にはしきい値はありません', 'a machine on a digital input has no thresholds'),
       );
     return { machine, node: machine.source.node, channel: machine.source.channel, quantity: quantityOf(machine.source) };
   };

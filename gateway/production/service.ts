@@ -107,7 +107,7 @@ export function createProductionService(options: ProductionServiceOptions) {
 
   function knownMachine(machine: string): void {
     if (!machines.has(machine))
-      throw new ProductionError(404, 'NOT_FOUND', `unknown machine "${machine}"`, `機械「${machine}」は登録されていません`);
+      throw new ProductionError(404, 'NOT_FOUND', `unknown machine "${machine}"`, `設備「${machine}」は登録されていません`);
   }
 
   function prune(): void {
@@ -349,7 +349,7 @@ export function createProductionService(options: ProductionServiceOptions) {
       const rec = await record(body.machine, body.stopFrom - 12 * HOUR, t);
       const stop = rec.stops.find((s) => s.from <= body.stopFrom && body.stopFrom < s.to);
       if (!stop)
-        throw new ProductionError(404, 'STOP_NOT_FOUND', 'no stop of this machine at that time', 'その時刻にこの機械の停止はありません');
+        throw new ProductionError(404, 'STOP_NOT_FOUND', 'no stop of this machine at that time', 'その時刻にこの設備の停止はありません');
       for (const s of segments) {
         if (s.from < stop.from || (s.to ?? stop.to) > stop.to || s.from >= stop.to)
           throw new ProductionError(400, 'BAD_SEGMENTS', 'a segment lies outside the stop', '区間が停止の外にあります');

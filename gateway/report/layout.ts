@@ -8,7 +8,7 @@
  * const doc = openReport({ title: '試用報告書', kitId: 'kit-01', lang: 'ja' });
  * doc.heading('1. 概要');
  * doc.paragraph('…');
- * doc.table({ columns: [{ header: '機械', width: 2 }, { header: '稼働率', width: 1, align: 'right' }], rows: [['旋盤', '62 %']] });
+ * doc.table({ columns: [{ header: '設備', width: 2 }, { header: '稼働率', width: 1, align: 'right' }], rows: [['旋盤', '62 %']] });
  * const pdf = await doc.toBuffer();   // or doc.finish().pipe(stream)
  * ```
  * Everything is placed top to bottom at `doc.y`; a block that does not fit on the page starts a new one. Sizes are in

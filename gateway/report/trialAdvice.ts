@@ -79,7 +79,7 @@ export function improvementCandidates(f: TrialFigures): Candidate[] {
       out.push({
         weight: 55 + silentShare * 10,
         text: {
-          ja: `${name.ja}：計画時間の ${pct(silentShare)} はセンサーから信号がありませんでした（無信号）。この機械の稼働率は確かではありません。配線・センサー・電力量計の設定を確認してください。`,
+          ja: `${name.ja}：計画時間の ${pct(silentShare)} はセンサーから信号がありませんでした（無信号）。この設備の稼働率は確かではありません。配線・センサー・電力量計の設定を確認してください。`,
           en: `${name.en}: no signal from its sensor for ${pct(silentShare)} of the planned time, so its utilization is not reliable. Check the wiring, the sensor or the meter's settings.`,
         },
       });
@@ -87,7 +87,7 @@ export function improvementCandidates(f: TrialFigures): Candidate[] {
       out.push({
         weight: 40 + (LOW_UTILIZATION - utilization) * 100,
         text: {
-          ja: `${name.ja}：稼働率 ${pct(utilization)}。仕事量に対して設備に余裕があります。他の機械の仕事の振り替えや、更新・増設の前に稼働の集約を検討できます。`,
+          ja: `${name.ja}：稼働率 ${pct(utilization)}。仕事量に対して設備に余裕があります。他の設備の仕事の振り替えや、更新・増設の前に稼働の集約を検討できます。`,
           en: `${name.en}: utilization ${pct(utilization)}. The machine has spare capacity for the work it gets: work could move here from others, or be consolidated before any new machine is bought.`,
         },
       });

@@ -252,8 +252,8 @@ export const ja = {
   'clock.unsynced': '時刻同期（NTP）なし',
   'calib.title': 'しきい値の調整',
   'calib.intro':
-    '選んだ期間の電流（電力で見る機械は電力）の分布から、停止・待機・稼働の境目を提案します。谷（読み取りの少ない所）に境目を置き、ヒステリシスはその下の水準の上端との隙間の半分です。',
-  'calib.machine': '機械',
+    '選んだ期間の電流（電力で見る設備は電力）の分布から、停止・待機・稼働の境目を提案します。谷（読み取りの少ない所）に境目を置き、ヒステリシスはその下の水準の上端との隙間の半分です。',
+  'calib.machine': '設備',
   'calib.span': '期間',
   'calib.span.1h': '1 時間',
   'calib.span.8h': '8 時間',
@@ -277,7 +277,7 @@ export const ja = {
   'calib.none': '提案できません',
   'calib.lowConfidence': '確かさ: 低',
   'calib.goodConfidence': '確かさ: 良',
-  'calib.noCt': '電流（CT）か電力量計で見る機械がありません。',
+  'calib.noCt': '電流（CT）か電力量計で見る設備がありません。',
 
   'nav.inspection': '外観検査',
   'inspection.title': 'AI外観検査 お試し判定',

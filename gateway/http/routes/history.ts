@@ -89,8 +89,8 @@ export async function historyRoutes(app: FastifyInstance, options: HistoryRoutes
   const unknown = (kind: 'machine' | 'zone', id: string): ErrorBodyType | undefined => {
     if ((kind === 'machine' ? machines : zones).has(id)) return undefined;
     return kind === 'machine'
-      ? { code: 'NOT_FOUND', message: `unknown machine "${id}"`, messageJa: `機械「${id}」は登録されていません` }
-      : { code: 'NOT_FOUND', message: `unknown zone "${id}"`, messageJa: `ゾーン「${id}」は登録されていません` };
+      ? { code: 'NOT_FOUND', message: `unknown machine "${id}"`, messageJa: `設備「${id}」は登録されていません` }
+      : { code: 'NOT_FOUND', message: `unknown zone "${id}"`, messageJa: `計測区域「${id}」は登録されていません` };
   };
 
   /** The steps every history route takes: a valid query and range, a configured machine or zone, then the store. */

@@ -166,7 +166,7 @@ export function proposeThresholds(h: ReadingHistogram, current?: Thresholds, sca
   if (working.length === 0) {
     notes.push(
       text(
-        'この期間、機械は止まっていただけです。動いていた期間を選んでください',
+        'この期間、設備は止まっていただけです。動いていた期間を選んでください',
         'the machine only stood still in this span: choose a span when it worked',
       ),
     );

@@ -183,7 +183,7 @@ export function sensorNodeCheck(node: SerialNodeConfig, evidence: NodeEvidence, 
         `設定のチャンネル ${missing.join(', ')} をノードが持っていません。${counts.ja}`,
         `the node has no channel ${missing.join(', ')} that the kit file uses. ${counts.en}`,
       ),
-      text('機械・区画の source.channel を確認してください', 'check source.channel of the machines and zones'),
+      text('設備・計測区域の source.channel を確認してください', 'check source.channel of the machines and zones'),
     );
   }
   if ((evidence.disconnects ?? 0) >= DISCONNECTS_WORTH_A_LOOK) {

@@ -116,7 +116,7 @@ describe('Modbus in the kit configuration', () => {
         {
           path: 'alarms.rules[0].targets[2]',
           en: 'machine "m4" is not on a meter channel that measures power',
-          ja: '機械「m4」は電力を測る電力量計のチャンネルにつながっていません',
+          ja: '設備「m4」は電力を測る電力量計のチャンネルにつながっていません',
         },
       ]);
     }
