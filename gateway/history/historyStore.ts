@@ -500,7 +500,7 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
 
     statesCsv(from, to) {
       return withHeader(
-        ['機械ID', '機械名', '状態', '状態名', `開始${local}`, `終了${local}`, '開始(UTC)', '終了(UTC)', '継続時間(秒)'],
+        ['設備ID', '設備名', '状態', '状態名', `開始${local}`, `終了${local}`, '開始(UTC)', '終了(UTC)', '継続時間(秒)'],
         stateLines(from, to),
       );
     },
@@ -508,8 +508,8 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     utilizationCsv(from, to, by = 'day') {
       return withHeader(
         [
-          '機械ID',
-          '機械名',
+          '設備ID',
+          '設備名',
           'シフトID',
           'シフト名',
           `開始${local}`,

@@ -105,8 +105,8 @@ export function productionCsv(config: KitConfig, service: ProductionService) {
     stops: (from: number, to: number) =>
       withHeader(
         [
-          '機械ID',
-          '機械名',
+          '設備ID',
+          '設備名',
           `停止開始${local}`,
           `停止終了${local}`,
           '状態',
@@ -124,8 +124,8 @@ export function productionCsv(config: KitConfig, service: ProductionService) {
     counts: (from: number, to: number) =>
       withHeader(
         [
-          '機械ID',
-          '機械名',
+          '設備ID',
+          '設備名',
           'シフトID',
           'シフト名',
           `開始${local}`,
@@ -143,8 +143,8 @@ export function productionCsv(config: KitConfig, service: ProductionService) {
     oee: (from: number, to: number, by: 'shift' | 'day' = 'shift') =>
       withHeader(
         [
-          '機械ID',
-          '機械名',
+          '設備ID',
+          '設備名',
           'シフトID',
           'シフト名',
           '日付',

@@ -342,7 +342,7 @@ describe('CSV export', () => {
   it('states: one row per interval and machine, with local and UTC times and the duration', async () => {
     const text = await collect(store.statesCsv(DAY_START, DAY_END));
     const lines = text.split('\r\n');
-    expect(lines[0]).toBe('\uFEFF機械ID,機械名,状態,状態名,開始(Asia/Tokyo),終了(Asia/Tokyo),開始(UTC),終了(UTC),継続時間(秒)');
+    expect(lines[0]).toBe('\uFEFF設備ID,設備名,状態,状態名,開始(Asia/Tokyo),終了(Asia/Tokyo),開始(UTC),終了(UTC),継続時間(秒)');
     expect(lines.slice(1, -1)).toHaveLength(11);
     expect(lines[3]).toBe(
       'm1,"旋盤1号, NC",RUN,稼働,2025-06-02 08:45:00,2025-06-02 11:30:00,2025-06-01T23:45:00.000Z,2025-06-02T02:30:00.000Z,9900',
@@ -354,7 +354,7 @@ describe('CSV export', () => {
 
   it('utilization by day: minutes and percent per machine', async () => {
     const lines = (await collect(store.utilizationCsv(DAY_START, DAY_END))).split('\r\n');
-    expect(lines[0]?.startsWith('\uFEFF機械ID,機械名,シフトID,シフト名,')).toBe(true);
+    expect(lines[0]?.startsWith('\uFEFF設備ID,設備名,シフトID,シフト名,')).toBe(true);
     expect(lines[0]).toContain(',停止(分),異常停止(分),不明(分),');
     expect(lines.slice(1, -1)).toEqual([
       'm1,"旋盤1号, NC",,,2025-06-02 00:00:00,2025-06-03 00:00:00,2025-06-01T15:00:00.000Z,2025-06-02T15:00:00.000Z,480,410,30,10,0,30,0,85.4,100,',
