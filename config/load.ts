@@ -9,6 +9,7 @@ import { channelCarries } from './modbusMaps.js';
 import { productionProblems } from './productionCheck.js';
 import { type KitConfig, KitConfigSchema, MAX_QUEUED_POINTS } from './schema.js';
 import { sensorNodes } from './sensorNodes.js';
+import { isKnownTimeZone } from './tzdb.js';
 
 export interface ConfigProblem {
   /** Where, as a reader would write it: `machines[2].thresholds.runAbove`. */
@@ -274,9 +275,7 @@ export function crossCheck(config: KitConfig): ConfigProblem[] {
         ja: 'IP アドレスか CIDR 範囲（例: 192.168.1.10、10.8.0.0/24）または loopback を指定してください',
       });
   });
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: config.kit.timeZone });
-  } catch {
+  if (!isKnownTimeZone(config.kit.timeZone)) {
     problems.push({ path: 'kit.timeZone', en: 'unknown IANA time zone', ja: '不明なタイムゾーンです（例: Asia/Tokyo）' });
   }
   return problems;

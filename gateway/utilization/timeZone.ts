@@ -1,4 +1,8 @@
-/** Civil (wall-clock) time in an IANA time zone with nothing but Intl: offsets, local dates and local midnights. */
+/**
+ * Civil (wall-clock) time in an IANA time zone: offsets, local dates and local midnights. Offsets come from the system's
+ * tz database (config/tzdb.ts), or from Intl for a zone the system has no file for.
+ */
+import { readZone, type ZoneOffsets } from '../../config/tzdb.js';
 
 export interface CivilDate {
   year: number;
@@ -20,6 +24,7 @@ const DAY = 86_400_000;
 /** Every offset change in the tz database since 1970 falls on a UTC quarter hour, so an offset may be remembered per quarter hour. */
 const OFFSET_SLOT = 15 * MINUTE;
 
+const zones = new Map<string, ZoneOffsets>();
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const lastOffset = new Map<string, { slot: number; offset: number }>();
 
@@ -43,6 +48,16 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** Local time minus UTC at the instant `ms` (whole seconds, as the tz database and Intl both count). */
+function offsetAt(ms: number, timeZone: string): number {
+  let zone = zones.get(timeZone);
+  if (!zone) {
+    zone = readZone(timeZone) ?? ((at) => offsetByIntl(at, timeZone));
+    zones.set(timeZone, zone);
+  }
+  return zone(Math.floor(ms / 1000) * 1000);
+}
+
 function offsetByIntl(ms: number, timeZone: string): number {
   const at = Math.floor(ms / 1000) * 1000;
   const parts: Record<string, string> = {};
@@ -59,7 +74,7 @@ export function zoneOffsetMs(ms: number, timeZone: string): number {
   const slot = Math.floor(ms / OFFSET_SLOT);
   const memo = lastOffset.get(timeZone);
   if (memo && memo.slot === slot) return memo.offset;
-  const offset = offsetByIntl(ms, timeZone);
+  const offset = offsetAt(ms, timeZone);
   lastOffset.set(timeZone, { slot, offset });
   return offset;
 }
@@ -109,11 +124,11 @@ export function weekday(date: CivilDate): number {
  */
 export function zonedInstant(date: CivilDate, minuteOfDay: number, timeZone: string): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day) + minuteOfDay * MINUTE;
-  const before = offsetByIntl(wall - DAY, timeZone);
-  const after = offsetByIntl(wall + DAY, timeZone);
-  const valid = [...new Set([before, after, offsetByIntl(wall, timeZone)])]
+  const before = offsetAt(wall - DAY, timeZone);
+  const after = offsetAt(wall + DAY, timeZone);
+  const valid = [...new Set([before, after, offsetAt(wall, timeZone)])]
     .map((offset) => wall - offset)
-    .filter((t) => offsetByIntl(t, timeZone) === wall - t)
+    .filter((t) => offsetAt(t, timeZone) === wall - t)
     .sort((a, b) => a - b);
   if (valid[0] !== undefined) return valid[0];
   // In a gap: read the wall time with the offset in force before the change, which lands after it.
