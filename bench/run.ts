@@ -21,6 +21,7 @@ import { Spool } from '../gateway/storage/spool.js';
 import { loginFlood } from './auth.js';
 import { brokerAttackRss } from './broker.js';
 import { bundleSize, domLatency, historyQuery } from './dashboard.js';
+import { demoBackfillBench } from './demoBackfill.js';
 import { firmwareInTheLoop } from './firmware.js';
 import { inspectionBench } from './inspection.js';
 import { wipeBench } from './kitlife.js';
@@ -290,6 +291,7 @@ async function main(): Promise<void> {
     await wipeBench(dir);
     await inspectionBench(dir);
     await trialReportBench(dir);
+    await demoBackfillBench(dir);
     await productionBench(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
