@@ -5,7 +5,8 @@
  */
 import { scenarioSignals } from './channels.js';
 import { encodeFrame, formatFixed, nextSeq, type SimFrame } from './encoder.js';
-import type { Scenario } from './scenario.js';
+import { scenarioCounters } from './partCounter.js';
+import { helloChannels, type Scenario } from './scenario.js';
 
 export interface HistoryLine {
   /** The simulated time of the line, ms since the epoch. */
@@ -13,10 +14,14 @@ export interface HistoryLine {
   line: string;
 }
 
-/** Every line from `from` to `to`, one current line and one line per climate channel each `stepMs`, a hello first. */
+/**
+ * Every line from `from` to `to`, a hello first, then each `stepMs` a current line, a count line per counter (its parts made while
+ * its machine ran, as the live node counts them) and a line per climate channel.
+ */
 export function* historyLines(scenario: Scenario, from: number, to: number, stepMs: number): Generator<HistoryLine> {
   if (!(stepMs > 0)) throw new RangeError(`step must be > 0, got ${stepMs}`);
-  const { currents, climates } = scenarioSignals(scenario);
+  const { nodeSalt, currents, climates } = scenarioSignals(scenario);
+  const counters = scenarioCounters(scenario, nodeSalt);
   let seq = 0;
   const line = (draft: Record<string, unknown> & { type: SimFrame['type'] }) => {
     const text = encodeFrame({ ...draft, seq } as SimFrame);
@@ -29,14 +34,24 @@ export function* historyLines(scenario: Scenario, from: number, to: number, step
       type: 'hello',
       nodeId: scenario.nodeId,
       firmware: scenario.firmware,
-      channels: scenario.channels.map((c) => ({ id: c.id, kind: c.kind })),
+      channels: helloChannels(scenario.channels),
     }),
   };
   for (let ms = from; ms < to; ms += stepMs) {
+    const running = new Set<string>();
     if (currents.length > 0) {
       const amps: Record<string, number> = {};
-      for (const c of currents) amps[c.id] = Number(formatFixed(c.channel.sample(ms).amps, 2));
+      for (const c of currents) {
+        const reading = c.channel.sample(ms);
+        amps[c.id] = Number(formatFixed(reading.amps, 2));
+        if (reading.state === 'run') running.add(c.id);
+      }
       yield { ms, line: line({ type: 'current', amps }) };
+    }
+    // The machine's state at this line stands for the whole step, as the live node's does for its tick.
+    for (const counter of counters) {
+      if (running.has(counter.machine)) counter.run(stepMs, ms);
+      yield { ms, line: line(counter.frame(ms, from)) };
     }
     for (const c of climates) {
       const reading = c.signal.sampleAt(ms);

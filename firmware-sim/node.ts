@@ -3,10 +3,11 @@ import { EventEmitter } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { scenarioSignals } from './channels.js';
-import { COUNT_MODULO, encodeFrame, formatFixed, LINE_END, MAX_LINE_LENGTH, nextSeq, type SimFrame } from './encoder.js';
+import { encodeFrame, formatFixed, LINE_END, MAX_LINE_LENGTH, nextSeq, type SimFrame } from './encoder.js';
 import { corruptLine, garbageBytes, overlongLine, truncateLine } from './faults.js';
 import { localClockToMs, localDayIndex, localTimeOfDayMs, MINUTE_MS } from './localTime.js';
-import { hashInts, hashString, mulberry32 } from './random.js';
+import { type SimPartCounter, scenarioCounters } from './partCounter.js';
+import { hashInts, mulberry32 } from './random.js';
 import {
   ERROR_CODE_PATTERN,
   type FaultRates,
@@ -90,18 +91,6 @@ interface CurrentPoint {
   override: { state: MachineState; sinceMs: number | null } | null;
 }
 
-/** A part counter: a uint32 total and the sim time of its last part, fed by its machine's running time. */
-interface CountPoint {
-  id: string;
-  machine: string;
-  cycleMs: [number, number];
-  random: () => number;
-  runMs: number;
-  nextPartMs: number;
-  total: number;
-  lastPartMs: number | null;
-}
-
 interface ClimatePoint {
   id: string;
   signal: ClimateSignal;
@@ -154,7 +143,7 @@ export class SimNode extends EventEmitter<SimNodeEvents> {
   private readonly tickSimMs: number;
   private readonly currents: CurrentPoint[];
   private readonly climates: ClimatePoint[];
-  private readonly counters: CountPoint[];
+  private readonly counters: SimPartCounter[];
   /** Each current channel's state at the last tick, which its counters follow. */
   private readonly runningChannels = new Set<string>();
   private readonly faultRandom: () => number;
@@ -211,15 +200,7 @@ export class SimNode extends EventEmitter<SimNodeEvents> {
     const { nodeSalt, currents, climates } = scenarioSignals(scenario);
     this.currents = currents.map((c) => ({ ...c, override: null }));
     this.climates = climates;
-    this.counters = [];
-    for (const channel of scenario.channels) {
-      if (channel.kind !== 'count') continue;
-      const cycleMs: [number, number] = [channel.cycleSeconds[0] * 1000, channel.cycleSeconds[1] * 1000];
-      const random = mulberry32(hashInts(nodeSalt, hashString(channel.id)));
-      const point = { id: channel.id, machine: channel.machine, cycleMs, random, runMs: 0, nextPartMs: 0, total: 0, lastPartMs: null };
-      point.nextPartMs = drawCycle(point);
-      this.counters.push(point);
-    }
+    this.counters = scenarioCounters(scenario, nodeSalt);
     this.faultRandom = mulberry32(hashInts(nodeSalt, 0xfa17));
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
@@ -369,23 +350,12 @@ export class SimNode extends EventEmitter<SimNodeEvents> {
   addParts(channel: string, parts = 1): void {
     const counter = this.counters.find((c) => c.id === channel);
     if (!counter) throw new RangeError(`${JSON.stringify(channel)} is not a count channel of node ${this.scenario.nodeId}`);
-    for (let i = 0; i < parts; i++) this.countPart(counter, this.simTime);
+    for (let i = 0; i < parts; i++) counter.countPart(this.simTime);
   }
 
   /** A counter's total as the node holds it (a uint32 that wraps). */
   counterTotal(channel: string): number | undefined {
     return this.counters.find((c) => c.id === channel)?.total;
-  }
-
-  private countPart(counter: CountPoint, atMs: number): void {
-    counter.total = (counter.total + 1) % COUNT_MODULO;
-    counter.lastPartMs = atMs;
-  }
-
-  private sendCount(counter: CountPoint, simMs: number): void {
-    // Like the firmware's millis(): time since the last part, or since power-up while there has been none.
-    const age = Math.max(0, Math.round(simMs - (counter.lastPartMs ?? this.simStartMs)));
-    this.sendFrame({ type: 'count', channel: counter.id, total: counter.total, lastPartAgeMs: Math.min(age, COUNT_MODULO - 1) });
   }
 
   // ---------- pacing ----------
@@ -480,15 +450,8 @@ export class SimNode extends EventEmitter<SimNodeEvents> {
     }
 
     for (const counter of this.counters) {
-      if (this.runningChannels.has(counter.machine)) {
-        counter.runMs += this.tickSimMs;
-        while (counter.runMs >= counter.nextPartMs) {
-          counter.runMs -= counter.nextPartMs;
-          this.countPart(counter, simMs - counter.runMs);
-          counter.nextPartMs = drawCycle(counter);
-        }
-      }
-      this.sendCount(counter, simMs);
+      if (this.runningChannels.has(counter.machine)) counter.run(this.tickSimMs, simMs);
+      this.sendFrame(counter.frame(simMs, this.simStartMs));
     }
 
     if (tick % this.climateEvery === 0) {
@@ -646,11 +609,6 @@ export class SimNode extends EventEmitter<SimNodeEvents> {
       if (!accepted) this.waitingForDrain = true;
     });
   }
-}
-
-function drawCycle(counter: Pick<CountPoint, 'cycleMs' | 'random'>): number {
-  const [low, high] = counter.cycleMs;
-  return low + (high - low) * counter.random();
 }
 
 /** The frame with its number, fields in wire order (type, seq, …) so that it reads like the vectors. */

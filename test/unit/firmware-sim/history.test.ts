@@ -10,14 +10,50 @@ const ampsOf = (line: string) =>
   Object.fromEntries((checkLine(line)?.fields ?? []).map((f) => f.split('=')).map(([k, v]) => [k, Number(v)]));
 
 describe('the demo week and its history', () => {
-  it('prints a hello, then a current and a climate line every step, numbered and checksummed, with their simulated times', async () => {
+  it('prints a hello, then a current, two count and a climate line every step, numbered and checksummed, with their simulated times', async () => {
     const scenario = await loadScenario('demo-week');
     const lines = [...historyLines(scenario, jst('2025-06-02 10:00'), jst('2025-06-02 10:01'), 10_000)];
-    expect(lines).toHaveLength(1 + 6 * 2);
+    expect(lines).toHaveLength(1 + 6 * 4);
     expect(lines.map((l) => checkLine(l.line)?.crcOk)).toEqual(lines.map(() => true));
     expect(lines.map((l) => checkLine(l.line)?.seq)).toEqual(lines.map((_, i) => i));
-    expect(lines.map((l) => checkLine(l.line)?.type)).toEqual(['H', ...Array.from({ length: 6 }, () => ['I', 'C']).flat()]);
+    expect(lines.map((l) => checkLine(l.line)?.type)).toEqual(['H', ...Array.from({ length: 6 }, () => ['I', 'P', 'P', 'C']).flat()]);
     expect(lines.at(-1)?.ms).toBe(jst('2025-06-02 10:00') + 50_000);
+    // The hello lists current and climate channels only, as the live node's does (an edge refuses a kind it does not know).
+    expect(lines[0]?.line).toMatch(/,ct1:I;ct2:I;ct3:I;ct4:I;env1:C\*/);
+  });
+
+  it('counts parts only while their machine runs, at the channel’s cycle time: the press on a working day, nothing at night', async () => {
+    const scenario = await loadScenario('demo-week');
+    const from = jst('2025-06-02 00:00');
+    const lines = [...historyLines(scenario, from, from + 86_400_000, 10_000)];
+    let pressRunMs = 0;
+    let latheRunMs = 0;
+    const totals: Record<string, number[]> = { cnt1: [], cnt2: [] };
+    const night = new Set<string>();
+    for (const { ms, line } of lines) {
+      const checked = checkLine(line);
+      if (checked?.type === 'I') {
+        const amps = ampsOf(line);
+        // At or over the scenario's running current less a margin: the press runs at 12 A, the lathe at 18 A.
+        if ((amps.ct3 ?? 0) > 8) pressRunMs += 10_000;
+        if ((amps.ct1 ?? 0) > 12) latheRunMs += 10_000;
+      } else if (checked?.type === 'P') {
+        const [channel, total] = [checked.fields[0] as string, Number(checked.fields[1]?.slice(2))];
+        totals[channel]?.push(total);
+        if (ms >= jst('2025-06-02 19:00')) night.add(`${channel}=${total}`);
+      }
+    }
+    const made = (channel: string) => (totals[channel]?.at(-1) ?? 0) - (totals[channel]?.[0] ?? 0);
+    // Totals never go down, and the parts agree with the running time at 4–6 s (press) and 45–75 s (lathe) a part.
+    for (const list of Object.values(totals)) expect(list).toEqual([...list].sort((a, b) => a - b));
+    expect(pressRunMs).toBeGreaterThan(3 * 3_600_000);
+    expect(made('cnt1')).toBeGreaterThanOrEqual(Math.floor(pressRunMs / 6000) - 2);
+    expect(made('cnt1')).toBeLessThanOrEqual(Math.ceil(pressRunMs / 4000) + 2);
+    expect(latheRunMs).toBeGreaterThan(3 * 3_600_000);
+    expect(made('cnt2')).toBeGreaterThanOrEqual(Math.floor(latheRunMs / 75_000) - 2);
+    expect(made('cnt2')).toBeLessThanOrEqual(Math.ceil(latheRunMs / 45_000) + 2);
+    // After hours the totals stand still.
+    expect(night.size).toBe(2);
   });
 
   it('keeps to the calendar it is given: machines off at 05:00, at night and on a holiday, at work on a working morning', async () => {
