@@ -1,18 +1,21 @@
 /**
  * The demo's history: on the demo kit's first start, the last days are filled from the same scenario the live simulator
- * plays, so that every page, 稼働率, the timeline, the alarm history and the trial report have something to show at once.
- * The simulator prints the lines its node would have sent; they go through the edge's own parser and state stage, the
- * gateway's ingest and the alarm rules exactly as live lines would, only with their simulated times. Every point is
- * tagged demo=1, so demo data can be told apart (and dropped: DROP SERIES WHERE "demo" = '1').
+ * plays, so that every page, 稼働率, the timeline, the alarm history, the trial report, the Pareto, the production board and
+ * OEE have something to show at once. The simulator prints the lines its node would have sent; they go through the edge's
+ * own parser, state stage and part counters, the gateway's ingest and the alarm rules exactly as live lines would, only with
+ * their simulated times. The operators' stop reasons and rejects are added as the dashboard stores them (production.ts).
+ * Every point is tagged demo=1, so demo data can be told apart (and dropped: DROP SERIES WHERE "demo" = '1').
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import type { KitConfig, SerialNodeConfig } from '../../config/schema.js';
+import { createCounters } from '../../edge/counters.js';
 import { settingsOf } from '../../edge/edge.js';
 import { type Payload, type PayloadKind, topics } from '../../edge/mqtt/topics.js';
+import { COUNT_MODULO } from '../../edge/protocol/frame.js';
 import { parseLine } from '../../edge/protocol/parseLine.js';
 import { initialMachineMemory, type MachineMemory, stepMachineState } from '../../edge/stages/machineState.js';
 import { assessHeat } from '../../edge/stages/wbgt.js';
@@ -21,8 +24,11 @@ import { alarmEventPoint } from '../alarms/engine.js';
 import { alarmInputs } from '../alarms/inputs.js';
 import type { NotifyEvent } from '../alarms/lifecycle.js';
 import { createIngest } from '../ingest.js';
+import { reasonPoint, rejectPoint } from '../production/store.js';
 import type { PointSink, StoredPoint } from '../storage/point.js';
 import { startOfLocalDay } from '../utilization/timeZone.js';
+import type { StateInterval } from '../utilization/utilization.js';
+import { demoHash, demoReasons, demoRejects, timelineOf } from './production.js';
 import { simulatorArgs } from './simulators.js';
 
 const DAY = 86_400_000;
@@ -54,9 +60,15 @@ export interface BackfillResult {
   to: number;
   points: number;
   alarms: number;
+  /** Parts counted, and the operators' stop reasons and hourly rejects entered. */
+  parts: number;
+  reasons: number;
+  rejects: number;
 }
 
 const markerOf = (dataDir: string, node: string) => join(dataDir, 'demo', `backfill-${node}.json`);
+/** The range a fill that has not finished set out to fill: the next start fills from the same day, so it overwrites, not adds. */
+const startedOf = (dataDir: string, node: string) => join(dataDir, 'demo', `backfill-${node}.started.json`);
 
 /** Fills every simulated node's history that has not been filled yet. */
 export async function backfillDemo(options: BackfillOptions): Promise<BackfillResult[]> {
@@ -66,7 +78,6 @@ export async function backfillDemo(options: BackfillOptions): Promise<BackfillRe
     if (days === 0 || existsSync(markerOf(options.dataDir, node.id))) continue;
     const result = await backfillNode(options, node, days);
     if (!result) break;
-    mkdirSync(join(options.dataDir, 'demo'), { recursive: true });
     writeFileSync(markerOf(options.dataDir, node.id), `${JSON.stringify(result)}\n`);
     results.push(result);
   }
@@ -74,17 +85,32 @@ export async function backfillDemo(options: BackfillOptions): Promise<BackfillRe
 }
 
 /** A deterministic "random" delay per alarm, so a demo's history is the same every time it is made. */
-function ackDelay(id: string): number {
-  let h = 2166136261;
-  for (const c of id) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
-  return ACK_DELAY_MS[0] + ((h >>> 0) % (ACK_DELAY_MS[1] - ACK_DELAY_MS[0]));
+const ackDelay = (id: string) => ACK_DELAY_MS[0] + Math.floor(demoHash(id) * (ACK_DELAY_MS[1] - ACK_DELAY_MS[0]));
+
+/**
+ * Where the fill starts: `days` before today, or where an unfinished fill started if what it wrote may reach into that range.
+ * Counts are totals since the fill's start (their epoch), so two fills from two different days would count the same parts twice.
+ */
+function startOfFill(options: BackfillOptions, node: string, days: number, now: number): number {
+  const fresh = startOfLocalDay(now - days * DAY, options.config.kit.timeZone);
+  const file = startedOf(options.dataDir, node);
+  let started: { from?: unknown; to?: unknown } = {};
+  try {
+    if (existsSync(file)) started = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    // A torn file from a power cut: start afresh, as before this file existed.
+  }
+  const from = typeof started.from === 'number' && typeof started.to === 'number' && started.to > fresh ? started.from : fresh;
+  mkdirSync(join(options.dataDir, 'demo'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ from, to: now })}\n`);
+  return from;
 }
 
 async function backfillNode(options: BackfillOptions, node: SerialNodeConfig, days: number): Promise<BackfillResult | undefined> {
   const { config, log } = options;
   const kit = config.kit.id;
   const now = (options.now ?? Date.now)();
-  const from = startOfLocalDay(now - days * DAY, config.kit.timeZone);
+  const from = startOfFill(options, node.id, days, now);
   // Lines further apart than a machine's silence limit would read as 無信号 between every two of them.
   const silentS = Math.min(node.silentAfterSeconds, ...config.machines.map((m) => m.silentAfterSeconds));
   const stepS = Math.min(options.stepSeconds ?? STEP_S, Math.max(1, Math.floor(silentS / 2)));
@@ -134,6 +160,17 @@ async function backfillNode(options: BackfillOptions, node: SerialNodeConfig, da
     ),
   );
   const zones = new Map(config.zones.filter((z) => z.source.node === node.id).map((z) => [z.source.channel, z]));
+  /** What the production records are made from: each machine's state changes and each counter's parts, as published. */
+  const changes = new Map([...machines.values()].map((t) => [t.config.id, [] as { ts: number; state: StateInterval['state'] }[]]));
+  const parts = new Map<string, { ts: number; parts: number }[]>();
+  const counted = config.production.machines.filter((m) => m.counter && 'node' in m.counter.source && m.counter.source.node === node.id);
+  const counters = createCounters({ ...config, production: { ...config.production, machines: counted } }, (machine, payload) => {
+    publish<'machineCount'>(topics.machineCount(kit, machine), payload, payload.ts);
+    if (payload.parts === 0) return;
+    const made = parts.get(machine) ?? [];
+    made.push({ ts: payload.ts, parts: payload.parts });
+    parts.set(machine, made);
+  });
 
   const child = spawn(process.execPath, [...simulatorArgs(config, node, log), '--history', `${from}/${to}`, '--step', String(stepS)], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -147,6 +184,7 @@ async function backfillNode(options: BackfillOptions, node: SerialNodeConfig, da
   options.signal?.addEventListener('abort', abort, { once: true });
 
   record(core.step({ kind: 'start' }, from).events, from);
+  counters.start(from);
   let lastMinute = Number.NEGATIVE_INFINITY;
   try {
     for await (const text of createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -173,9 +211,11 @@ async function backfillNode(options: BackfillOptions, node: SerialNodeConfig, da
             if (c.previousMs !== undefined) payload.previousMs = c.previousMs;
             if (c.amps !== undefined) payload.amps = c.amps;
             publish<'machineState'>(topics.machineState(kit, track.config.id), payload, ts);
+            changes.get(track.config.id)?.push({ ts: c.ts, state: c.state });
           }
         }
         record(core.step({ kind: 'tick' }, ts).events, ts);
+        counters.tick(ts, true);
       } else if (frame.type === 'climate') {
         const { channel, temperatureC, humidityPct } = frame;
         publish<'nodeClimate'>(topics.nodeClimate(kit, node.id), { ts, seq: frame.seq, channel, temperatureC, humidityPct }, ts);
@@ -184,7 +224,7 @@ async function backfillNode(options: BackfillOptions, node: SerialNodeConfig, da
           const heat = assessHeat(temperatureC, humidityPct);
           publish<'zoneEnvironment'>(topics.zoneEnvironment(kit, zone.id), { ts, temperatureC, humidityPct, ...heat }, ts);
         }
-      }
+      } else if (frame.type === 'count') counters.total(node.id, frame.channel, ts, frame.total, COUNT_MODULO, frame.lastPartAgeMs);
       // Someone on the floor acknowledges each alarm a little while after it went off.
       while (acks.length > 0 && (acks[0] as { at: number }).at <= ts) {
         const ack = acks.shift() as { id: string; at: number };
@@ -199,8 +239,18 @@ async function backfillNode(options: BackfillOptions, node: SerialNodeConfig, da
   const code = await exited;
   if (options.signal?.aborted) return undefined;
   if (code !== 0) throw new Error(`demo history: the simulator failed (exit ${code}): ${stderr.trim().slice(0, 500)}`);
+  counters.stop(to);
+  // What the operators entered meanwhile: reasons for the stops, each hour's rejects; stored as the dashboard stores them.
+  const entries = { config, from, to, by: DEMO_OPERATOR };
+  const reasons = demoReasons(entries, new Map([...changes].map(([machine, list]) => [machine, timelineOf(list, to)])));
+  const rejects = demoRejects(entries, parts);
+  batch.push(
+    ...reasons.map((entry, i) => demo(reasonPoint(kit, entry, i))),
+    ...rejects.map((entry, i) => demo(rejectPoint(kit, entry, i))),
+  );
   await flush();
   await options.downsample(from, to);
-  log.info({ node: node.id, points, refused, alarmEvents }, 'demo history filled');
-  return { node: node.id, from, to, points, alarms: alarmEvents };
+  const made = [...parts.values()].flat().reduce((sum, p) => sum + p.parts, 0);
+  log.info({ node: node.id, points, refused, alarmEvents, parts: made, reasons: reasons.length }, 'demo history filled');
+  return { node: node.id, from, to, points, alarms: alarmEvents, parts: made, reasons: reasons.length, rejects: rejects.length };
 }

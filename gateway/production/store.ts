@@ -147,28 +147,33 @@ export function createProductionStore(influx: InfluxDB, database: string, kit: s
       return [...byMinute.values()].sort((a, b) => a.t - b.t);
     },
 
-    reasonPoint(entry, seq) {
-      const fields: StoredPoint['fields'] = {
-        id: entry.id,
-        stop_from: entry.stopFrom,
-        from_ms: entry.from,
-        reason: entry.reason,
-        by: entry.by,
-      };
-      if (entry.role !== null) fields.role = entry.role;
-      if (entry.to !== null) fields.to_ms = entry.to;
-      if (entry.note !== null) fields.note = entry.note;
-      if (entry.previousReason !== null) fields.previous_reason = entry.previousReason;
-      return { measurement: 'stop_reason', tags: { kit, machine: entry.machine }, fields, timeNs: pointTime(entry.at, seq) };
-    },
+    reasonPoint: (entry, seq) => reasonPoint(kit, entry, seq),
+    rejectPoint: (entry, seq) => rejectPoint(kit, entry, seq),
+  };
+}
 
-    rejectPoint(entry, seq) {
-      return {
-        measurement: 'reject_count',
-        tags: { kit, machine: entry.machine },
-        fields: { hour_from: entry.hourFrom, count: entry.count, by: entry.by },
-        timeNs: pointTime(entry.at, seq),
-      };
-    },
+/** A stop reason entry as stored (docs/storage.md); `seq` keeps entries made in the same millisecond apart. */
+export function reasonPoint(kit: string, entry: ReasonRecord, seq: number): StoredPoint {
+  const fields: StoredPoint['fields'] = {
+    id: entry.id,
+    stop_from: entry.stopFrom,
+    from_ms: entry.from,
+    reason: entry.reason,
+    by: entry.by,
+  };
+  if (entry.role !== null) fields.role = entry.role;
+  if (entry.to !== null) fields.to_ms = entry.to;
+  if (entry.note !== null) fields.note = entry.note;
+  if (entry.previousReason !== null) fields.previous_reason = entry.previousReason;
+  return { measurement: 'stop_reason', tags: { kit, machine: entry.machine }, fields, timeNs: pointTime(entry.at, seq) };
+}
+
+/** An hour's rejects as stored (docs/storage.md). */
+export function rejectPoint(kit: string, entry: RejectEntry, seq: number): StoredPoint {
+  return {
+    measurement: 'reject_count',
+    tags: { kit, machine: entry.machine },
+    fields: { hour_from: entry.hourFrom, count: entry.count, by: entry.by },
+    timeNs: pointTime(entry.at, seq),
   };
 }
