@@ -35,7 +35,10 @@ export interface Inspection {
   health(): InspectionHealth;
   stations(): StationStatus[];
   station(id: string): InspectionStation | undefined;
-  /** Builds the demo trial from a folder of sample images (ok/…, ng/<defect>/…) and fits it, unless it exists. */
+  /**
+   * Builds the demo trial from a folder of sample images (ok/…, ng/<defect>/…) and fits it, unless it has a model already. A start
+   * that stopped half-way (while uploading, or mid-fit) left a draft: this adds the images it lacks and fits it.
+   */
   ensureDemoTrial(sampleDir: string): Promise<void>;
   start(): void;
   stop(): Promise<void>;
@@ -73,13 +76,16 @@ export function createInspection(deps: InspectionDeps): Inspection {
       };
     },
     async ensureDemoTrial(sampleDir) {
-      if (service.store.read(DEMO_TRIAL_ID)) return;
-      service.create({
-        id: DEMO_TRIAL_ID,
-        name: 'デモ: 穴あきプレート / Demo: punched plate',
-        product: '穴あきプレート（合成画像） / punched plate (synthetic images)',
-        camera: '固定治具・上方照明（模擬） / fixed jig, top light (simulated)',
-      });
+      const known = service.store.read(DEMO_TRIAL_ID);
+      if (known?.fit) return;
+      if (!known)
+        service.create({
+          id: DEMO_TRIAL_ID,
+          name: 'デモ: 穴あきプレート / Demo: punched plate',
+          product: '穴あきプレート（合成画像） / punched plate (synthetic images)',
+          camera: '固定治具・上方照明（模擬） / fixed jig, top light (simulated)',
+        });
+      // An image the trial already holds is recognised by its content and kept as it is, so only the missing ones are read.
       for (const file of listFiles(sampleDir)) {
         const folders = relative(sampleDir, file).split('/');
         const role = folders[0] === 'ng' ? 'ng' : 'ok';
@@ -87,7 +93,11 @@ export function createInspection(deps: InspectionDeps): Inspection {
         await service.upload(DEMO_TRIAL_ID, role, label, relative(sampleDir, file), readFileSync(file));
       }
       service.startFit(DEMO_TRIAL_ID);
-      await service.fitSettled(DEMO_TRIAL_ID);
+      const trial = await service.fitSettled(DEMO_TRIAL_ID);
+      if (trial.status !== 'fitted')
+        throw Object.assign(new Error(`the demo trial's fit ended without a model: ${trial.error?.message ?? trial.status}`), {
+          code: trial.error?.code,
+        });
       log.info({ trial: DEMO_TRIAL_ID }, 'demo inspection trial ready');
     },
     start() {

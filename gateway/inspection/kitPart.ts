@@ -1,6 +1,6 @@
 /** Wires the inspection trial into a running kit: MQTT and InfluxDB for live results, the demo's camera and ready-made trial. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
@@ -82,8 +82,13 @@ export function startInspection(deps: InspectionPartDeps): {
     // In the background: the kit is usable at once, the demo trial appears when its fit is done (a minute on a Pi 4).
     const sample = join(deps.dataDir, 'inspection', 'demo-sample');
     void (async () => {
-      if (!existsSync(sample))
-        await promisify(execFile)(process.execPath, [CAMERA_CLI, '--sample', sample, '--good', '60', '--per-defect', '3']);
+      if (!existsSync(sample)) {
+        // Written aside and moved in whole: a start stopped while writing it leaves no half sample to fit from.
+        const partial = `${sample}.partial`;
+        rmSync(partial, { recursive: true, force: true });
+        await promisify(execFile)(process.execPath, [CAMERA_CLI, '--sample', partial, '--good', '60', '--per-defect', '3']);
+        renameSync(partial, sample);
+      }
       await inspection.ensureDemoTrial(sample);
     })().catch((error: Error & { code?: string }) => log.error({ err: error.message, code: error.code }, 'demo inspection trial not made'));
   }
