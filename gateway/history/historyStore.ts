@@ -1,6 +1,7 @@
 /** Reads the kit's history back out of InfluxDB (series, state timelines, 稼働率, CSV); with the sink, the only module that knows InfluxDB. */
 import type { InfluxDB } from 'influx';
 import type { KitConfig } from '../../config/schema.js';
+import type { MachineStateName } from '../../edge/stages/machineState.js';
 import type { CurrentSeriesBody, EnvironmentSeriesBody, PowerSeriesBody, TimelineBody, UtilizationBody } from '../http/schemas.js';
 import { plannedIntervals } from '../utilization/calendar.js';
 import { COVERAGE_GRACE_MS, COVERAGE_STEP_MS, extendToNow, mergeSpans, NoDataOverlay, type Span } from '../utilization/coverage.js';
@@ -15,6 +16,8 @@ export type CsvKind = 'readings' | 'states' | 'utilization';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
+/** The states a stop is made of (gateway/production/stops.ts). */
+const STOPPED: MachineStateName[] = ['OFF', 'IDLE', 'FAULT'];
 const DAY = 86_400_000;
 
 export interface HistoryStore {
@@ -23,6 +26,11 @@ export interface HistoryStore {
   powerSeries(machine: string, from: number, to: number): Promise<PowerSeriesBody>;
   environmentSeries(zone: string, from: number, to: number): Promise<EnvironmentSeriesBody>;
   timeline(machine: string, from: number, to: number): Promise<TimelineBody>;
+  /**
+   * When the stop in force at `at` began (OFF, IDLE and FAULT in a row, as one stop), or null when the machine was not stopped at
+   * `at`: a timeline cut at `at` shows the stop from there, but its reasons were given to the whole of it.
+   */
+  stopStart(machine: string, at: number): Promise<number | null>;
   utilization(machine: string, from: number, to: number, by: UtilizationBy): Promise<UtilizationBody>;
   /** When the kit was recording within [from, min(to, now)): sorted, merged spans; the rest is "no data". */
   coverage(from: number, to: number): Promise<Span[]>;
@@ -289,6 +297,26 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     return intervals;
   }
 
+  async function stopStart(machine: string, at: number): Promise<number | null> {
+    const where = `${machineFilter(machine)} AND time < ${timeNs(at)}`;
+    const events = source(database, 'events', 'machine_state');
+    const state = ident('state');
+    const stopped = STOPPED.map((s) => `${state} != ${literal(s)}`).join(' AND ');
+    // A stop ends where the machine ran or its signal was lost; a kit that was off starts again from UNKNOWN, so that ends one too.
+    const [last = [], boundary = []] = await query([
+      `SELECT ${state} FROM ${events} WHERE ${where} ORDER BY time DESC LIMIT 1`,
+      `SELECT ${state}, ${ident('previous')} FROM ${events} WHERE ${where} AND ((${stopped}) OR ${ident('previous')} = 'UNKNOWN') ORDER BY time DESC LIMIT 1`,
+    ]);
+    if (!STOPPED.includes(toMachineState(last[0]?.[1]))) return null;
+    const edge = boundary[0];
+    if (edge && STOPPED.includes(toMachineState(edge[1]))) return num(edge[0]);
+    const after = num(edge?.[0]);
+    const [first = []] = await query([
+      `SELECT ${state} FROM ${events} WHERE ${where}${after === null ? '' : ` AND time > ${timeNs(after)}`} ORDER BY time ASC LIMIT 1`,
+    ]);
+    return num(first[0]?.[0]);
+  }
+
   async function timeline(machine: string, from: number, to: number): Promise<TimelineBody> {
     machineFilter(machine);
     const end = Math.min(to, now());
@@ -476,6 +504,7 @@ export function createHistoryStore(influx: InfluxDB, config: KitConfig, options:
     },
 
     timeline,
+    stopStart,
     utilization,
     coverage,
 

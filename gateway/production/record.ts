@@ -90,6 +90,8 @@ export interface RecordInput {
   /** Null when the machine has no inspection station. */
   inspection: InspectionMinute[] | null;
   stopSettings: StopSettings;
+  /** When the stop the range begins in began, if before the range (HistoryStore.stopStart). */
+  stoppedSince?: number | null;
 }
 
 /** Assembles a record from what storage returned: parts from totals, when the counter was seen, stops with their reasons. */
@@ -110,6 +112,6 @@ export function machineRecord(input: RecordInput): MachineRecord {
       : null,
     rejects: latestRejects(input.rejects, machine),
     inspection: input.inspection,
-    stops: findStops(machine, states, planned, input.reasons, input.stopSettings, end),
+    stops: findStops(machine, states, planned, input.reasons, input.stopSettings, end, input.stoppedSince ?? null),
   };
 }

@@ -51,7 +51,7 @@ export interface ProductionServiceOptions {
   config: KitConfig;
   /** The kit file, where an admin's edit of the reason list is written; without it the list cannot be edited. */
   configFile?: string;
-  history: Pick<HistoryStore, 'timeline'>;
+  history: Pick<HistoryStore, 'timeline' | 'stopStart'>;
   store: ProductionStore;
   /** Points for InfluxDB (the point buffer: spooled while InfluxDB is away). */
   write(points: StoredPoint[]): void;
@@ -161,8 +161,9 @@ export function createProductionService(options: ProductionServiceOptions) {
     const counter = entry?.counter;
     const station = entry?.inspectionStation;
     const bucket = bucketFor(from, detail.minutes === true);
-    const [timeline, counts, cycles, reasonEntries, rejects, inspection] = await Promise.all([
+    const [timeline, stoppedSince, counts, cycles, reasonEntries, rejects, inspection] = await Promise.all([
       history.timeline(machine, from, end),
+      history.stopStart(machine, from),
       counter ? store.counts(machine, from, end, bucket) : undefined,
       counter && detail.cycles ? store.cycles(machine, from, end) : [],
       reasonsFor(from, end, machine),
@@ -180,6 +181,7 @@ export function createProductionService(options: ProductionServiceOptions) {
       rejects,
       inspection,
       stopSettings: { reasonAfterMs: settings.reasonAfterMinutes * MINUTE },
+      stoppedSince,
     });
   }
 

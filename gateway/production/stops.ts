@@ -126,7 +126,9 @@ export function reasonWaitMs(stops: Stop[], now: number): number | null {
 
 /**
  * The stops of one machine whose stretch touches planned time, oldest first. `states` is its timeline up to `end` (now, or the
- * end of the range): a stop reaching `end` is open.
+ * end of the range): a stop reaching `end` is open. `stoppedSince`: when the stop the timeline begins in really began, if
+ * earlier (a range cut through it); the stop is then that whole stop, with the reasons given to it, and only its planned time
+ * inside the range counts.
  */
 export function findStops(
   machine: string,
@@ -135,11 +137,16 @@ export function findStops(
   entries: ReasonEntry[],
   settings: StopSettings,
   end: number,
+  stoppedSince: number | null = null,
 ): Stop[] {
   const plannedSpans = planned.map(({ from, to }) => ({ from, to })).sort((a, b) => a.from - b.from);
   const own = entries.filter((e) => e.machine === machine);
   const stops: Stop[] = [];
-  for (const stretch of stoppedStretches(states)) {
+  const stretches = stoppedStretches(states);
+  const first = stretches[0];
+  const start = Math.min(...states.map((s) => s.from));
+  if (first && stoppedSince !== null && first.from === start && stoppedSince < start) first.from = stoppedSince;
+  for (const stretch of stretches) {
     const plannedMs = overlapMs([stretch], plannedSpans);
     if (plannedMs === 0) continue;
     const segments = segmentsOf(stretch, entriesOf(stretch, own), plannedSpans);

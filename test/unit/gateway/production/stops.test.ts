@@ -18,6 +18,33 @@ describe('findStops', () => {
     expect(stops[0]).toMatchObject({ from: at(10), to: at(10, 40), plannedMs: 40 * MIN, needsReason: true, open: false });
   });
 
+  it('a range that begins inside a stop sees the whole stop and its reason, not an earlier stop’s', () => {
+    // The shift's board reads from 08:30; the machine has been off since 17:40 the day before.
+    const yesterday = (hh: number, mm = 0) => at(hh, mm) - 86_400_000;
+    const states = [
+      { state: 'OFF' as const, from: at(8, 30), to: at(8, 50) },
+      { state: 'RUN' as const, from: at(8, 50), to: at(17, 30) },
+    ];
+    const entry = (id: string, stopFrom: number, reason: string) => ({
+      id,
+      machine: 'press-1',
+      at: stopFrom + 10 * MIN,
+      stopFrom,
+      from: stopFrom,
+      to: null,
+      reason,
+      note: null,
+      by: 'op',
+    });
+    // One reason for yesterday afternoon's stop (to its end), one for the stop that ran into this morning.
+    const entries = [entry('a', yesterday(16), 'quality'), entry('b', yesterday(17, 40), 'setup')];
+    const [stop] = findStops('press-1', states, planned, entries, { reasonAfterMs: 5 * MIN }, at(18), yesterday(17, 40));
+    expect(stop).toMatchObject({ from: yesterday(17, 40), to: at(8, 50), plannedMs: 20 * MIN, needsReason: false });
+    expect(stop?.segments.filter((g) => g.plannedMs > 0).map((g) => g.reason)).toEqual(['setup']);
+    // Cut where the range begins, the stop has lost its reason: what the board showed for every morning stop before.
+    expect(findStops('press-1', states, planned, entries, { reasonAfterMs: 5 * MIN }, at(18))[0]?.needsReason).toBe(true);
+  });
+
   it('UNKNOWN (no signal) is not a stop', () => {
     const states = [{ state: 'UNKNOWN' as const, from: at(8, 30), to: at(17, 30) }];
     expect(findStops('press-1', states, planned, [], { reasonAfterMs: 5 * MIN }, at(18))).toEqual([]);
