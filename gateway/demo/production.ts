@@ -15,6 +15,7 @@ import { plannedIntervals } from '../utilization/calendar.js';
 import { type StateInterval, windows } from '../utilization/utilization.js';
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 /** Stops left without a reason (someone forgot), among those old enough to have left the tablet's list. */
 const UNANSWERED_SHARE = 0.12;
 /** A stop this long was a breakdown; one starting this soon after work (re)started was the changeover. */
@@ -129,7 +130,8 @@ export function demoRejects(input: DemoEntriesInput, parts: Map<string, { ts: nu
   const { config, from, to, by } = input;
   const tz = config.kit.timeZone;
   const entries: RejectEntry[] = [];
-  for (const shift of shiftOccurrences(plannedIntervals(config.calendar, tz, from, to))) {
+  // Shifts whole (not cut at `to`), so that the hour still running is left to the live kit.
+  for (const shift of shiftOccurrences(plannedIntervals(config.calendar, tz, from, to + DAY))) {
     for (const hour of windows('hour', tz, shift.from, shift.to)) {
       if (hour.to > to) break;
       for (const [machine, made] of parts) {
