@@ -18,7 +18,7 @@ const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 /** Stops left without a reason (someone forgot), among those old enough to have left the tablet's list. */
 const UNANSWERED_SHARE = 0.12;
-/** A stop this long was a breakdown; one starting this soon after work (re)started was the changeover. */
+/** A stop this long was a breakdown; one that held the machine when work (re)started, or came this soon after, was the changeover. */
 const BREAKDOWN_MS = 60 * MINUTE;
 const SETUP_WINDOW_MS = 20 * MINUTE;
 /** Stops at least this long are split in two now and then: the material came, then the set-up took the rest. */
@@ -107,7 +107,7 @@ export function demoReasons(input: DemoEntriesInput, timelines: Map<string, Stat
 /** The reason a stop gets in the demo's story: long ones broke down, early ones were the changeover, the rest by weight. */
 function storyReason(stop: Stop, workStarts: number[], key: string): string {
   if (stop.plannedMs >= BREAKDOWN_MS) return 'breakdown';
-  if (workStarts.some((start) => stop.from >= start && stop.from < start + SETUP_WINDOW_MS)) return 'setup';
+  if (workStarts.some((start) => stop.from < start + SETUP_WINDOW_MS && stop.to > start)) return 'setup';
   let u = demoHash(`${key}/reason`);
   for (const [id, weight] of EVERYDAY) {
     if (u < weight) return id;
