@@ -15,8 +15,9 @@ export interface HistoryLine {
 }
 
 /**
- * Every line from `from` to `to`, a hello first, then each `stepMs` a current line, a count line per counter (its parts made while
- * its machine ran, as the live node counts them) and a line per climate channel.
+ * Every line from `from` to `to`, a hello first, then each `stepMs` a current line, a count line per counter whose total moved
+ * (its parts made while its machine ran, as the live node counts them; an unchanged total tells the edge nothing, and nights and
+ * weekends are most of a week) and a line per climate channel.
  */
 export function* historyLines(scenario: Scenario, from: number, to: number, stepMs: number): Generator<HistoryLine> {
   if (!(stepMs > 0)) throw new RangeError(`step must be > 0, got ${stepMs}`);
@@ -50,8 +51,9 @@ export function* historyLines(scenario: Scenario, from: number, to: number, step
     }
     // The machine's state at this line stands for the whole step, as the live node's does for its tick.
     for (const counter of counters) {
+      const before = counter.total;
       if (running.has(counter.machine)) counter.run(stepMs, ms);
-      yield { ms, line: line(counter.frame(ms, from)) };
+      if (ms === from || counter.total !== before) yield { ms, line: line(counter.frame(ms, from)) };
     }
     for (const c of climates) {
       const reading = c.signal.sampleAt(ms);
