@@ -7,7 +7,7 @@
  * Every point is tagged demo=1, so demo data can be told apart (and dropped: DROP SERIES WHERE "demo" = '1').
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
@@ -24,6 +24,7 @@ import { alarmEventPoint } from '../alarms/engine.js';
 import { alarmInputs } from '../alarms/inputs.js';
 import type { NotifyEvent } from '../alarms/lifecycle.js';
 import { createIngest } from '../ingest.js';
+import { ensurePrivateDir, writePrivateFile } from '../privateFiles.js';
 import { reasonPoint, rejectPoint } from '../production/store.js';
 import type { PointSink, StoredPoint } from '../storage/point.js';
 import { startOfLocalDay } from '../utilization/timeZone.js';
@@ -78,7 +79,7 @@ export async function backfillDemo(options: BackfillOptions): Promise<BackfillRe
     if (days === 0 || existsSync(markerOf(options.dataDir, node.id))) continue;
     const result = await backfillNode(options, node, days);
     if (!result) break;
-    writeFileSync(markerOf(options.dataDir, node.id), `${JSON.stringify(result)}\n`);
+    writePrivateFile(markerOf(options.dataDir, node.id), `${JSON.stringify(result)}\n`);
     results.push(result);
   }
   return results;
@@ -101,8 +102,8 @@ function startOfFill(options: BackfillOptions, node: string, days: number, now: 
     // A torn file from a power cut: start afresh, as before this file existed.
   }
   const from = typeof started.from === 'number' && typeof started.to === 'number' && started.to > fresh ? started.from : fresh;
-  mkdirSync(join(options.dataDir, 'demo'), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ from, to: now })}\n`);
+  ensurePrivateDir(join(options.dataDir, 'demo'));
+  writePrivateFile(file, `${JSON.stringify({ from, to: now })}\n`);
   return from;
 }
 
