@@ -178,6 +178,44 @@ describe('the demo kit in Chromium', () => {
     }
   });
 
+  it('shows a week of production at 1280×800: stop reasons in the Pareto, OEE by day, a past shift’s board with parts', async () => {
+    const { page } = await openPage(browser, { width: 1280, height: 800 });
+    await page.goto(`${origin}/`);
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill('admin-password-1');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('machine-lathe-1').waitFor();
+
+    await page.goto(`${origin}/#/production`);
+    await page.getByRole('button', { name: '7日', exact: true }).click();
+    // The demo operator's reasons, and the few stops nobody answered, as on a real floor.
+    for (const reason of ['material', 'setup', 'quality', '_none']) await page.getByTestId(`pareto-row-${reason}`).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'demo-week-pareto-1280x800.png') });
+    await page.getByRole('button', { name: '日別', exact: true }).click();
+    const press = page.getByTestId('oee-table').locator('tr', { hasText: 'プレス機' });
+    await press.first().waitFor();
+    // Each day of the press has an OEE figure, its three factors and its parts; none says "no data".
+    for (const row of await press.all()) {
+      const text = (await row.textContent()) ?? '';
+      if (!/日勤|\d+\/\d+/.test(text) || /\(土\)|\(日\)/.test(text)) continue;
+      expect(text, text).not.toContain('データなし');
+      expect(text.match(/\d+%/g)?.length ?? 0, text).toBeGreaterThanOrEqual(4);
+    }
+    await press.first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'demo-week-oee-1280x800.png') });
+
+    await page.goto(`${origin}/#/board/press-1`);
+    await page.getByTestId('board').waitFor();
+    await page.getByTestId('board-previous').click();
+    const rows = page.locator('[data-testid^="board-row-"]');
+    const notDone = page.locator('[data-testid^="board-row-"].status-noData, [data-testid^="board-row-"].status-upcoming');
+    // A past shift: every hour has its parts (no "no data", no plan-only hour) and some hours their stops' reasons.
+    await waitFor('a past shift on the board', async () => (await rows.count()) >= 9 && (await notDone.count()) === 0, 30_000);
+    expect(await page.getByTestId('board').textContent()).toMatch(/段取り|材料待ち|品質確認/);
+    await page.screenshot({ path: join(SHOTS, 'demo-board-past-shift-1280x800.png'), fullPage: true });
+    await page.context().close();
+  });
+
   it('fits the header and every tab on a 390 px phone, in Japanese and English', async () => {
     const page = await signIn('phone-390x844');
     for (const lang of ['ja', 'en']) {
