@@ -7,7 +7,7 @@
  * Every point is tagged demo=1, so demo data can be told apart (and dropped: DROP SERIES WHERE "demo" = '1').
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
@@ -80,6 +80,7 @@ export async function backfillDemo(options: BackfillOptions): Promise<BackfillRe
     const result = await backfillNode(options, node, days);
     if (!result) break;
     writePrivateFile(markerOf(options.dataDir, node.id), `${JSON.stringify(result)}\n`);
+    rmSync(startedOf(options.dataDir, node.id), { force: true });
     results.push(result);
   }
   return results;
