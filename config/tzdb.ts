@@ -2,7 +2,8 @@
  * A time zone's UTC offsets read from the operating system's tz database: the TZif files (RFC 8536) under
  * /usr/share/zoneinfo that Debian's and Raspberry Pi OS's `tzdata` package installs. The first Intl.DateTimeFormat
  * costs the gateway ~7 MB of RSS for good (ICU's data pages and zone objects, docs/memory.md), only to learn the
- * offset of one zone; the same answer from the file costs a few kilobytes. Here in config/ because the loader checks
+ * offset of one zone; the same answer from the file costs a few kilobytes, and follows the rules apt keeps current
+ * (Node's ICU copy is frozen with the Node release). Here in config/ because the loader checks
  * `kit.timeZone` with it; gateway/utilization/timeZone.ts keeps time with it and falls back to Intl for a zone this
  * cannot read.
  */
