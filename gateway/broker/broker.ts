@@ -17,6 +17,7 @@ import { createCredentials } from './credentials.js';
 import { filterMatches, startNodeClock } from './nodeClock.js';
 import { GuardedConnection, PacketSizeReader, type Violation } from './packetGuard.js';
 import { MAX_PENDING_PER_ADDRESS, PendingConnections } from './pendingConnections.js';
+import { retainedOrder } from './retainedOrder.js';
 import { MAX_SUBSCRIPTIONS_PER_CLIENT, SessionBounds, type SessionPersistence } from './sessionBounds.js';
 
 export interface BrokerOptions {
@@ -223,7 +224,8 @@ export async function startBroker(options: BrokerOptions) {
     },
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the gateway's own messages (alarms)
-      done(admit(principals.get(client), client.id, packet, packet === (client as Client & { will?: unknown }).will));
+      const isWill = packet === (client as Client & { will?: unknown }).will;
+      inOrder(client, packet, () => admit(principals.get(client), client.id, packet, isWill), done);
     },
     authorizeSubscribe(client, subscription, done) {
       const who = principals.get(client);
@@ -244,6 +246,7 @@ export async function startBroker(options: BrokerOptions) {
       done(null, subscription);
     },
   });
+  const inOrder = retainedOrder(aedes);
   sessions.wrap((aedes as unknown as { persistence: SessionPersistence }).persistence);
   aedes.on('unsubscribe', (filters, client) => sessions.forget(client, filters));
   const clock = startNodeClock(aedes, config, now);
