@@ -32,7 +32,7 @@ import {
 } from '../../production/schemas.js';
 import { ProductionError, type ProductionService } from '../../production/service.js';
 import { type Access, ErrorBody } from '../schemas.js';
-import { csvFileName, sendCsv } from './export.js';
+import { csvExportRoute } from './export.js';
 import { badRange, invalidQuery, type StorageFailureLog, storageFailureLog, storageUnavailable } from './history.js';
 
 export interface ProductionRoutesOptions {
@@ -281,21 +281,23 @@ export async function productionRoutes(app: FastifyInstance, options: Production
     byPerson<RejectRequestBody>((who, body) => production.setRejects(who, body)),
   );
 
-  const exports = [
-    ['stops', ExportRange, (q: { from: number; to: number }) => csv.stops(q.from, q.to)],
-    ['counts', ExportRange, (q: { from: number; to: number }) => csv.counts(q.from, q.to)],
-    ['oee', OeeExportQuery, (q: { from: number; to: number; by?: 'shift' | 'day' }) => csv.oee(q.from, q.to, q.by)],
-  ] as const;
-  for (const [kind, querystring, lines] of exports) {
-    app.get(
-      `/api/export/${kind}.csv`,
-      { config: { access: 'manager' }, attachValidation: true, schema: { querystring, response: { 400: ErrorBody, 503: ErrorBody } } },
-      async (request, reply) => {
-        const query = request.query as { from: number; to: number; by?: 'shift' | 'day' };
-        const bad = invalidQuery(request) ?? badRange(query.from, query.to);
-        if (bad) return reply.code(400).send(bad);
-        return sendCsv(request, reply, logFailure, csvFileName(config, kind, query.from), lines(query));
-      },
-    );
-  }
+  csvExportRoute(app, config, logFailure, {
+    kind: 'stops',
+    description:
+      'Every machine’s stops in planned time, a line per part of a stop with its own reason. / 停止と停止理由（理由の区間ごとに 1 行）。',
+    querystring: ExportRange,
+    lines: (q) => csv.stops(q.from, q.to),
+  });
+  csvExportRoute(app, config, logFailure, {
+    kind: 'counts',
+    description: 'Parts and cycle times per machine and hour. / 機械ごと・時間ごとの生産数とサイクルタイム。',
+    querystring: ExportRange,
+    lines: (q) => csv.counts(q.from, q.to),
+  });
+  csvExportRoute<Static<typeof OeeExportQuery>>(app, config, logFailure, {
+    kind: 'oee',
+    description: 'OEE and its three factors per machine and shift (or day). / 機械ごと・シフトごと（日ごと）の OEE と 3 つの要素。',
+    querystring: OeeExportQuery,
+    lines: (q) => csv.oee(q.from, q.to, q.by),
+  });
 }
