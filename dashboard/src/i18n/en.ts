@@ -402,6 +402,7 @@ export const en: Record<MessageKey, string> = {
   'prod.stops.none': 'No stop is waiting for a reason.',
   'prod.stops.today': 'Today’s stops and their reasons',
   'prod.stops.noneToday': 'No stop in planned time today.',
+  'prod.stops.plannedPart': '{d} in planned time',
   'prod.stillStopped': 'still stopped',
   'prod.giveReason': 'Give reason',
   'prod.split': 'Split this stop',

@@ -398,6 +398,7 @@ export const ja = {
   'prod.stops.none': '入力待ちの停止はありません。',
   'prod.stops.today': '今日の停止と理由',
   'prod.stops.noneToday': '今日は計画時間内の停止がありません。',
+  'prod.stops.plannedPart': '計画時間内 {d}',
   'prod.stillStopped': '停止中',
   'prod.giveReason': '理由を入力',
   'prod.split': '停止を分けて入力する',
