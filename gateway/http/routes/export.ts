@@ -116,13 +116,13 @@ export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOp
   });
   csvExportRoute(app, config, logFailure, {
     kind: 'states',
-    description: 'The machines’ state intervals in the range. / 期間内の機械の状態の区間。',
+    description: 'The machines’ state intervals in the range. / 期間内の設備の状態の区間。',
     querystring: ExportQuery,
     lines: (q) => history.statesCsv(q.from, q.to),
   });
   csvExportRoute<UtilizationExportQueryType>(app, config, logFailure, {
     kind: 'utilization',
-    description: '稼働率 per machine and day (or hour, shift). / 機械ごと・日ごと（時間・シフトごと）の稼働率。',
+    description: '稼働率 per machine and day (or hour, shift). / 設備ごと・日ごと（時間・シフトごと）の稼働率。',
     querystring: UtilizationExportQuery,
     lines: (q) => history.utilizationCsv(q.from, q.to, q.by ?? 'day'),
   });

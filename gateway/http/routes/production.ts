@@ -143,7 +143,7 @@ export async function productionRoutes(app: FastifyInstance, options: Production
     '/api/production/settings',
     {
       access: 'viewer',
-      description: 'Stop reasons and each machine’s counter, plan and ideal cycle. / 停止理由と、機械ごとのカウンタ・計画・理想サイクル。',
+      description: 'Stop reasons and each machine’s counter, plan and ideal cycle. / 停止理由と、設備ごとのカウンタ・計画・理想サイクル。',
       answer: ProductionSettings,
     },
     async () => production.settings(),
@@ -167,7 +167,7 @@ export async function productionRoutes(app: FastifyInstance, options: Production
     {
       access: 'viewer',
       description:
-        'The shift so far per machine and the stops of the last 24 h waiting for a reason (refreshed every 30 s). / 機械ごとの現在のシフトの実績と、理由の入力を待つ停止（24 時間以内）。',
+        'The shift so far per machine and the stops of the last 24 h waiting for a reason (refreshed every 30 s). / 設備ごとの現在のシフトの実績と、理由の入力を待つ停止（24 時間以内）。',
       answer: ProductionNow,
     },
     async () => production.now(),
@@ -178,7 +178,7 @@ export async function productionRoutes(app: FastifyInstance, options: Production
     '/api/production/stops',
     {
       access: 'viewer',
-      description: 'A machine’s stops in planned time with their reasons. / 機械の計画時間内の停止と停止理由。',
+      description: 'A machine’s stops in planned time with their reasons. / 設備の計画時間内の停止と停止理由。',
       querystring: StopsQuery,
       answer: StopList,
     },
@@ -290,13 +290,13 @@ export async function productionRoutes(app: FastifyInstance, options: Production
   });
   csvExportRoute(app, config, logFailure, {
     kind: 'counts',
-    description: 'Parts and cycle times per machine and hour. / 機械ごと・時間ごとの生産数とサイクルタイム。',
+    description: 'Parts and cycle times per machine and hour. / 設備ごと・時間ごとの生産数とサイクルタイム。',
     querystring: ExportRange,
     lines: (q) => csv.counts(q.from, q.to),
   });
   csvExportRoute<Static<typeof OeeExportQuery>>(app, config, logFailure, {
     kind: 'oee',
-    description: 'OEE and its three factors per machine and shift (or day). / 機械ごと・シフトごと（日ごと）の OEE と 3 つの要素。',
+    description: 'OEE and its three factors per machine and shift (or day). / 設備ごと・シフトごと（日ごと）の OEE と 3 つの要素。',
     querystring: OeeExportQuery,
     lines: (q) => csv.oee(q.from, q.to, q.by),
   });
