@@ -14,6 +14,7 @@ import type { LiveModel } from '../live/liveModel.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ProductionService } from '../production/service.js';
 import { lazySchemaController } from './lazySchemas.js';
+import { openapiOptions } from './openapi.js';
 import { authPlugin, defaultAccess } from './plugins/auth.js';
 import { securityHeaders } from './plugins/securityHeaders.js';
 import { adminRoutes } from './routes/admin.js';
@@ -70,12 +71,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const basePath = config.http.basePath;
   const authOptions = { store: deps.auth, sessions: deps.sessions, basePath, secureCookies: Boolean(tls) };
 
-  app.register(fastifySwagger, {
-    openapi: {
-      info: { title: 'Minotake kit API', version: '1', description: '身の丈IoTキットの HTTP API / the kit HTTP API' },
-      servers: [{ url: basePath }],
-    },
-  });
+  app.register(fastifySwagger, openapiOptions(basePath));
   app.register(fastifyHelmet, securityHeaders({ tls: Boolean(tls) }));
   app.register(authPlugin, authOptions);
 

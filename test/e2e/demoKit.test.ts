@@ -192,7 +192,8 @@ describe('the demo kit in Chromium', () => {
     for (const reason of ['material', 'setup', 'quality', '_none']) await page.getByTestId(`pareto-row-${reason}`).waitFor();
     await page.screenshot({ path: join(SHOTS, 'demo-week-pareto-1280x800.png') });
     await page.getByRole('button', { name: '日別', exact: true }).click();
-    const press = page.getByTestId('oee-table').locator('tr', { hasText: 'プレス機' });
+    // The press's rows, under its name (the OEE table heads each machine's rows with its name rather than repeating it).
+    const press = page.getByTestId('oee-machine-press-1').locator('tr');
     await press.first().waitFor();
     // Each day of the press has an OEE figure, its three factors and its parts; none says "no data".
     for (const row of await press.all()) {

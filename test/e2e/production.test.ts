@@ -206,23 +206,41 @@ describe('stop reasons, the board and OEE in headless Chromium on a 768×1024 ta
     await page.screenshot({ path: join(SHOTS, 'production-machine-768x1024.png'), fullPage: true });
   });
 
-  it('fits the stop, board and production pages on the tablet held either way, in Japanese, without sideways scrolling', async () => {
+  it('fits the stop, board and production pages on the tablet held either way, in Japanese and English: no sideways panning, big targets', async () => {
     for (const size of [LANDSCAPE, TABLET]) {
       const { page } = await openPage(browser, size);
       await signIn(page, 'admin');
-      for (const [route, ready, name] of [
-        ['#/stops/m1', 'stops-today', 'stops'],
-        ['#/board/m3', 'board-summary', 'board'],
-        ['#/production', 'pareto-row-breakdown', 'pareto'],
-      ] as const) {
-        await page.goto(`${origin}/${route}`);
-        await page.getByTestId(ready).first().waitFor();
-        await page.waitForTimeout(500);
-        expect(await page.locator('html').getAttribute('lang')).toBe('ja');
-        // A gloved operator cannot pan a page sideways: nothing may be wider than the screen.
-        const [scroll, client] = await page.locator('html').evaluate((html) => [html.scrollWidth, html.clientWidth]);
-        expect(scroll, `${route} at ${size.width}×${size.height}`).toBeLessThanOrEqual(client ?? 0);
-        await page.screenshot({ path: join(SHOTS, `production-${name}-${size.width}x${size.height}.png`), fullPage: true });
+      for (const lang of ['ja', 'en'] as const) {
+        // The header's switch, as a person changes the language (remembered on the tablet).
+        if (lang === 'en') await page.getByTestId('lang-switch').click();
+        for (const [route, ready, name] of [
+          ['#/stops/m1', ['stops-today'], 'stops'],
+          ['#/board/m3', ['board-summary', 'board'], 'board'],
+          ['#/production', ['pareto-row-breakdown', 'oee-table'], 'pareto'],
+        ] as const) {
+          await page.goto(`${origin}/${route}`);
+          for (const id of ready) await page.getByTestId(id).first().waitFor();
+          await page.waitForTimeout(500);
+          const where = `${route} in ${lang} at ${size.width}×${size.height}`;
+          expect(await page.locator('html').getAttribute('lang')).toBe(lang);
+          // A gloved operator cannot pan a page sideways: nothing may be wider than the screen, and no table may hide its
+          // last columns (the board's rejects, the OEE) behind a sideways scroll of its own.
+          const [scroll, client] = await page.locator('html').evaluate((html) => [html.scrollWidth, html.clientWidth]);
+          expect(scroll, where).toBeLessThanOrEqual(client ?? 0);
+          const panned = await page
+            .locator('.board-scroll')
+            .evaluateAll((boxes) => boxes.filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.querySelector('table')?.className));
+          expect(panned, where).toEqual([]);
+          // Every button, link and list a finger has to hit is at least 44 px each way.
+          const small = await page.locator('button:visible, a[href]:visible, select:visible').evaluateAll((targets) =>
+            targets
+              .map((e) => ({ text: (e.textContent ?? '').trim().slice(0, 30), box: e.getBoundingClientRect() }))
+              .filter(({ box }) => box.height < 44 || box.width < 44)
+              .map(({ text, box }) => `${text} ${Math.round(box.width)}×${Math.round(box.height)}`),
+          );
+          expect(small, where).toEqual([]);
+          await page.screenshot({ path: join(SHOTS, `production-${name}-${lang}-${size.width}x${size.height}.png`), fullPage: true });
+        }
       }
       await page.context().close();
     }

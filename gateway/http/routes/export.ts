@@ -1,11 +1,11 @@
 /** CSV downloads for managers: readings, state intervals and 稼働率, streamed so a year of data never sits in memory. */
 import { Readable } from 'node:stream';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KitConfig } from '../../../config/schema.js';
 import type { HistoryStore } from '../../history/historyStore.js';
 import { formatDate, localDate } from '../../utilization/timeZone.js';
-import { ExportQuery, UtilizationExportQuery } from '../historySchemas.js';
+import { ExportQuery, UtilizationExportQuery, type UtilizationExportQueryType } from '../historySchemas.js';
 import { ErrorBody } from '../schemas.js';
 import { badRange, invalidQuery, type StorageFailureLog, storageFailureLog, storageUnavailable } from './history.js';
 
@@ -68,34 +68,62 @@ export async function sendCsv(
     .send(body);
 }
 
+/** What a CSV download answers in the OpenAPI document: the file, or a refused range or storage away as ErrorBody. */
+const csvResponses = {
+  200: {
+    description: 'UTF-8 with BOM (opens in Japanese Excel), CRLF; a download. / BOM 付き UTF-8、改行は CRLF（ダウンロード）。',
+    content: { 'text/csv': { schema: { type: 'string' } } },
+  },
+  400: ErrorBody,
+  503: ErrorBody,
+};
+
+export interface CsvExport<Q> {
+  /** The file's kind: its URL `api/export/<kind>.csv` and its name. */
+  kind: string;
+  description: string;
+  querystring: TSchema;
+  lines: (query: Q) => AsyncIterable<string>;
+}
+
+/** A manager's CSV download over a range: a valid query and range, then the lines as a file named after the kit, kind and day. */
+export function csvExportRoute<Q extends { from: number; to: number } = { from: number; to: number }>(
+  app: FastifyInstance,
+  config: KitConfig,
+  logFailure: StorageFailureLog,
+  { kind, description, querystring, lines }: CsvExport<Q>,
+): void {
+  app.get(
+    `/api/export/${kind}.csv`,
+    { config: { access: 'manager' }, attachValidation: true, schema: { description, querystring, response: csvResponses } },
+    async (request, reply) => {
+      const query = request.query as Q;
+      const bad = invalidQuery(request) ?? badRange(query.from, query.to);
+      if (bad) return reply.code(400).send(bad);
+      return sendCsv(request, reply, logFailure, csvFileName(config, kind, query.from), lines(query));
+    },
+  );
+}
+
 export async function exportRoutes(app: FastifyInstance, options: ExportRoutesOptions): Promise<void> {
   const { history, config } = options;
   const logFailure = storageFailureLog();
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const errors = { 400: ErrorBody, 503: ErrorBody };
-
-  for (const kind of ['readings', 'states'] as const) {
-    r.get(
-      `/api/export/${kind}.csv`,
-      { config: { access: 'manager' }, attachValidation: true, schema: { querystring: ExportQuery, response: errors } },
-      async (request, reply) => {
-        const bad = invalidQuery(request) ?? badRange(request.query.from, request.query.to);
-        if (bad) return reply.code(400).send(bad);
-        const { from, to } = request.query;
-        const lines = kind === 'readings' ? history.readingsCsv(from, to) : history.statesCsv(from, to);
-        return sendCsv(request, reply, logFailure, csvFileName(config, kind, from), lines);
-      },
-    );
-  }
-
-  r.get(
-    '/api/export/utilization.csv',
-    { config: { access: 'manager' }, attachValidation: true, schema: { querystring: UtilizationExportQuery, response: errors } },
-    async (request, reply) => {
-      const bad = invalidQuery(request) ?? badRange(request.query.from, request.query.to);
-      if (bad) return reply.code(400).send(bad);
-      const { from, to, by = 'day' } = request.query;
-      return sendCsv(request, reply, logFailure, csvFileName(config, 'utilization', from), history.utilizationCsv(from, to, by));
-    },
-  );
+  csvExportRoute(app, config, logFailure, {
+    kind: 'readings',
+    description: 'Every stored reading in the range, one line each. / 期間内のすべての測定値。',
+    querystring: ExportQuery,
+    lines: (q) => history.readingsCsv(q.from, q.to),
+  });
+  csvExportRoute(app, config, logFailure, {
+    kind: 'states',
+    description: 'The machines’ state intervals in the range. / 期間内の設備の状態の区間。',
+    querystring: ExportQuery,
+    lines: (q) => history.statesCsv(q.from, q.to),
+  });
+  csvExportRoute<UtilizationExportQueryType>(app, config, logFailure, {
+    kind: 'utilization',
+    description: '稼働率 per machine and day (or hour, shift). / 設備ごと・日ごと（時間・シフトごと）の稼働率。',
+    querystring: UtilizationExportQuery,
+    lines: (q) => history.utilizationCsv(q.from, q.to, q.by ?? 'day'),
+  });
 }

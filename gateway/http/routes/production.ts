@@ -1,6 +1,6 @@
 /** Production over HTTP: stop reasons (one tap, split, manager's change), counts, the plan board, OEE, rejects, CSV (docs/production.md). */
-import type { Static } from '@sinclair/typebox';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { StopReasonConfig } from '../../../config/productionSchema.js';
 import type { KitConfig } from '../../../config/schema.js';
 import type { Principal } from '../../auth/principal.js';
@@ -31,8 +31,8 @@ import {
   StopsQuery,
 } from '../../production/schemas.js';
 import { ProductionError, type ProductionService } from '../../production/service.js';
-import { ErrorBody } from '../schemas.js';
-import { csvFileName, sendCsv } from './export.js';
+import { type Access, ErrorBody } from '../schemas.js';
+import { csvExportRoute } from './export.js';
 import { badRange, invalidQuery, type StorageFailureLog, storageFailureLog, storageUnavailable } from './history.js';
 
 export interface ProductionRoutesOptions {
@@ -44,6 +44,14 @@ type StopsQueryType = Static<typeof StopsQuery>;
 type OptionalMachineRangeType = Static<typeof OptionalMachineRange>;
 type CountsQueryType = Static<typeof CountsQuery>;
 type OeeQueryType = Static<typeof OeeQuery>;
+
+interface RouteShape {
+  access: Access;
+  description: string;
+  querystring?: TSchema;
+  body?: TSchema;
+  answer: TSchema;
+}
 
 const DAY = 86_400_000;
 /** Cycle times are read part by part: a month of a busy press is as much as one request should fetch. */
@@ -94,6 +102,22 @@ export async function productionRoutes(app: FastifyInstance, options: Production
   const logFailure = storageFailureLog();
   const answer = answering(logFailure);
   const csv = productionCsv(config, production);
+  /**
+   * One route from what is its own: who may call it, its OpenAPI description, what it takes and answers. A route that takes
+   * something may refuse it, so its document lists the error answers too; its handler sends them (attachValidation).
+   */
+  const route = (method: 'GET' | 'POST' | 'PUT', url: string, shape: RouteShape, handler: RouteHandlerMethod) => {
+    const { access, description, answer: ok, ...input } = shape;
+    const takes = input.querystring !== undefined || input.body !== undefined;
+    app.route({
+      method,
+      url,
+      config: { access },
+      attachValidation: true,
+      schema: { description, ...input, response: takes ? { 200: ok, ...errors } : { 200: ok } },
+      handler,
+    });
+  };
   /** A read over a range: a valid query and range (at most `days` long where given), then the service. */
   const overRange =
     <Q extends { from: number; to: number }>(run: (query: Q) => Promise<unknown>, days?: (query: Q) => number) =>
@@ -114,115 +138,100 @@ export async function productionRoutes(app: FastifyInstance, options: Production
       return answer(reply, request.log, () => run(who, request.body as B));
     };
 
-  app.get(
+  route(
+    'GET',
     '/api/production/settings',
     {
-      config: { access: 'viewer' },
-      schema: {
-        description:
-          'Stop reasons and each machine’s counter, plan and ideal cycle. / 停止理由と、機械ごとのカウンタ・計画・理想サイクル。',
-        response: { 200: ProductionSettings },
-      },
+      access: 'viewer',
+      description: 'Stop reasons and each machine’s counter, plan and ideal cycle. / 停止理由と、設備ごとのカウンタ・計画・理想サイクル。',
+      answer: ProductionSettings,
     },
     async () => production.settings(),
   );
 
-  app.put(
+  route(
+    'PUT',
     '/api/production/reasons',
     {
-      config: { access: 'admin' },
-      attachValidation: true,
-      schema: {
-        description: 'Replace the stop-reason list; written to the kit file. / 停止理由の一覧を置き換え、設定ファイルに保存します。',
-        body: ReasonsUpdate,
-        response: { 200: ProductionSettings, ...errors },
-      },
+      access: 'admin',
+      description: 'Replace the stop-reason list; written to the kit file. / 停止理由の一覧を置き換え、設定ファイルに保存します。',
+      body: ReasonsUpdate,
+      answer: ProductionSettings,
     },
     byPerson<{ reasons: StopReasonConfig[] }>((who, body) => production.updateReasons(body.reasons, who.username)),
   );
 
-  app.get(
+  route(
+    'GET',
     '/api/production/now',
     {
-      config: { access: 'viewer' },
-      schema: {
-        description:
-          'The shift so far per machine and the stops of the last 24 h waiting for a reason (refreshed every 30 s). / 機械ごとの現在のシフトの実績と、理由の入力を待つ停止（24 時間以内）。',
-        response: { 200: ProductionNow },
-      },
+      access: 'viewer',
+      description:
+        'The shift so far per machine and the stops of the last 24 h waiting for a reason (refreshed every 30 s). / 設備ごとの現在のシフトの実績と、理由の入力を待つ停止（24 時間以内）。',
+      answer: ProductionNow,
     },
     async () => production.now(),
   );
 
-  app.get(
+  route(
+    'GET',
     '/api/production/stops',
     {
-      config: { access: 'viewer' },
-      attachValidation: true,
-      schema: {
-        description: 'A machine’s stops in planned time with their reasons. / 機械の計画時間内の停止と停止理由。',
-        querystring: StopsQuery,
-        response: { 200: StopList, ...errors },
-      },
+      access: 'viewer',
+      description: 'A machine’s stops in planned time with their reasons. / 設備の計画時間内の停止と停止理由。',
+      querystring: StopsQuery,
+      answer: StopList,
     },
     overRange<StopsQueryType>((q) => production.stops(q.machine, q.from, q.to)),
   );
 
-  app.post(
+  route(
+    'POST',
     '/api/production/stops/reason',
     {
-      config: { access: 'operator' },
-      attachValidation: true,
-      schema: {
-        description:
-          'Give a stop its reason (one segment) or split it (several). Changing a given reason needs a manager, or the same operator soon after. / 停止理由の入力（1 区間）または分割（複数区間）。入力済みの変更は管理者か、直後の本人のみ。',
-        body: ReasonRequest,
-        response: { 200: Stop, ...errors },
-      },
+      access: 'operator',
+      description:
+        'Give a stop its reason (one segment) or split it (several). Changing a given reason needs a manager, or the same operator soon after. / 停止理由の入力（1 区間）または分割（複数区間）。入力済みの変更は管理者か、直後の本人のみ。',
+      body: ReasonRequest,
+      answer: Stop,
     },
     byPerson<ReasonRequestBody>((who, body) => production.setReason(who, body)),
   );
 
-  app.get(
+  route(
+    'GET',
     '/api/production/reasons/log',
     {
-      config: { access: 'manager' },
-      attachValidation: true,
-      schema: {
-        description:
-          'Every stop reason entered in the range, newest first, with who, when and what it replaced. / 停止理由の入力・変更の記録。',
-        querystring: OptionalMachineRange,
-        response: { 200: ReasonLog, ...errors },
-      },
+      access: 'manager',
+      description:
+        'Every stop reason entered in the range, newest first, with who, when and what it replaced. / 停止理由の入力・変更の記録。',
+      querystring: OptionalMachineRange,
+      answer: ReasonLog,
     },
     overRange<OptionalMachineRangeType>((q) => production.reasonLog(q.from, q.to, q.machine)),
   );
 
-  app.get(
+  route(
+    'GET',
     '/api/production/pareto',
     {
-      config: { access: 'viewer' },
-      attachValidation: true,
-      schema: {
-        description: 'Stop time in planned time by reason, largest first, for one machine or all. / 停止理由別の停止時間（パレート図）。',
-        querystring: OptionalMachineRange,
-        response: { 200: Pareto, ...errors },
-      },
+      access: 'viewer',
+      description: 'Stop time in planned time by reason, largest first, for one machine or all. / 停止理由別の停止時間（パレート図）。',
+      querystring: OptionalMachineRange,
+      answer: Pareto,
     },
     overRange<OptionalMachineRangeType>((q) => production.pareto(q.from, q.to, q.machine)),
   );
 
-  app.get(
+  route(
+    'GET',
     '/api/production/counts',
     {
-      config: { access: 'viewer' },
-      attachValidation: true,
-      schema: {
-        description:
-          'Parts per minute, hour, shift or day with cycle time (median, quartiles); null where the counter was not seen. / 生産数とサイクルタイム。',
-        querystring: CountsQuery,
-        response: { 200: Counts, ...errors },
-      },
+      access: 'viewer',
+      description:
+        'Parts per minute, hour, shift or day with cycle time (median, quartiles); null where the counter was not seen. / 生産数とサイクルタイム。',
+      querystring: CountsQuery,
+      answer: Counts,
     },
     overRange<CountsQueryType>(
       (q) => production.counts(q.machine, q.from, q.to, q.by),
@@ -230,16 +239,14 @@ export async function productionRoutes(app: FastifyInstance, options: Production
     ),
   );
 
-  app.get(
+  route(
+    'GET',
     '/api/production/board',
     {
-      config: { access: 'viewer' },
-      attachValidation: true,
-      schema: {
-        description: 'The plan-versus-actual board (生産管理板) of a machine’s shift, hour by hour. / 生産管理板（時間ごとの計画と実績）。',
-        querystring: BoardQuery,
-        response: { 200: Board, ...errors },
-      },
+      access: 'viewer',
+      description: 'The plan-versus-actual board (生産管理板) of a machine’s shift, hour by hour. / 生産管理板（時間ごとの計画と実績）。',
+      querystring: BoardQuery,
+      answer: Board,
     },
     async (request, reply) => {
       const bad = invalidQuery(request);
@@ -249,50 +256,48 @@ export async function productionRoutes(app: FastifyInstance, options: Production
     },
   );
 
-  app.get(
+  route(
+    'GET',
     '/api/production/oee',
     {
-      config: { access: 'viewer' },
-      attachValidation: true,
-      schema: {
-        description:
-          'OEE per shift or day with availability (稼働率), performance and quality. / 設備総合効率（時間稼働率・性能稼働率・良品率）。',
-        querystring: OeeQuery,
-        response: { 200: Oee, ...errors },
-      },
+      access: 'viewer',
+      description:
+        'OEE per shift or day with availability (稼働率), performance and quality. / 設備総合効率（時間稼働率・性能稼働率・良品率）。',
+      querystring: OeeQuery,
+      answer: Oee,
     },
     overRange<OeeQueryType>((q) => production.oee(q.from, q.to, q.by, q.machine)),
   );
 
-  app.post(
+  route(
+    'POST',
     '/api/production/rejects',
     {
-      config: { access: 'operator' },
-      attachValidation: true,
-      schema: {
-        description: 'Rejects of one board hour (the latest entry counts). / 時間帯ごとの不良数（最後の入力が有効）。',
-        body: RejectRequest,
-        response: { 200: RejectSaved, ...errors },
-      },
+      access: 'operator',
+      description: 'Rejects of one board hour (the latest entry counts). / 時間帯ごとの不良数（最後の入力が有効）。',
+      body: RejectRequest,
+      answer: RejectSaved,
     },
     byPerson<RejectRequestBody>((who, body) => production.setRejects(who, body)),
   );
 
-  const exports = [
-    ['stops', ExportRange, (q: { from: number; to: number }) => csv.stops(q.from, q.to)],
-    ['counts', ExportRange, (q: { from: number; to: number }) => csv.counts(q.from, q.to)],
-    ['oee', OeeExportQuery, (q: { from: number; to: number; by?: 'shift' | 'day' }) => csv.oee(q.from, q.to, q.by)],
-  ] as const;
-  for (const [kind, querystring, lines] of exports) {
-    app.get(
-      `/api/export/${kind}.csv`,
-      { config: { access: 'manager' }, attachValidation: true, schema: { querystring, response: { 400: ErrorBody, 503: ErrorBody } } },
-      async (request, reply) => {
-        const query = request.query as { from: number; to: number; by?: 'shift' | 'day' };
-        const bad = invalidQuery(request) ?? badRange(query.from, query.to);
-        if (bad) return reply.code(400).send(bad);
-        return sendCsv(request, reply, logFailure, csvFileName(config, kind, query.from), lines(query));
-      },
-    );
-  }
+  csvExportRoute(app, config, logFailure, {
+    kind: 'stops',
+    description:
+      'Every machine’s stops in planned time, a line per part of a stop with its own reason. / 停止と停止理由（理由の区間ごとに 1 行）。',
+    querystring: ExportRange,
+    lines: (q) => csv.stops(q.from, q.to),
+  });
+  csvExportRoute(app, config, logFailure, {
+    kind: 'counts',
+    description: 'Parts and cycle times per machine and hour. / 設備ごと・時間ごとの生産数とサイクルタイム。',
+    querystring: ExportRange,
+    lines: (q) => csv.counts(q.from, q.to),
+  });
+  csvExportRoute<Static<typeof OeeExportQuery>>(app, config, logFailure, {
+    kind: 'oee',
+    description: 'OEE and its three factors per machine and shift (or day). / 設備ごと・シフトごと（日ごと）の OEE と 3 つの要素。',
+    querystring: OeeExportQuery,
+    lines: (q) => csv.oee(q.from, q.to, q.by),
+  });
 }

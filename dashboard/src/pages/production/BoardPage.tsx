@@ -150,7 +150,10 @@ function BoardTable({
             <th scope="col">{t('prod.board.plan')}</th>
             <th scope="col">{t('prod.board.actual')}</th>
             <th scope="col">{t('prod.board.gapStatus')}</th>
-            <th scope="col">{t('prod.board.cumulative')}</th>
+            <th scope="col">
+              {t('prod.board.cumulative')}
+              <small class="cell-note">{t('prod.board.cumulativeHow')}</small>
+            </th>
             <th scope="col">{t('prod.board.stops')}</th>
             <th scope="col">{t('prod.board.rejects')}</th>
           </tr>
@@ -182,8 +185,11 @@ function BoardTable({
                 <ul class="hour-stops">
                   {r.stops.map((s) => (
                     <li key={s.reason} style={{ borderLeftColor: reasonColor(settings, s.reason) }}>
-                      {reasonName(settings, s.reason, lang, t)} {minutesOf(s.ms)}
-                      {t('prod.minuteShort')}
+                      {reasonName(settings, s.reason, lang, t)}{' '}
+                      <span class="stop-minutes">
+                        {minutesOf(s.ms)}
+                        {t('prod.minuteShort')}
+                      </span>
                     </li>
                   ))}
                 </ul>

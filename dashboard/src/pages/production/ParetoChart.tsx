@@ -6,9 +6,9 @@ import { GRID, INK } from '../../palette';
 import { minutesOf, type Pareto, reasonColor, reasonName, type Settings } from './productionApi';
 
 const HEIGHT = 240;
-/** Whole minutes, or tenths below ten minutes, where whole ones would all read 0 or 1. */
-const axisMinutes = (ms: number) => (ms >= 600_000 ? String(minutesOf(ms)) : (ms / 60_000).toFixed(1));
-const PAD = { left: 52, right: 44, top: 16, bottom: 56 };
+/** Whole minutes, or tenths below ten minutes, where whole ones would all read 0 or 1; the axis's foot is a plain 0. */
+const axisMinutes = (ms: number) => (ms === 0 ? '0' : ms >= 600_000 ? String(minutesOf(ms)) : (ms / 60_000).toFixed(1));
+const PAD = { left: 52, right: 44, top: 24, bottom: 56 };
 
 export function ParetoChart({ pareto, settings, testId }: { pareto: Pareto; settings: Settings | null; testId: string }) {
   const { t, lang } = useI18n();
@@ -27,12 +27,15 @@ export function ParetoChart({ pareto, settings, testId }: { pareto: Pareto; sett
     <div class="pareto" ref={box} data-testid={testId}>
       {width > 0 && (
         <svg width={width} height={HEIGHT} role="img" aria-label={t('prod.pareto.title')}>
+          {/* The unit once, over the axis: on each tick "2661 min" was wider than the margin and lost its first digits. */}
+          <text x={PAD.left - 6} y={PAD.top - 6} text-anchor="end" fill={INK} font-size="12">
+            {t('prod.pareto.axisUnit')}
+          </text>
           {[0, 0.5, 1].map((v) => (
             <g key={v}>
               <line x1={PAD.left} x2={width - PAD.right} y1={yShare(v)} y2={yShare(v)} stroke={GRID} />
               <text x={PAD.left - 6} y={yShare(v) + 4} text-anchor="end" fill={INK} font-size="12">
                 {axisMinutes(max * v)}
-                {t('prod.minuteShort')}
               </text>
               <text x={width - PAD.right + 6} y={yShare(v) + 4} fill={INK} font-size="12">
                 {v * 100}%

@@ -57,7 +57,7 @@ export default function ProductionPage({ me, kit }: { me: Me; kit: KitInfo }) {
             </button>
           ))}
         </div>
-        <Async fetched={oee}>{(o) => <OeeTable rows={o.rows} kit={kit} showMachine={!machine} />}</Async>
+        <Async fetched={oee}>{(o) => <OeeTable rows={o.rows} kit={kit} settings={settings.data} showMachine={!machine} />}</Async>
         <p class="help-text">{t('prod.oee.explain')}</p>
       </section>
       {manager && range && <ReasonLogPanel kit={kit} from={range.from} to={range.to} machine={machine} />}

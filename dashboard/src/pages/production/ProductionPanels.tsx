@@ -109,7 +109,7 @@ export function ProductionPanels({ kit, machine, from, to }: { kit: KitInfo; mac
       </section>
       <section class="panel" aria-labelledby="machine-oee">
         <h2 id="machine-oee">{t('prod.oee.title')}</h2>
-        <Async fetched={oee}>{(o) => <OeeTable rows={o.rows} kit={kit} showMachine={false} />}</Async>
+        <Async fetched={oee}>{(o) => <OeeTable rows={o.rows} kit={kit} settings={settings.data} showMachine={false} />}</Async>
       </section>
       <section class="panel" aria-labelledby="machine-pareto">
         <h2 id="machine-pareto">{t('prod.pareto.title')}</h2>

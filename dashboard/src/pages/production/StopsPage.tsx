@@ -126,6 +126,7 @@ function PendingStop({ stop, machine, settings, timeZone, may, onRecord }: StopP
   const [splitting, setSplitting] = useState(false);
   const [busy, setBusy] = useState(false);
   const key = `${stop.machine}-${stop.from}`;
+  const length = (stop.open ? now : stop.to) - stop.from;
   const run = async (segments: Parameters<StopProps['onRecord']>[1]) => {
     setBusy(true);
     const ok = await onRecord(stop, segments);
@@ -137,9 +138,15 @@ function PendingStop({ stop, machine, settings, timeZone, may, onRecord }: StopP
       <button type="button" class="stop-card-head" aria-expanded={open} onClick={() => setOpen(!open)} disabled={!may}>
         <span class="stop-machine">{machine}</span>
         <span class="stop-when">
+          {/* The list reaches 24 h back: yesterday's 14:00 must not read as today's. */}
+          {stop.from < startOfDay(now, timeZone) && `${formatTime(stop.from, timeZone, lang, 'date')} `}
           {formatTime(stop.from, timeZone, lang)}–{stop.open ? t('prod.stillStopped') : formatTime(stop.to, timeZone, lang)}
         </span>
-        <span class="stop-length">{formatDuration((stop.open ? now : stop.to) - stop.from, t)}</span>
+        <span class="stop-length">{formatDuration(length, t)}</span>
+        {/* A stop across lunch or the night is asked about for its planned part only: say how long that was. */}
+        {length - stop.plannedMs >= MINUTE && (
+          <span class="stop-planned">{t('prod.stops.plannedPart', { d: formatDuration(stop.plannedMs, t) })}</span>
+        )}
         {may && <span class="stop-action">{t('prod.giveReason')}</span>}
       </button>
       {open && settings && (

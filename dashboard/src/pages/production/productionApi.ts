@@ -58,6 +58,5 @@ export const saveRejects = (body: { machine: string; hourFrom: number; count: nu
   api.post<RejectSavedBody>('api/production/rejects', body);
 export const saveReasonList = (reasons: Reason[]) => api.put<Settings>('api/production/reasons', { reasons });
 
-/** Minutes, rounded, for stop times. */
 /** Whole minutes; a stop shorter than a minute reads "<1", not a stop of 0 minutes. */
 export const minutesOf = (ms: number) => (ms > 0 && ms < 60_000 ? '<1' : String(Math.round(ms / 60_000)));
