@@ -44,6 +44,10 @@ export function productionProblems(config: KitConfig): ConfigProblem[] {
     if (seenMachines.has(entry.machine))
       problems.push({ path: at, en: `machine "${entry.machine}" listed twice`, ja: `設備「${entry.machine}」が 2 回あります` });
     seenMachines.add(entry.machine);
+    entry.askReasonFor?.forEach((state, j) => {
+      if (entry.askReasonFor?.indexOf(state) !== j)
+        problems.push({ path: `${at}.askReasonFor[${j}]`, en: `${state} is listed twice`, ja: `${state} が 2 回あります` });
+    });
     const target = entry.target;
     if (target && (target.cycleSeconds === undefined) === (target.perHour === undefined))
       problems.push({

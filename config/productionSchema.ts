@@ -34,9 +34,18 @@ export const DEFAULT_STOP_REASONS: Static<typeof StopReason>[] = [
  */
 export const CounterSource = T.Union([T.Object({ gpio: Id }, strict), T.Object({ node: Id, channel: Id }, strict)]);
 
+/** The machine states a stop is made of (a stretch of them side by side is one stop). */
+export const STOP_STATES = ['OFF', 'IDLE', 'FAULT'] as const;
+export type StopState = (typeof STOP_STATES)[number];
+
 const ProductionMachine = T.Object(
   {
     machine: Id,
+    /**
+     * Which stops ask the operator for a reason: those with at least reasonAfterMinutes of planned time in these states (default:
+     * all three). A compressor or pump whose idling is its normal work: [OFF, FAULT]; a machine never asked: [].
+     */
+    askReasonFor: T.Optional(T.Array(T.Union(STOP_STATES.map((s) => T.Literal(s))), { maxItems: 3 })),
     counter: T.Optional(
       T.Object(
         {

@@ -47,11 +47,32 @@ function stationsOutsideKit(config: KitConfig): ConfigProblem[] {
   });
 }
 
+/** A reasonMissing rule naming a machine that asks for no reasons (askReasonFor: []): it can never fire for that machine. */
+function reasonRulesNeverAsked(config: KitConfig): ConfigProblem[] {
+  const silent = new Set(config.production.machines.filter((m) => m.askReasonFor?.length === 0).map((m) => m.machine));
+  return config.alarms.rules.flatMap((rule, i) =>
+    rule.kind !== 'reasonMissing'
+      ? []
+      : rule.targets.flatMap((target, j) =>
+          silent.has(target)
+            ? [
+                {
+                  path: `alarms.rules[${i}].targets[${j}]`,
+                  en: `machine "${target}" asks for no stop reasons (production.machines askReasonFor: []), so this rule never fires for it`,
+                  ja: `設備「${target}」は停止理由を求めない設定（production.machines の askReasonFor: []）なので、このルールは発報しません`,
+                },
+              ]
+            : [],
+        ),
+  );
+}
+
 export function configWarnings(config: KitConfig): ConfigProblem[] {
   return [
     ...ephemeralPort('broker.port', config.broker.port),
     ...(config.broker.tls ? ephemeralPort('broker.tls.port', config.broker.tls.port) : []),
     ...ephemeralPort('http.port', config.http.port),
     ...stationsOutsideKit(config),
+    ...reasonRulesNeverAsked(config),
   ];
 }

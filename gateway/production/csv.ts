@@ -3,7 +3,7 @@ import type { KitConfig } from '../../config/schema.js';
 import { csvLine, csvText, withHeader } from '../history/csv.js';
 import { formatLocal } from '../utilization/timeZone.js';
 import type { ProductionService } from './service.js';
-import { NO_REASON, SHORT_STOP } from './stops.js';
+import { NO_REASON, NOT_ASKED, SHORT_STOP } from './stops.js';
 
 const WEEK = 7 * 86_400_000;
 const minutes = (ms: number) => Math.round(ms / 600) / 100;
@@ -14,8 +14,10 @@ export function productionCsv(config: KitConfig, service: ProductionService) {
   const tz = config.kit.timeZone;
   const local = `(${tz})`;
   const shiftNames = new Map(config.calendar.shifts.map((s) => [s.id, s.name]));
-  const reasonName = (id: string | null, asked: boolean) => {
-    if (id === null) return asked ? '未入力' : '短時間停止';
+  const reasonName = (id: string) => {
+    if (id === NO_REASON) return '未入力';
+    if (id === NOT_ASKED) return '理由を求めない停止';
+    if (id === SHORT_STOP) return '短時間停止';
     return service.settings().reasons.find((r) => r.id === id)?.name ?? id;
   };
 
@@ -33,8 +35,8 @@ export function productionCsv(config: KitConfig, service: ProductionService) {
             formatLocal(s.from, tz),
             formatLocal(s.to, tz),
             minutes(s.plannedMs),
-            s.reason ?? (stop.asked ? NO_REASON : SHORT_STOP),
-            csvText(reasonName(s.reason, stop.asked)),
+            s.reason ?? stop.unanswered,
+            csvText(reasonName(s.reason ?? stop.unanswered)),
             csvText(s.note ?? undefined),
             csvText(s.by ?? undefined),
             s.at === null ? '' : formatLocal(s.at, tz),

@@ -7,7 +7,6 @@ import type { PlannedInterval } from '../utilization/calendar.js';
 import { clip, type Span, windows } from '../utilization/utilization.js';
 import { overlapMs, partsRow } from './counts.js';
 import { enteredRejects, inspectionVerdicts, type MachineRecord } from './record.js';
-import { NO_REASON, SHORT_STOP } from './stops.js';
 
 /** Parts planned per ms of planned time, from a target cycle time or a quantity per hour; null without a target. */
 export function planRatePerMs(entry: Pick<ProductionMachineConfig, 'target'> | undefined): number | null {
@@ -47,7 +46,7 @@ export interface BoardRow {
   rejectsEntered: number | null;
   /** The inspection station's verdicts in the hour, breaks included; null: the machine has no station. */
   inspection: { judged: number; ng: number } | null;
-  /** Stop time in the hour's planned time by reason (NO_REASON, SHORT_STOP or a reason id), largest first. */
+  /** Stop time in the hour's planned time by reason (a reason id or what a stop without one counts as), largest first. */
   stops: { reason: string; ms: number }[];
 }
 
@@ -80,7 +79,7 @@ function stopsByReason(record: MachineRecord, pieces: Span[]): { reason: string;
     for (const s of stop.segments) {
       const inHour = overlapMs(pieces, [s]);
       if (inHour <= 0) continue;
-      const reason = s.reason ?? (stop.asked ? NO_REASON : SHORT_STOP);
+      const reason = s.reason ?? stop.unanswered;
       ms.set(reason, (ms.get(reason) ?? 0) + inHour);
     }
   }

@@ -43,9 +43,12 @@ export const Stop = T.Object({
   to: Ms,
   open: T.Boolean({ description: 'still stopped' }),
   plannedMs: Duration,
-  asked: T.Boolean({ description: 'long enough in planned time to ask for a reason' }),
+  asked: T.Boolean({ description: 'asks for a reason: long enough in planned time, in the states the machine is asked about' }),
   askedAt: T.Union([Ms, T.Null()], { description: 'when it began to ask for a reason (null: not asked); reasonMissing counts from here' }),
   needsReason: T.Boolean(),
+  unanswered: T.Union([T.Literal('_none'), T.Literal('_short'), T.Literal('_unasked')], {
+    description: 'what its time without a reason counts as: `_none` (asked), `_short` (too short) or `_unasked` (not asked about)',
+  }),
   segments: T.Array(StopSegment),
 });
 export const StopList = T.Object({ from: Ms, to: Ms, stops: T.Array(Stop) });
@@ -82,7 +85,10 @@ export const ReasonLogEntry = T.Object({
 export const ReasonLog = T.Object({ entries: T.Array(ReasonLogEntry) });
 
 export const ParetoBar = T.Object({
-  reason: T.String({ description: 'a reason id, `_none` (asked, not answered) or `_short` (too short to be asked)' }),
+  reason: T.String({
+    description:
+      'a reason id, `_none` (asked, not answered), `_short` (too short to be asked) or `_unasked` (a stop in states the machine is not asked about)',
+  }),
   ms: Duration,
   stops: T.Integer(),
   share: T.Number(),

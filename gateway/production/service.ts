@@ -35,7 +35,7 @@ import type {
   StopBody,
   StopListBody,
 } from './schemas.js';
-import { pareto, reasonWaitMs, type Stop } from './stops.js';
+import { pareto, reasonWaitMs, type Stop, stopSettingsOf } from './stops.js';
 import type { ProductionStore, ReasonRecord } from './store.js';
 
 const MINUTE = 60_000;
@@ -180,7 +180,7 @@ export function createProductionService(options: ProductionServiceOptions) {
       reasons: reasonEntries,
       rejects,
       inspection,
-      stopSettings: { reasonAfterMs: settings.reasonAfterMinutes * MINUTE },
+      stopSettings: stopSettingsOf(settings, machine),
       stoppedSince,
     });
   }

@@ -2,6 +2,7 @@
  * Stops (停止) and their reasons: a machine's OFF/IDLE/FAULT stretches inside planned time, the reasons people gave them (one per stop
  * or several for a split one), and the Pareto of stop time by reason. Pure: no clock, no I/O.
  */
+import { type ProductionConfig, STOP_STATES, type StopState } from '../../config/productionSchema.js';
 import type { PlannedInterval } from '../utilization/calendar.js';
 import type { Span, StateInterval } from '../utilization/utilization.js';
 import { overlapMs } from './counts.js';
@@ -38,21 +39,31 @@ export interface Stop {
   /** Still stopped at the end of the timeline ("now"). */
   open: boolean;
   plannedMs: number;
-  /** Long enough inside planned time to ask for a reason. */
+  /** Asks for a reason: long enough inside planned time, in the states the machine asks about. */
   asked: boolean;
-  /** When it began to ask: the moment its planned part reached reasonAfterMs (null: not asked). What a reason waits from. */
+  /** When it began to ask: the moment its planned time in asked states reached reasonAfterMs (null: not asked). A reason waits from here. */
   askedAt: number | null;
   /** Asked, and some planned part of it still has no reason. */
   needsReason: boolean;
+  /** What its planned time without a reason counts as in the Pareto: NO_REASON, SHORT_STOP or NOT_ASKED. */
+  unanswered: Unanswered;
   segments: StopSegment[];
 }
 
 export interface StopSettings {
   /** A stop at least this long inside planned time asks for a reason. */
   reasonAfterMs: number;
+  /** The states whose planned time counts towards asking (askReasonFor; default all three). */
+  askFor?: readonly StopState[];
 }
 
-const STOPPED = new Set(['OFF', 'IDLE', 'FAULT']);
+/** A machine's settings from the kit file's production section. */
+export function stopSettingsOf(production: ProductionConfig, machine: string): StopSettings {
+  const entry = production.machines.find((m) => m.machine === machine);
+  return { reasonAfterMs: production.reasonAfterMinutes * 60_000, askFor: entry?.askReasonFor ?? STOP_STATES };
+}
+
+const STOPPED = new Set<string>(STOP_STATES);
 
 /** OFF, IDLE and FAULT (a tower's red lamp) next to each other are one stop for the person at the machine; RUN and UNKNOWN (no data) end it. */
 function stoppedStretches(states: StateInterval[]): Span[] {
@@ -102,7 +113,19 @@ function segmentsOf(stop: Span, entries: ReasonEntry[], planned: Span[]): StopSe
   return merged.map((p) => ({ ...p, plannedMs: overlapMs([p], planned) }));
 }
 
-/** The moment `ms` of planned time inside the stretch have passed (the stretch holds at least that much). */
+/** Where two lists of spans (each without overlaps) overlap, in time order. */
+function intersect(a: Span[], b: Span[]): Span[] {
+  const out: Span[] = [];
+  for (const x of a)
+    for (const y of b) {
+      const from = Math.max(x.from, y.from);
+      const to = Math.min(x.to, y.to);
+      if (to > from) out.push({ from, to });
+    }
+  return out.sort((p, q) => p.from - q.from);
+}
+
+/** The moment `ms` of these spans' time inside the stretch have passed (the stretch holds at least that much). */
 function plannedMoment(stretch: Span, planned: Span[], ms: number): number {
   let left = ms;
   for (const p of planned) {
@@ -146,11 +169,16 @@ export function findStops(
   const first = stretches[0];
   const start = Math.min(...states.map((s) => s.from));
   if (first && stoppedSince !== null && first.from === start && stoppedSince < start) first.from = stoppedSince;
+  const askFor = new Set<string>(settings.askFor ?? STOP_STATES);
+  // The planned time in the states the machine asks about: what a stop must hold enough of to ask.
+  const asking = states.filter((s) => askFor.has(s.state));
+  const askable = intersect(asking, plannedSpans);
   for (const stretch of stretches) {
     const plannedMs = overlapMs([stretch], plannedSpans);
     if (plannedMs === 0) continue;
     const segments = segmentsOf(stretch, entriesOf(stretch, own), plannedSpans);
-    const asked = plannedMs >= settings.reasonAfterMs;
+    const asked = overlapMs([stretch], askable) >= settings.reasonAfterMs;
+    const unanswered = asked ? NO_REASON : plannedMs >= settings.reasonAfterMs ? NOT_ASKED : SHORT_STOP;
     stops.push({
       machine,
       from: stretch.from,
@@ -158,20 +186,26 @@ export function findStops(
       open: stretch.to >= end,
       plannedMs,
       asked,
-      askedAt: asked ? plannedMoment(stretch, plannedSpans, settings.reasonAfterMs) : null,
+      askedAt: asked ? plannedMoment(stretch, askable, settings.reasonAfterMs) : null,
       needsReason: asked && segments.some((s) => s.reason === null && s.plannedMs > 0),
+      unanswered,
       segments,
     });
   }
   return stops;
 }
 
-/** Pareto categories besides the configured reasons: asked but not answered, and stops too short to be asked. */
+/**
+ * Pareto categories besides the configured reasons: asked but not answered, too short to be asked, and long enough but in states
+ * the machine is not asked about (a compressor's idling, askReasonFor).
+ */
 export const NO_REASON = '_none';
 export const SHORT_STOP = '_short';
+export const NOT_ASKED = '_unasked';
+export type Unanswered = typeof NO_REASON | typeof SHORT_STOP | typeof NOT_ASKED;
 
 export interface ParetoBar {
-  /** A configured reason id, NO_REASON or SHORT_STOP. */
+  /** A configured reason id, NO_REASON, SHORT_STOP or NOT_ASKED. */
   reason: string;
   /** Planned stop time with this reason. */
   ms: number;
@@ -194,7 +228,7 @@ export function pareto(stops: Stop[]): ParetoBar[] {
     count.set(reason, set);
   };
   for (const stop of stops) {
-    for (const segment of stop.segments) add(segment.reason ?? (stop.asked ? NO_REASON : SHORT_STOP), segment.plannedMs, stop);
+    for (const segment of stop.segments) add(segment.reason ?? stop.unanswered, segment.plannedMs, stop);
   }
   const total = [...ms.values()].reduce((a, b) => a + b, 0);
   let running = 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseKitYaml } from '../../../config/load.js';
+import { type ConfigError, parseKitYaml } from '../../../config/load.js';
+import { configWarnings } from '../../../config/warnings.js';
 import { problemsOf } from './problems.js';
 
 const base = `
@@ -72,6 +73,16 @@ describe('the production section of the kit file', () => {
       'alarms.rules[0].targets[0]: machine "m1" has no counter and target',
     ],
     [
+      'a stop state asked about that is not one',
+      'production: { machines: [{ machine: m1, askReasonFor: [OFF, idle] }] }',
+      'production.machines[0].askReasonFor[1]: must be one of "OFF", "IDLE", "FAULT"',
+    ],
+    [
+      'a stop state asked about twice',
+      'production: { machines: [{ machine: m1, askReasonFor: [FAULT, OFF, FAULT] }] }',
+      'production.machines[0].askReasonFor[2]: FAULT is listed twice',
+    ],
+    [
       'a reason-missing rule without minutes',
       'alarms: { rules: [{ id: r, name: R, kind: reasonMissing, severity: info }] }',
       'alarms.rules[0].afterMinutes: is required for a reasonMissing rule',
@@ -79,5 +90,39 @@ describe('the production section of the kit file', () => {
   ];
   it.each(bad)('rejects %s, naming where', (_what, extra, expected) => {
     expect(problemsOf(`${base}${extra}\n`).join('\n')).toContain(expected);
+  });
+});
+
+describe('which stops a machine asks a reason for (askReasonFor)', () => {
+  it('is left out by default (every stop asks) and keeps the list given', () => {
+    const config = parseKitYaml(`${base}production: { machines: [{ machine: m1, askReasonFor: [OFF, FAULT] }, { machine: m2 }] }\n`);
+    expect(config.production.machines.map((m) => m.askReasonFor)).toEqual([['OFF', 'FAULT'], undefined]);
+  });
+
+  it('says in Japanese too what is wrong with a state', () => {
+    try {
+      parseKitYaml(`${base}production: { machines: [{ machine: m1, askReasonFor: [OFF, OFF] }] }\n`);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems).toContainEqual({
+        path: 'production.machines[0].askReasonFor[1]',
+        en: 'OFF is listed twice',
+        ja: 'OFF が 2 回あります',
+      });
+    }
+  });
+
+  it('warns, without refusing the file, when a reasonMissing rule names a machine that asks for nothing', () => {
+    const config = parseKitYaml(
+      `${base}production: { machines: [{ machine: m1, askReasonFor: [] }, { machine: m2, askReasonFor: [OFF] }] }\n` +
+        'alarms: { rules: [{ id: r, name: R, kind: reasonMissing, afterMinutes: 10, targets: [m2, m1], severity: info }] }\n',
+    );
+    expect(configWarnings(config)).toEqual([
+      {
+        path: 'alarms.rules[0].targets[1]',
+        en: 'machine "m1" asks for no stop reasons (production.machines askReasonFor: []), so this rule never fires for it',
+        ja: '設備「m1」は停止理由を求めない設定（production.machines の askReasonFor: []）なので、このルールは発報しません',
+      },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findStops, reasonWaitMs } from '../../../../gateway/production/stops.js';
+import { parseKitYaml } from '../../../../config/load.js';
+import { findStops, pareto, reasonWaitMs, stopSettingsOf } from '../../../../gateway/production/stops.js';
 
 const MIN = 60_000;
 const at = (hh: number, mm = 0) => Date.UTC(2025, 5, 2, hh, mm);
@@ -94,5 +95,62 @@ describe('how long a stop has waited for its reason (the reasonMissing alarm)', 
     const stops = findStops('press-1', states, planned, [reason], settings, at(11));
     expect(stops.map((s) => s.askedAt)).toEqual([null, at(10, 5)]);
     expect(reasonWaitMs(stops, at(11))).toBeNull();
+  });
+});
+
+describe('a machine asked only about some stops (askReasonFor: a compressor whose idling is its work)', () => {
+  const compressor = { reasonAfterMs: 5 * MIN, askFor: ['OFF', 'FAULT'] as const };
+  // Load/unload: 20 min idling (a stop by time, its normal work), then switched off for 30 min, then a 3-min trip.
+  const states = [
+    { state: 'RUN' as const, from: at(8, 30), to: at(9) },
+    { state: 'IDLE' as const, from: at(9), to: at(9, 20) },
+    { state: 'RUN' as const, from: at(9, 20), to: at(10) },
+    { state: 'IDLE' as const, from: at(10), to: at(10, 20) },
+    { state: 'OFF' as const, from: at(10, 20), to: at(10, 50) },
+    { state: 'RUN' as const, from: at(10, 50), to: at(11) },
+    { state: 'IDLE' as const, from: at(11), to: at(11, 30) },
+    { state: 'FAULT' as const, from: at(11, 30), to: at(11, 33) },
+    { state: 'RUN' as const, from: at(11, 33), to: at(17, 30) },
+  ];
+
+  it('does not ask about its idling, asks when it is switched off, and counts the wait from five minutes of OFF', () => {
+    const stops = findStops('compressor', states, planned, [], compressor, at(18));
+    expect(stops.map((s) => [s.from, s.asked, s.needsReason, s.unanswered])).toEqual([
+      [at(9), false, false, '_unasked'],
+      // Idling then off is one stop: it asks once it has been off five planned minutes, for the whole stop.
+      [at(10), true, true, '_none'],
+      // 30 min idle and a 3-min trip: the trip alone is too short to ask.
+      [at(11), false, false, '_unasked'],
+    ]);
+    expect(stops[1]?.askedAt).toBe(at(10, 25));
+    expect(reasonWaitMs(stops, at(10, 35))).toBe(10 * MIN);
+  });
+
+  it('asks about every stop by default, as before', () => {
+    const stops = findStops('compressor', states, planned, [], { reasonAfterMs: 5 * MIN }, at(18));
+    expect(stops.map((s) => s.needsReason)).toEqual([true, true, true]);
+    expect(stops[0]?.askedAt).toBe(at(9, 5));
+  });
+
+  it('asks about nothing with an empty list, and its long stops are not called short in the Pareto', () => {
+    const stops = findStops('compressor', states, planned, [], { reasonAfterMs: 5 * MIN, askFor: [] }, at(18));
+    expect(stops.some((s) => s.asked || s.needsReason)).toBe(false);
+    const short = [{ state: 'IDLE' as const, from: at(12), to: at(12, 3) }];
+    const bars = pareto([...stops, ...findStops('compressor', short, planned, [], { reasonAfterMs: 5 * MIN, askFor: [] }, at(18))]);
+    expect(bars.map((b) => [b.reason, b.ms / MIN, b.stops])).toEqual([
+      ['_unasked', 103, 3],
+      ['_short', 3, 1],
+    ]);
+  });
+
+  it('takes the setting from the kit file: the machine’s list, all three for machines without one', () => {
+    const config = parseKitYaml(`
+kit: { id: k1, site: 試験工場 }
+sources: { gpio: [{ id: a, pin: 17 }, { id: b, pin: 18 }] }
+machines: [{ id: compressor, name: コンプレッサー, source: { gpio: a } }, { id: press-1, name: プレス, source: { gpio: b } }]
+production: { reasonAfterMinutes: 3, machines: [{ machine: compressor, askReasonFor: [OFF, FAULT] }] }
+`);
+    expect(stopSettingsOf(config.production, 'compressor')).toEqual({ reasonAfterMs: 3 * MIN, askFor: ['OFF', 'FAULT'] });
+    expect(stopSettingsOf(config.production, 'press-1')).toEqual({ reasonAfterMs: 3 * MIN, askFor: ['OFF', 'IDLE', 'FAULT'] });
   });
 });
