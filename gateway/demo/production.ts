@@ -9,7 +9,7 @@ import type { KitConfig } from '../../config/schema.js';
 import { shiftOccurrences } from '../production/plan.js';
 import type { RejectEntry } from '../production/record.js';
 import { PENDING_WINDOW_MS } from '../production/service.js';
-import { findStops, type Stop } from '../production/stops.js';
+import { findStops, type Stop, stopSettingsOf } from '../production/stops.js';
 import type { ReasonRecord } from '../production/store.js';
 import { plannedIntervals } from '../utilization/calendar.js';
 import { type StateInterval, windows } from '../utilization/utilization.js';
@@ -67,17 +67,18 @@ export function demoReasons(input: DemoEntriesInput, timelines: Map<string, Stat
   const { config, from, to, by } = input;
   const planned = plannedIntervals(config.calendar, config.kit.timeZone, from, to);
   const workStarts = planned.map((p) => p.from);
-  const reasonAfterMs = config.production.reasonAfterMinutes * MINUTE;
   const reasons = config.production.reasons;
   const entries: ReasonRecord[] = [];
   for (const [machine, states] of timelines) {
-    for (const stop of findStops(machine, states, planned, [], { reasonAfterMs }, to)) {
+    const settings = stopSettingsOf(config.production, machine);
+    // Only stops that asked: a compressor's idling (askReasonFor without IDLE) is left as the tablet left it, unasked.
+    for (const stop of findStops(machine, states, planned, [], settings, to)) {
       if (!stop.asked) continue;
       const key = `${machine}/${stop.from}`;
       // The tablet lists a day's stops waiting for a reason: the recent ones were all answered, so the overview starts clean.
       if (stop.to < to - PENDING_WINDOW_MS && demoHash(`${key}/unanswered`) < UNANSWERED_SHARE) continue;
       const reason = storyReason(stop, workStarts, key);
-      const at = Math.min(to - 1, stop.from + reasonAfterMs + Math.round((1 + 14 * demoHash(`${key}/at`)) * MINUTE));
+      const at = Math.min(to - 1, stop.from + settings.reasonAfterMs + Math.round((1 + 14 * demoHash(`${key}/at`)) * MINUTE));
       const entry = (part: string, id: string, partFrom: number, partTo: number | null, when: number): ReasonRecord => {
         const chosen = configured(reasons, id, demoHash(`${key}/${part}/fallback`));
         return {
