@@ -386,6 +386,7 @@ export const en: Record<MessageKey, string> = {
   'prod.reason': 'Reason',
   'prod.reason.none': 'No reason yet',
   'prod.reason.short': 'Short stops',
+  'prod.reason.unasked': 'Stops not asked about',
   'prod.machine': 'Machine',
   'prod.allMachines': 'All machines',
   'prod.noData': 'No data',

@@ -382,6 +382,7 @@ export const ja = {
   'prod.reason': '停止理由',
   'prod.reason.none': '理由未入力',
   'prod.reason.short': '短時間停止',
+  'prod.reason.unasked': '理由を求めない停止',
   'prod.machine': '設備',
   'prod.allMachines': 'すべての設備',
   'prod.noData': 'データなし',

@@ -299,13 +299,10 @@ function TodaysStops({
                     {stop.segments.map((segment) => {
                       const key = `${stop.from}/${segment.from}`;
                       return (
-                        <li
-                          key={key}
-                          style={{ borderLeftColor: reasonColor(settings, segment.reason ?? (stop.asked ? '_none' : '_short')) }}
-                        >
+                        <li key={key} style={{ borderLeftColor: reasonColor(settings, segment.reason ?? stop.unanswered) }}>
                           <span>
                             {formatTime(segment.from, kit.timeZone, lang)}–{formatTime(segment.to, kit.timeZone, lang)}{' '}
-                            <strong>{reasonName(settings, segment.reason ?? (stop.asked ? null : '_short'), lang, t)}</strong>
+                            <strong>{reasonName(settings, segment.reason ?? stop.unanswered, lang, t)}</strong>
                             {segment.note && ` — ${segment.note}`}
                             {segment.by && <small> ({segment.by})</small>}
                           </span>
