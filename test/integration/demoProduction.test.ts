@@ -138,7 +138,7 @@ describe('the demo kit’s filled days on its production pages', () => {
   it('gives most stops a reason from the kit’s list, leaves a few older ones without, and none on the tablet’s list', async () => {
     expect(filled.reasons).toBeGreaterThan(0);
     const pareto = await get('pareto', { from: filled.from, to: filled.to });
-    const known = new Set([...config.production.reasons.map((r) => r.id), '_none', '_short']);
+    const known = new Set([...config.production.reasons.map((r) => r.id), '_none', '_short', '_unasked']);
     const bars = pareto.bars as { reason: string; ms: number; stops: number }[];
     for (const bar of bars) expect(known, bar.reason).toContain(bar.reason);
     // Several reasons, as on a real floor, and the answered time is most of the asked time.
@@ -155,7 +155,20 @@ describe('the demo kit’s filled days on its production pages', () => {
     const now = kit?.production.now();
     expect(now?.refreshedAt).not.toBeNull();
     expect(now?.pending.filter((s) => s.from < filled.to - 10 * 60_000)).toEqual([]);
-    type StopBody = { from: number; to: number; needsReason: boolean };
+    type StopBody = {
+      from: number;
+      to: number;
+      asked: boolean;
+      needsReason: boolean;
+      unanswered: string;
+      segments: { reason: string | null }[];
+    };
+    // The compressor's idling is its work (askReasonFor: [OFF, FAULT]): its stops are not asked about and got no made-up reason.
+    const compressor = (await get('stops', { machine: 'compressor', from: filled.from, to: filled.to })) as { stops: StopBody[] };
+    const idling = compressor.stops.filter((s) => !s.asked);
+    expect(idling.some((s) => s.unanswered === '_unasked')).toBe(true);
+    for (const stop of idling) expect(stop.segments.map((g) => g.reason).filter((r) => r !== null)).toEqual([]);
+    expect(bars.some((b) => b.reason === '_unasked')).toBe(true);
     for (const machine of config.machines.map((m) => m.id)) {
       const { stops } = (await get('stops', { machine, from: filled.from, to: filled.to })) as { stops: StopBody[] };
       // Every unanswered stop of the fill is more than a day old.

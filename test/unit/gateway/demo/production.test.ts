@@ -95,6 +95,18 @@ describe('the demo operator’s stop reasons', () => {
     expect(entries.length).toBeGreaterThan(50);
     expect(new Set(entries.map((e) => e.reason))).toEqual(new Set(['wait', 'tooling']));
   });
+
+  it('gives no reason to a stop the machine is not asked about: a compressor idling is left as the tablet left it', () => {
+    const config = kit();
+    config.production.machines.push({ machine: 'compressor', askReasonFor: ['OFF', 'FAULT'] });
+    const timelines = new Map([
+      ['compressor', timeline()],
+      ['m1', timeline()],
+    ]);
+    const entries = demoReasons({ config, from, to, by: 'demo' }, timelines);
+    expect(entries.filter((e) => e.machine === 'compressor')).toEqual([]);
+    expect(entries.filter((e) => e.machine === 'm1').length).toBeGreaterThan(50);
+  });
 });
 
 describe('the demo operator’s rejects', () => {
