@@ -48,12 +48,14 @@ beforeAll(async () => {
             target: { perHour: 360000 },
             inspectionStation: 'visual-1',
           },
+          // Switched off between jobs as its normal work: only a fault asks for a reason.
+          { machine: 'm2', askReasonFor: ['FAULT'] },
         ],
       },
       alarms: {
         rules: [
           { id: 'behind', name: '計画遅れ', kind: 'behindPlan', parts: 5, targets: ['m3'], severity: 'warning' },
-          { id: 'no-reason', name: '理由未入力', kind: 'reasonMissing', afterMinutes: 0.1, targets: ['m1'], severity: 'info' },
+          { id: 'no-reason', name: '理由未入力', kind: 'reasonMissing', afterMinutes: 0.1, targets: ['m1', 'm2'], severity: 'info' },
         ],
       },
     },
@@ -249,6 +251,30 @@ describe('stop reasons and rejects kept as InfluxDB events', () => {
       1000,
     );
     expect(alarm.message.en).toMatch(/stop reason missing for \d+ min ≥ 0\.1 min/);
+  });
+
+  it('does not ask about a stop in a state the machine is not asked about: not on the tablet, no alarm, its own Pareto bar', async () => {
+    // m2 has been off as long as m1 was: by the time m1's alarm is up, m2's stop would have raised one too.
+    await waitFor('the reason-missing alarm on m1', async () => {
+      await kit.production.refresh();
+      return kit.alarms.active().find((a) => a.ruleId === 'no-reason' && a.target.id === 'm1');
+    });
+    expect(kit.alarms.active().filter((a) => a.target.id === 'm2')).toEqual([]);
+    const now = kit.production.now();
+    expect(now.pending.filter((s) => s.machine === 'm2')).toEqual([]);
+    expect(now.machines.find((m) => m.machine === 'm2')?.stopsWithoutReason).toBe(0);
+    const range = `from=${Date.now() - DAY}&to=${Date.now() + 60_000}`;
+    const { body } = await call('viewer', 'GET', `/api/production/stops?machine=m2&${range}`);
+    const stops = body.stops as { plannedMs: number; asked: boolean; askedAt: number | null; needsReason: boolean; unanswered: string }[];
+    expect(stops.length).toBeGreaterThan(0);
+    // Long enough to ask (0.05 min), were it any other machine.
+    expect(stops.reduce((most, s) => Math.max(most, s.plannedMs), 0)).toBeGreaterThan(3000);
+    for (const stop of stops) expect(stop).toMatchObject({ asked: false, askedAt: null, needsReason: false });
+    expect(stops.some((s) => s.unanswered === '_unasked')).toBe(true);
+    const pareto = await call('viewer', 'GET', `/api/production/pareto?machine=m2&${range}`);
+    const bars = pareto.body.bars as { reason: string }[];
+    expect(bars.map((b) => b.reason)).toContain('_unasked');
+    expect(bars.map((b) => b.reason)).not.toContain('_none');
   });
 
   it('saves an admin’s reason list into the kit file with its comments, and refuses a list with a repeated id', async () => {
