@@ -216,7 +216,7 @@ export interface ParetoBar {
   cumulative: number;
 }
 
-/** Stop time in planned time by reason, largest first (the Pareto chart's bars and line). */
+/** Stop time in planned time by reason, largest first, stops not asked about last (the Pareto chart's bars and line). */
 export function pareto(stops: Stop[]): ParetoBar[] {
   const ms = new Map<string, number>();
   const count = new Map<string, Set<Stop>>();
@@ -232,8 +232,9 @@ export function pareto(stops: Stop[]): ParetoBar[] {
   }
   const total = [...ms.values()].reduce((a, b) => a + b, 0);
   let running = 0;
+  // Stops not asked about (a compressor's idling) last, whatever their size, as a Pareto puts "other": nothing to improve there.
   return [...ms.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .sort((a, b) => Number(a[0] === NOT_ASKED) - Number(b[0] === NOT_ASKED) || b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([reason, value]) => {
       running += value;
       return { reason, ms: value, stops: count.get(reason)?.size ?? 0, share: value / total, cumulative: running / total };

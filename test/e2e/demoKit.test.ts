@@ -189,7 +189,7 @@ describe('the demo kit in Chromium', () => {
     await page.goto(`${origin}/#/production`);
     await page.getByRole('button', { name: '7日', exact: true }).click();
     // The demo operator's reasons, and the few stops nobody answered, as on a real floor.
-    for (const reason of ['material', 'setup', 'quality', '_none']) await page.getByTestId(`pareto-row-${reason}`).waitFor();
+    for (const reason of ['material', 'setup', 'quality', '_none', '_unasked']) await page.getByTestId(`pareto-row-${reason}`).waitFor();
     await page.screenshot({ path: join(SHOTS, 'demo-week-pareto-1280x800.png') });
     await page.getByRole('button', { name: '日別', exact: true }).click();
     // The press's rows, under its name (the OEE table heads each machine's rows with its name rather than repeating it).
