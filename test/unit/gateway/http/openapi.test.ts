@@ -25,7 +25,7 @@ interface Documented {
 
 const RANGE = { from: true, to: true };
 const SETTINGS = ['machines', 'operatorCorrectionMinutes', 'reasonAfterMinutes', 'reasons'];
-const STOP = ['asked', 'askedAt', 'from', 'machine', 'needsReason', 'open', 'plannedMs', 'segments', 'to'];
+const STOP = ['asked', 'askedAt', 'from', 'machine', 'needsReason', 'open', 'plannedMs', 'segments', 'to', 'unanswered'];
 const PRODUCTION: Documented[] = [
   { method: 'get', path: '/api/production/settings', access: 'viewer', answer: SETTINGS },
   { method: 'put', path: '/api/production/reasons', access: 'admin', body: ['reasons'], answer: SETTINGS },
