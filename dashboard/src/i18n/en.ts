@@ -499,6 +499,9 @@ export const en: Record<MessageKey, string> = {
   'prod.log.at': 'Entered',
   'prod.log.stop': 'Time it covers',
   'prod.log.by': 'By',
+  'prod.log.shown': 'The newest {shown} of {count}',
+  'prod.log.more': 'Show {count} more',
+  'prod.log.all': 'Every stop with its reason and who entered it: CSV (Export)',
   'prod.reasons.title': 'Stop reason list (admin)',
   'prod.reasons.intro':
     'The reasons the tablet offers. Saving writes them to the kit file. Records keep the id, so do not change the id of a reason in use.',

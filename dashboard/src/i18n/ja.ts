@@ -495,6 +495,9 @@ export const ja = {
   'prod.log.at': '入力日時',
   'prod.log.stop': '対象の時間',
   'prod.log.by': '入力者',
+  'prod.log.shown': '新しい順に {shown} 件を表示（全 {count} 件）',
+  'prod.log.more': 'もっと見る（あと {count} 件）',
+  'prod.log.all': 'すべての停止と理由・入力者は CSV で（データ出力）',
   'prod.reasons.title': '停止理由の一覧（管理者）',
   'prod.reasons.intro':
     'タブレットに表示する停止理由です。保存するとキットの設定ファイルに書き込まれます。ID は記録に使われるため、使用中の ID は変えないでください。',

@@ -8,6 +8,7 @@ import { useFetched } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { rangeStore, resolveRange } from '../../range';
 import { atLeast } from '../../roles';
+import { href } from '../../router';
 import { useStore } from '../../store';
 import { MINUTE } from '../../time';
 import type { KitInfo, Me } from '../../types';
@@ -66,10 +67,14 @@ export default function ProductionPage({ me, kit }: { me: Me; kit: KitInfo }) {
   );
 }
 
+/** Newest entries the log shows at first, and how many more each tap adds: a week of a busy floor is hundreds. */
+const LOG_PAGE = 50;
+
 /** Who entered or changed which reason, when: a manager's change is visible as such. */
 function ReasonLogPanel({ kit, from, to, machine }: { kit: KitInfo; from: number; to: number; machine: string }) {
   const { t, lang, name } = useI18n();
   const settings = useSettings();
+  const [shown, setShown] = useState(LOG_PAGE);
   const log = useFetched<ReasonLog>('api/production/reasons/log', { from, to, ...(machine ? { machine } : {}) });
   const machineName = (id: string) => {
     const m = kit.machines.find((x) => x.id === id);
@@ -83,44 +88,60 @@ function ReasonLogPanel({ kit, from, to, machine }: { kit: KitInfo; from: number
           l.entries.length === 0 ? (
             <p>{t('prod.log.none')}</p>
           ) : (
-            <div class="board-scroll">
-              <table class="data-table" data-testid="reason-log">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('prod.log.at')}</th>
-                    <th scope="col">{t('prod.machine')}</th>
-                    <th scope="col">{t('prod.log.stop')}</th>
-                    <th scope="col">{t('prod.reason')}</th>
-                    <th scope="col">{t('prod.log.by')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {l.entries.map((e) => (
-                    <tr key={e.id}>
-                      <td>{formatTime(e.at, kit.timeZone, lang, 'dateTime')}</td>
-                      <td>{machineName(e.machine)}</td>
-                      <td>
-                        {formatTime(e.from, kit.timeZone, lang, 'dateTime')}
-                        {e.to !== null && `–${formatTime(e.to, kit.timeZone, lang)}`}
-                      </td>
-                      <td>
-                        {e.previousReason && (
-                          <>
-                            <s>{reasonName(settings.data, e.previousReason, lang, t)}</s> →{' '}
-                          </>
-                        )}
-                        {reasonName(settings.data, e.reason, lang, t)}
-                        {e.note && ` — ${e.note}`}
-                      </td>
-                      <td>
-                        {e.by}
-                        {e.role && <small> ({t(`role.${e.role as 'viewer'}`)})</small>}
-                      </td>
+            <>
+              <div class="board-scroll">
+                <table class="data-table" data-testid="reason-log">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('prod.log.at')}</th>
+                      <th scope="col">{t('prod.machine')}</th>
+                      <th scope="col">{t('prod.log.stop')}</th>
+                      <th scope="col">{t('prod.reason')}</th>
+                      <th scope="col">{t('prod.log.by')}</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                  </thead>
+                  <tbody>
+                    {l.entries.slice(0, shown).map((e) => (
+                      <tr key={e.id}>
+                        <td>{formatTime(e.at, kit.timeZone, lang, 'dateTime')}</td>
+                        <td>{machineName(e.machine)}</td>
+                        <td>
+                          {formatTime(e.from, kit.timeZone, lang, 'dateTime')}
+                          {e.to !== null && `–${formatTime(e.to, kit.timeZone, lang)}`}
+                        </td>
+                        <td>
+                          {e.previousReason && (
+                            <>
+                              <s>{reasonName(settings.data, e.previousReason, lang, t)}</s> →{' '}
+                            </>
+                          )}
+                          {reasonName(settings.data, e.reason, lang, t)}
+                          {e.note && ` — ${e.note}`}
+                        </td>
+                        <td>
+                          {e.by}
+                          {e.role && <small> ({t(`role.${e.role as 'viewer'}`)})</small>}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {l.entries.length > shown && (
+                <div class="log-more">
+                  <p data-testid="reason-log-count">{t('prod.log.shown', { shown, count: l.entries.length })}</p>
+                  <button
+                    type="button"
+                    class="button secondary"
+                    data-testid="reason-log-more"
+                    onClick={() => setShown((n) => n + LOG_PAGE)}
+                  >
+                    {t('prod.log.more', { count: Math.min(LOG_PAGE, l.entries.length - shown) })}
+                  </button>
+                  <a href={href.export}>{t('prod.log.all')}</a>
+                </div>
+              )}
+            </>
           )
         }
       </Async>
