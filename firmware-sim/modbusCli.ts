@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type SimFaults, SimModbusBus } from './modbus/bus.js';
+import { busHistory, type HistoryRead } from './modbus/history.js';
 import { createSimDevice, livenUp, SIM_MODELS, type SimModel } from './modbus/plant.js';
 import { openPtyPair, type PtyPair } from './ptyPair.js';
 import { calendarFromObject } from './scenario.js';
@@ -13,6 +14,7 @@ export const HELP = `minotake firmware-sim modbus — 模擬 Modbus RTU 機器 /
 
 使い方 / Usage:
   node dist/firmware-sim/modbusCli.js --device <機種@アドレス> … (--pty <dir> | --edge-link <path> | --port <path>) [options]
+  node dist/firmware-sim/modbusCli.js --device <機種@アドレス> … --history <from>/<to> --read <addr:fn:start:count> … [--step <s>]
 
 1 本の RS-485 バス上の機器として、読み取り要求（ファンクション 03・04）に答えます。値は稼働・待機・停止を繰り返します。
 Answers read requests (functions 03 and 04) as devices on one RS-485 bus; their values cycle through run, idle and stop.
@@ -26,6 +28,10 @@ Answers read requests (functions 03 and 04) as devices on one RS-485 bus; their 
   --parity <p>            none | even | odd（既定 none）
   --calendar <json>       キットの操業カレンダー（firmware-sim cli の --calendar と同じ形）: 計器の機械が勤務時間だけ動く
                           the kit's work calendar (as the node simulator's --calendar): the meters' machines keep its shifts
+  --history <from>/<to>   過去の期間に --read の要求へ答えた内容を「時刻(ms) アドレス fn 開始 語,語,…」の形で標準出力へ
+                          （デモの履歴づくり）/ print the answers to the --read requests over a past period (a demo's history)
+  --read <a:fn:start:n>   --history で読む要求（繰り返し可、fn 3 か 4）/ a request --history answers (repeatable, fn 3 or 4)
+  --step <s>              --history の読み取り間隔（秒、既定 10）/ seconds between --history polls (default 10)
   --fault <addr:kind>     故障 / a fault: silent, crc=<0–1>, exception=<code>, slow=<ms>（例 / e.g. 3:silent, 2:crc=0.2）
   -h, --help              このヘルプ / this help
 `;
@@ -44,6 +50,9 @@ export interface ModbusCliOptions {
   parity: 'none' | 'even' | 'odd';
   /** The kit's work calendar (the scenario files' form), so the meters' machines keep its shifts. */
   calendar: WorkCalendar | null;
+  history: { from: number; to: number } | null;
+  reads: HistoryRead[];
+  stepS: number;
 }
 
 const OPTIONS = {
@@ -55,6 +64,9 @@ const OPTIONS = {
   baud: { type: 'string' },
   parity: { type: 'string' },
   calendar: { type: 'string' },
+  history: { type: 'string' },
+  read: { type: 'string', multiple: true },
+  step: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -69,6 +81,27 @@ function fault(text: string): [number, SimFaults] {
   if (crc !== undefined) return [Number(address), { badCrc: Number(crc) }];
   if (exception !== undefined) return [Number(address), { exception: Number(exception) }];
   return [Number(address), { slowMs: Number(slow) }];
+}
+
+function historyRange(text: string): { from: number; to: number } {
+  const [from, to] = text.split('/').map((part) => (/^\d+$/.test(part) ? Number(part) : Date.parse(part)));
+  if (from === undefined || to === undefined || Number.isNaN(from) || Number.isNaN(to) || !(to > from))
+    throw new UsageError(
+      `--history ${JSON.stringify(text)}: 「開始/終了」（ISO か ms、開始 < 終了）/ must be <from>/<to>, ISO or ms, from before to`,
+    );
+  return { from, to };
+}
+
+function historyRead(text: string): HistoryRead {
+  const [address, fn, start, count] = text.split(':').map(Number);
+  if (
+    !(Number.isInteger(address) && (address as number) >= 1 && (address as number) <= 247) ||
+    (fn !== 3 && fn !== 4) ||
+    !(Number.isInteger(start) && (start as number) >= 0 && (start as number) <= 0xffff) ||
+    !(Number.isInteger(count) && (count as number) >= 1 && (count as number) <= 125)
+  )
+    throw new UsageError(`--read ${JSON.stringify(text)}: <1–247>:<3|4>:<0–65535>:<1–125> の形で / must be <address>:<fn>:<start>:<count>`);
+  return { address, fn, start, count } as HistoryRead;
 }
 
 /** Parses argv (without node and the script); null means help was asked for. */
@@ -88,8 +121,14 @@ export function parseModbusArgs(argv: string[]): ModbusCliOptions | null {
     return { model: model as SimModel, address: n };
   });
   if (devices.length === 0) throw new UsageError('--device を 1 つ以上 / give at least one --device');
+  const history = values.history === undefined ? null : historyRange(values.history);
+  const reads = (values.read ?? []).map(historyRead);
+  if (history !== null && reads.length === 0)
+    throw new UsageError('--history には --read を 1 つ以上 / --history needs at least one --read');
+  const stepS = Number(values.step ?? 10);
+  if (!(stepS > 0)) throw new UsageError(`--step ${JSON.stringify(values.step)}: 正の秒数で / must be a positive number of seconds`);
   const targets = [values.pty, values['edge-link'], values.port].filter((x) => x !== undefined);
-  if (targets.length !== 1)
+  if (history === null && targets.length !== 1)
     throw new UsageError('--pty・--edge-link・--port のどれか 1 つを / give exactly one of --pty, --edge-link and --port');
   const baudRate = Number(values.baud ?? 9600);
   if (!Number.isInteger(baudRate) || baudRate < 1200 || baudRate > 115200) throw new UsageError('--baud: 1200–115200');
@@ -105,6 +144,9 @@ export function parseModbusArgs(argv: string[]): ModbusCliOptions | null {
   }
   return {
     calendar,
+    history,
+    reads,
+    stepS,
     devices,
     faults: new Map((values.fault ?? []).map(fault)),
     ptyDir: values.pty ?? null,
@@ -127,6 +169,20 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (options === null) {
     process.stdout.write(HELP);
+    return 0;
+  }
+  if (options.history !== null) {
+    const { from, to } = options.history;
+    // Written in large chunks: a week of a meter's polls at a 10 s step is some 60,000 lines.
+    let chunk = '';
+    for (const line of busHistory(options.devices, options.reads, from, to, options.stepS * 1000, options.calendar ?? undefined)) {
+      chunk += `${line}\n`;
+      if (chunk.length >= 65536) {
+        process.stdout.write(chunk);
+        chunk = '';
+      }
+    }
+    process.stdout.write(chunk);
     return 0;
   }
   let pair: PtyPair | null = null;
