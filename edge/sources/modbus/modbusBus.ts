@@ -2,8 +2,8 @@
 import { registersOf } from '../../../config/modbusMaps.js';
 import type { ModbusBusConfig, ModbusDeviceConfig } from '../../../config/schema.js';
 import { Backoff } from '../backoff.js';
-import type { Source, SourceContext } from '../types.js';
-import { type BlockResult, readingsOf } from './decode.js';
+import type { Source, SourceContext, SourceEvent } from '../types.js';
+import { type BlockResult, type DeviceReadings, readingsOf } from './decode.js';
 import { planReads, type ReadBlock } from './readPlan.js';
 import { type ModbusFailure, type ModbusReadError, openRtuMaster, type RtuMaster } from './rtuMaster.js';
 import { frameGapMs } from './timing.js';
@@ -65,6 +65,19 @@ interface DeviceRun {
 }
 
 const clock = () => performance.now();
+
+/** What one poll's readings tell the edge, as the events of any source (the demo's history makes the same from its past polls). */
+export function readingEvents(sourceId: string, ts: number, seq: number, readings: DeviceReadings): SourceEvent[] {
+  const events: SourceEvent[] = [];
+  if (Object.keys(readings.amps).length > 0)
+    events.push({ kind: 'frame', sourceId, ts, frame: { type: 'current', seq, amps: readings.amps } });
+  for (const climate of readings.climate) events.push({ kind: 'frame', sourceId, ts, frame: { type: 'climate', seq, ...climate } });
+  for (const reading of readings.power) events.push({ kind: 'power', sourceId, ts, seq, reading });
+  for (const { channel, total, modulo } of readings.counts) events.push({ kind: 'count', sourceId, ts, channel, total, modulo });
+  for (const { channel, code } of readings.errors)
+    events.push({ kind: 'frame', sourceId, ts, frame: { type: 'sensorError', seq, channel, code } });
+  return events;
+}
 
 export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, options: ModbusBusOptions = {}): ModbusBusSource {
   const portBackoff = options.portBackoff ?? new Backoff();
@@ -219,13 +232,7 @@ export function createModbusBus(cfg: ModbusBusConfig, ctx: SourceContext, option
     const seq = device.seq;
     device.seq = (device.seq + 1) % 65536;
     const readings = readingsOf(results);
-    if (Object.keys(readings.amps).length > 0)
-      ctx.emit({ kind: 'frame', sourceId, ts, frame: { type: 'current', seq, amps: readings.amps } });
-    for (const climate of readings.climate) ctx.emit({ kind: 'frame', sourceId, ts, frame: { type: 'climate', seq, ...climate } });
-    for (const reading of readings.power) ctx.emit({ kind: 'power', sourceId, ts, seq, reading });
-    for (const { channel, total, modulo } of readings.counts) ctx.emit({ kind: 'count', sourceId, ts, channel, total, modulo });
-    for (const { channel, code } of readings.errors)
-      ctx.emit({ kind: 'frame', sourceId, ts, frame: { type: 'sensorError', seq, channel, code } });
+    for (const event of readingEvents(sourceId, ts, seq, readings)) ctx.emit(event);
     if (readings.badValues.length > 0) {
       device.stats.badValues += readings.badValues.length;
       ctx.log.warn({ device: sourceId, values: readings.badValues.slice(0, 4) }, 'Modbus values out of range dropped');
