@@ -114,8 +114,11 @@ const ModbusBus = T.Object(
     parity: T.Union([T.Literal('none'), T.Literal('even'), T.Literal('odd')], { default: 'none' }),
     stopBits: T.Union([T.Literal(1), T.Literal(2)], { default: 1 }),
     devices: T.Array(ModbusDevice, { minItems: 1 }),
-    /** Start simulated devices (firmware-sim) on a pty at `path` for every device of the bus: the demo. */
-    simulator: T.Optional(T.Boolean()),
+    /**
+     * Start simulated devices (firmware-sim) on a pty at `path` for every device of the bus: the demo. `backfillDays`: the
+     * first start fills that many past days of the devices' readings (tagged demo=1), as a serial node's simulator does.
+     */
+    simulator: T.Optional(T.Union([T.Boolean(), T.Object({ backfillDays: T.Integer({ minimum: 0, maximum: 31, default: 0 }) }, strict)])),
   },
   strict,
 );

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { CalendarConfig, KitConfig, SerialNodeConfig } from '../../config/schema.js';
+import type { CalendarConfig, KitConfig, ModbusBusConfig, SerialNodeConfig } from '../../config/schema.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /**
@@ -46,6 +46,13 @@ export function simulatorArgs(config: KitConfig, node: SerialNodeConfig, log: Lo
   return args;
 }
 
+/** The arguments every run of a Modbus bus's simulator shares: its devices and the calendar their machines keep. */
+export function busSimulatorArgs(config: KitConfig, bus: ModbusBusConfig): string[] {
+  const args = [MODBUS_SIM_CLI, ...bus.devices.flatMap((d) => ['--device', `${d.map}@${d.address}`])];
+  const calendar = simulatorCalendar(config.calendar);
+  return calendar ? [...args, '--calendar', calendar] : args;
+}
+
 /** Starts a simulator for every serial node and Modbus bus that declares one; `onExit` hears of any that ends by itself. */
 export function startSimulators(options: {
   config: KitConfig;
@@ -76,10 +83,7 @@ export function startSimulators(options: {
   for (const bus of config.sources.modbus) {
     if (!bus.simulator) continue;
     const edgeLink = link(bus.path);
-    const devices = bus.devices.flatMap((d) => ['--device', `${d.map}@${d.address}`]);
-    const calendar = simulatorCalendar(config.calendar);
-    const args = [MODBUS_SIM_CLI, '--edge-link', edgeLink, '--baud', String(bus.baudRate), '--parity', bus.parity, ...devices];
-    start(calendar ? [...args, '--calendar', calendar] : args, {
+    start([...busSimulatorArgs(config, bus), '--edge-link', edgeLink, '--baud', String(bus.baudRate), '--parity', bus.parity], {
       bus: bus.id,
       path: edgeLink,
     });
