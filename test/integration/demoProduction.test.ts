@@ -1,7 +1,7 @@
 /**
  * The demo kit's filled days as its production pages read them: part counts, stop reasons and rejects of the past days reach
- * the same HTTP API the dashboard calls (OEE, Pareto, the production board, counts, the reason log), from a real InfluxDB.
- * Three days are filled, so at least one whole working day is among them whatever the weekday. An unfinished fill is redone
+ * the same HTTP API the dashboard calls (OEE, Pareto, the production board, counts, the reason log), from a real InfluxDB;
+ * so do the Modbus bus's days (the grinder's energy meter, the store room's climate sensor). Three days are filled, so at least one whole working day is among them whatever the weekday. An unfinished fill is redone
  * from the day it started. Needs the build (the simulator runs from dist/).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ let dir: ReturnType<typeof tempDir>;
 let config: KitConfig;
 let kit: Kit | undefined;
 let filled: BackfillResult;
+let busFilled: BackfillResult;
 let token: string;
 /** The working days the fill holds whole: [start of the day's shift, its end). */
 let workDays: { from: number; to: number }[];
@@ -49,7 +50,7 @@ function demoConfig(path: string, days: number): KitConfig {
           path: join(path, 'pty', s.id),
           simulator: { ...s.simulator, backfillDays: days },
         })),
-        modbus: demo.sources.modbus.map((b) => ({ ...b, path: join(path, 'pty', b.id) })),
+        modbus: demo.sources.modbus.map((b) => ({ ...b, path: join(path, 'pty', b.id), simulator: { backfillDays: days } })),
       },
       broker: { ...demo.broker, host: '127.0.0.1', port: 0 },
       http: { ...demo.http, host: '127.0.0.1', port: 0 },
@@ -61,8 +62,13 @@ function demoConfig(path: string, days: number): KitConfig {
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON bodies are checked field by field below
 async function get(path: string, query: Record<string, string | number>): Promise<any> {
+  return await api(`production/${path}`, query);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON bodies are checked field by field below
+async function api(path: string, query: Record<string, string | number>): Promise<any> {
   const params = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
-  const response = await fetch(`http://127.0.0.1:${kit?.httpPort}/api/production/${path}?${params}`, {
+  const response = await fetch(`http://127.0.0.1:${kit?.httpPort}/api/${path}?${params}`, {
     headers: { authorization: `Bearer ${token}` },
   });
   const body = await response.json();
@@ -79,8 +85,10 @@ beforeAll(async () => {
   kit = await startKit({ config, log: testLog, runSimulators: true, baseDir: dir.path });
   token = kit.auth.createToken('api', 'manager', 'manager').secret;
   const marker = join(dir.path, 'var', 'demo', 'backfill-node-a.json');
-  await waitFor('the demo history', () => existsSync(marker), 300_000, 500);
+  const busMarker = join(dir.path, 'var', 'demo', 'backfill-rs485.json');
+  await waitFor('the demo history', () => existsSync(marker) && existsSync(busMarker), 420_000, 500);
   filled = JSON.parse(readFileSync(marker, 'utf8'));
+  busFilled = JSON.parse(readFileSync(busMarker, 'utf8'));
   const shifts = new Map<string, { from: number; to: number }>();
   for (const p of plannedIntervals(config.calendar, TZ, filled.from, filled.to + DAY)) {
     const known = shifts.get(p.day);
@@ -89,7 +97,7 @@ beforeAll(async () => {
   workDays = [...shifts.values()].filter((d) => d.to <= filled.to);
   // The tablet's figures as they are after the fill, not as they were at the start.
   await kit.production.refresh();
-}, 360_000);
+}, 480_000);
 
 afterAll(async () => {
   await kit?.stop();
@@ -201,6 +209,47 @@ describe('the demo kit’s filled days on its production pages', () => {
   });
 });
 
+describe('the demo kit’s filled days of its Modbus bus', () => {
+  it('gives the grinder a state history and 稼働率 on a past working day, from its meter’s power on the shift', async () => {
+    expect(busFilled).toMatchObject({ node: 'rs485', from: filled.from });
+    for (const day of workDays) {
+      const { intervals } = await api('timeline', { machine: 'grinder-1', from: day.from, to: day.to });
+      const ms = (state: string) =>
+        intervals
+          .filter((i: { state: string }) => i.state === state)
+          .reduce((sum: number, i: { from: number; to: number }) => sum + i.to - i.from, 0);
+      // The simulated grinder cycles through running, idling and stopped at work (4, 1.5 and 1 min), and idles over lunch.
+      for (const state of ['RUN', 'IDLE', 'OFF']) expect(ms(state), `${state} on ${new Date(day.from).toISOString()}`).toBeGreaterThan(0);
+      expect(ms('NO_DATA') + ms('UNKNOWN')).toBe(0);
+      const { rows } = await api('utilization', { machine: 'grinder-1', by: 'day', from: day.from, to: day.to });
+      const [row] = rows;
+      expect(row.noDataMs).toBe(0);
+      expect(row.utilization).toBeGreaterThan(0.45);
+      expect(row.utilization).toBeLessThan(0.75);
+    }
+    // Before the fill began the kit saw nothing: no data, not 0 %.
+    const before = await api('utilization', { machine: 'grinder-1', by: 'day', from: filled.from - DAY, to: filled.from });
+    for (const row of before.rows) expect(row.utilization).toBeNull();
+  });
+
+  it('gives the material store its climate through a whole past day, in the simulated room’s range', async () => {
+    const to = startOfLocalDay(busFilled.to, TZ);
+    const { points } = await api('history/environment', { zone: 'store-1', from: to - DAY, to });
+    expect(points.length).toBeGreaterThan(0);
+    // Readings through the whole day: none of it a gap the chart would draw as 無信号.
+    const times = [to - DAY, ...points.map((p: number[]) => p[0]), to];
+    for (let i = 1; i < times.length; i++)
+      expect(times[i] - times[i - 1], new Date(times[i - 1]).toISOString()).toBeLessThanOrEqual(15 * 60_000);
+    for (const [, temperatureC, humidityPct, wbgt] of points) {
+      expect(temperatureC).toBeGreaterThan(20);
+      expect(temperatureC).toBeLessThan(32);
+      expect(humidityPct).toBeGreaterThan(45);
+      expect(humidityPct).toBeLessThan(75);
+      expect(wbgt).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('a demo fill that did not finish', () => {
   it('is redone from the day it started, so the counts of the days both fills cover are not doubled', async () => {
     const path = join(dir.path, 'unfinished');
@@ -239,5 +288,47 @@ describe('a demo fill that did not finish', () => {
     expect(epochs(second.points)).toEqual(new Set([String(result?.from)]));
     expect([...epochs(first.points)].every((e) => e === String(result?.from))).toBe(true);
     expect(existsSync(join(demo.dataDir, 'demo', 'backfill-node-a.json'))).toBe(true);
+    // The bus, filled after the node, had not begun: its two days are the second start's.
+    expect((await second.result)[1]).toMatchObject({ node: 'rs485', from: startOfLocalDay(now - DAY, TZ) });
+    expect(existsSync(join(demo.dataDir, 'demo', 'backfill-rs485.json'))).toBe(true);
+  }, 240_000);
+
+  it('of the Modbus bus is redone from the day it started, the serial node’s finished fill left as it is', async () => {
+    const path = join(dir.path, 'unfinished-bus');
+    const demo = demoConfig(path, 2);
+    const now = Date.now();
+    const fill = (at: number, signal?: AbortSignal) => {
+      const points: StoredPoint[] = [];
+      const result = backfillDemo({
+        config: demo,
+        dataDir: demo.dataDir,
+        sink: {
+          async write(batch) {
+            points.push(...batch);
+            return { rejected: [] };
+          },
+        },
+        downsample: async () => {},
+        log: testLog,
+        now: () => at,
+        ...(signal ? { signal } : {}),
+      });
+      return { points, result };
+    };
+    // Stopped once the meter's readings are being written: the node is done, the bus is not.
+    const stopping = new AbortController();
+    const first = fill(now, stopping.signal);
+    await waitFor('some of the bus history written', () => first.points.some((p) => p.measurement === 'power'), 120_000, 20);
+    stopping.abort();
+    expect((await first.result).map((r) => r.node)).toEqual(['node-a']);
+    expect(existsSync(join(demo.dataDir, 'demo', 'backfill-rs485.json'))).toBe(false);
+    // A day later only the bus is filled, from the day the first start set out from, with the meter's and the sensor's readings.
+    const second = fill(now + DAY);
+    const results = await second.result;
+    expect(results).toEqual([expect.objectContaining({ node: 'rs485', from: startOfLocalDay(now - 2 * DAY, TZ) })]);
+    expect(second.points.some((p) => p.measurement === 'current' && p.tags.node === 'node-a')).toBe(false);
+    const measurements = new Set(second.points.map((p) => p.measurement));
+    for (const m of ['power', 'climate', 'machine_state']) expect(measurements).toContain(m);
+    expect(existsSync(join(demo.dataDir, 'demo', 'backfill-rs485.json'))).toBe(true);
   }, 240_000);
 });
