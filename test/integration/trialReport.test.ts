@@ -35,7 +35,7 @@ function demoKitFile(): string {
   const text = readFileSync(DEMO, 'utf8')
     .replace(/^ {2}port: \d+$/gm, '  port: 0')
     .replace('path: var/pty/node-a', `path: ${join(dir.path, 'pty', 'node-a')}`)
-    .replace('backfillDays: 7', 'backfillDays: 2');
+    .replaceAll('backfillDays: 7', 'backfillDays: 2');
   const out = join(dir.path, 'demo.yaml');
   writeFileSync(out, `${text}\ndataDir: ${join(dir.path, 'var')}\n`);
   return out;
@@ -59,12 +59,14 @@ beforeAll(async () => {
   file = demoKitFile();
   config = loadKitConfig(file);
   kit = await startKit({ config, log: testLog, runSimulators: true, baseDir: dir.path });
-  await waitFor('the demo history', () => existsSync(join(dir.path, 'var', 'demo', 'backfill-node-a.json')), 240_000, 500);
+  // The serial node's days, then the Modbus bus's (the grinder, the material store): the report is made over both.
+  const filled = (source: string) => existsSync(join(dir.path, 'var', 'demo', `backfill-${source}.json`));
+  await waitFor('the demo history', () => filled('node-a') && filled('rs485'), 300_000, 500);
   const today = localDate(Date.now(), TZ);
   fromDate = formatDate(addDays(today, -4));
   from = zonedInstant(addDays(today, -4), 0, TZ);
   to = zonedInstant(addDays(today, 1), 0, TZ);
-}, 300_000);
+}, 360_000);
 
 afterAll(async () => {
   await kit?.stop();
