@@ -251,28 +251,31 @@ describe('the demo kit’s filled days of its Modbus bus', () => {
 });
 
 describe('a demo fill that did not finish', () => {
+  /** A fill at `at` whose points are kept in memory, stoppable with `signal`. */
+  const recordedFill = (demo: KitConfig, at: number, signal?: AbortSignal) => {
+    const points: StoredPoint[] = [];
+    const result = backfillDemo({
+      config: demo,
+      dataDir: demo.dataDir,
+      sink: {
+        async write(batch) {
+          points.push(...batch);
+          return { rejected: [] };
+        },
+      },
+      downsample: async () => {},
+      log: testLog,
+      now: () => at,
+      ...(signal ? { signal } : {}),
+    });
+    return { points, result };
+  };
+
   it('is redone from the day it started, so the counts of the days both fills cover are not doubled', async () => {
     const path = join(dir.path, 'unfinished');
     const demo = demoConfig(path, 2);
     const now = Date.now();
-    const fill = (at: number, signal?: AbortSignal) => {
-      const points: StoredPoint[] = [];
-      const result = backfillDemo({
-        config: demo,
-        dataDir: demo.dataDir,
-        sink: {
-          async write(batch) {
-            points.push(...batch);
-            return { rejected: [] };
-          },
-        },
-        downsample: async () => {},
-        log: testLog,
-        now: () => at,
-        ...(signal ? { signal } : {}),
-      });
-      return { points, result };
-    };
+    const fill = (at: number, signal?: AbortSignal) => recordedFill(demo, at, signal);
     // The first start is stopped once some of the history is written.
     const stopping = new AbortController();
     const first = fill(now, stopping.signal);
@@ -297,24 +300,7 @@ describe('a demo fill that did not finish', () => {
     const path = join(dir.path, 'unfinished-bus');
     const demo = demoConfig(path, 2);
     const now = Date.now();
-    const fill = (at: number, signal?: AbortSignal) => {
-      const points: StoredPoint[] = [];
-      const result = backfillDemo({
-        config: demo,
-        dataDir: demo.dataDir,
-        sink: {
-          async write(batch) {
-            points.push(...batch);
-            return { rejected: [] };
-          },
-        },
-        downsample: async () => {},
-        log: testLog,
-        now: () => at,
-        ...(signal ? { signal } : {}),
-      });
-      return { points, result };
-    };
+    const fill = (at: number, signal?: AbortSignal) => recordedFill(demo, at, signal);
     // Stopped once the meter's readings are being written: the node is done, the bus is not.
     const stopping = new AbortController();
     const first = fill(now, stopping.signal);
