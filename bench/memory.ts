@@ -16,7 +16,7 @@ import { loadScenario } from '../firmware-sim/scenario.js';
 import { MALLOC_ENV } from '../gateway/memorySettings.js';
 import { freePort, startInfluxd } from '../gateway/storage/managedInfluxd.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
-import { timedNode } from './timedNode.js';
+import { eightCtParts, timedNode } from './timedNode.js';
 
 const MB = 1024 * 1024;
 const beside = (values: string[]) => values.join('  ·  ');
@@ -337,14 +337,7 @@ async function eightCtKit(dir: string, root: string, checkouts: [string, string]
         const config = {
           kit: { id: 'bench', site: 'bench' },
           dataDir: join(kitDir, 'var'),
-          sources: { serial: [{ id: 'node-a', path: links.edgeLink }] },
-          machines: Array.from({ length: 8 }, (_, i) => ({
-            id: `m${i + 1}`,
-            name: `m${i + 1}`,
-            source: { node: 'node-a', channel: `ct${i + 1}` },
-            thresholds: { idleAbove: 0.5, runAbove: 4 },
-          })),
-          zones: [{ id: 'z1', name: 'z1', source: { node: 'node-a', channel: 'env1' } }],
+          ...eightCtParts(links.edgeLink),
           storage: { influx: influxd.access, database },
           broker: { host: '127.0.0.1', port: brokerPort, accounts: [{ ...READER, role: 'reader' }] },
           http: { host: '127.0.0.1', port: await freePort() },

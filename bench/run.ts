@@ -31,7 +31,7 @@ import { productionBench } from './production.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
 import { serialReconnect } from './serial.js';
 import { storageBench } from './storage.js';
-import { timedNode } from './timedNode.js';
+import { eightCtParts, timedNode } from './timedNode.js';
 import { towersWifiBench } from './towersWifi.js';
 import { trialReportBench } from './trialReport.js';
 
@@ -112,14 +112,7 @@ async function endToEnd(dir: string, linesPerSecond: number, lines: number, labe
   const config = parseKitConfig({
     kit: { id: 'bench', site: 'bench' },
     dataDir: join(dir, `${slug}-var`),
-    sources: { serial: [{ id: 'node-a', path: links.edgeLink }] },
-    machines: Array.from({ length: 8 }, (_, i) => ({
-      id: `m${i + 1}`,
-      name: `m${i + 1}`,
-      source: { node: 'node-a', channel: `ct${i + 1}` },
-      thresholds: { idleAbove: 0.5, runAbove: 4 },
-    })),
-    zones: [{ id: 'z1', name: 'z1', source: { node: 'node-a', channel: 'env1' } }],
+    ...eightCtParts(links.edgeLink),
     broker: { host: '127.0.0.1', port: 0, accounts: [{ username: 'bench', role: 'reader', password: 'bench-reader' }] },
     http: { host: '127.0.0.1', port: 0 },
   });

@@ -20,3 +20,17 @@ export function timedNode(link: Writable | string, scenario: Scenario, linesPerS
   });
   return { node, writtenAt, readings: () => readings };
 }
+
+/** The 8-CT kit's sources, machines and zone for a node on `edgeLink`: the benches that feed `timedNode` measure this kit. */
+export function eightCtParts(edgeLink: string) {
+  return {
+    sources: { serial: [{ id: 'node-a', path: edgeLink }] },
+    machines: Array.from({ length: 8 }, (_, i) => ({
+      id: `m${i + 1}`,
+      name: `m${i + 1}`,
+      source: { node: 'node-a', channel: `ct${i + 1}` },
+      thresholds: { idleAbove: 0.5, runAbove: 4 },
+    })),
+    zones: [{ id: 'z1', name: 'z1', source: { node: 'node-a', channel: 'env1' } }],
+  };
+}
