@@ -74,6 +74,15 @@ const markerOf = (dataDir: string, node: string) => join(dataDir, 'demo', `backf
 /** The range a fill that has not finished set out to fill: the next start fills from the same day, so it overwrites, not adds. */
 const startedOf = (dataDir: string, node: string) => join(dataDir, 'demo', `backfill-${node}.started.json`);
 
+/** The simulated nodes and Modbus buses whose demo history is still to be filled: none once the first start's fills are done. */
+export function unfilledDemoSources(config: KitConfig, dataDir: string): string[] {
+  const wanted = [
+    ...config.sources.serial.filter((node) => (node.simulator?.backfillDays ?? 0) > 0),
+    ...config.sources.modbus.filter((bus) => typeof bus.simulator === 'object' && bus.simulator.backfillDays > 0),
+  ];
+  return wanted.map((source) => source.id).filter((id) => !existsSync(markerOf(dataDir, id)));
+}
+
 /** Fills every simulated node's and Modbus bus's history that has not been filled yet; stops early when the kit stops. */
 export async function backfillDemo(options: BackfillOptions): Promise<BackfillResult[]> {
   const results: BackfillResult[] = [];
