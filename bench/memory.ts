@@ -15,6 +15,7 @@ import { openPtyPair } from '../firmware-sim/ptyPair.js';
 import { loadScenario } from '../firmware-sim/scenario.js';
 import { MALLOC_ENV } from '../gateway/memorySettings.js';
 import { freePort, startInfluxd } from '../gateway/storage/managedInfluxd.js';
+import type { LoopFigures } from './loopWatch.js';
 import { influxAuth, log, percentile, report, sleep } from './report.js';
 import { eightCtParts, timedNode } from './timedNode.js';
 
@@ -89,6 +90,8 @@ interface KitRun {
   steady: number;
   steadyMax: number;
   load?: LoadResult;
+  /** The kit's event loop and GC while `drive` ran (bench/loopWatch.ts). */
+  loop?: LoopFigures;
 }
 
 interface LoadResult {
@@ -136,7 +139,7 @@ async function runKit(
   dir: string,
   config: Record<string, unknown> & { http: { port: number } },
   seconds: number,
-  options: { simulators: boolean; again?: boolean; until?: () => boolean; drive?: () => Promise<LoadResult> },
+  options: { simulators: boolean; again?: boolean; until?: () => boolean; drive?: () => Promise<LoadResult>; watchLoop?: boolean },
 ): Promise<KitRun> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'kit.yaml');
@@ -151,8 +154,10 @@ async function runKit(
     });
     if (admin.status !== 0) throw new Error(`admin add failed: ${admin.stderr}`);
   }
-  const args = [cli, 'run', '--config', file, ...(options.simulators ? [] : ['--no-sim'])];
-  const child = spawn(process.execPath, args, { cwd: dir, stdio: 'ignore', env });
+  const loopFile = join(dir, 'loop.json');
+  const watch = options.watchLoop ? ['--import', new URL('./loopWatch.js', import.meta.url).href] : [];
+  const args = [...watch, cli, 'run', '--config', file, ...(options.simulators ? [] : ['--no-sim'])];
+  const child = spawn(process.execPath, args, { cwd: dir, stdio: 'ignore', env: { ...env, MINOTAKE_LOOP_WATCH: loopFile } });
   const samples: { at: number; rss: number }[] = [];
   const sampler = setInterval(() => samples.push({ at: performance.now(), rss: rssOf(child) }), 100);
   const origin = `http://127.0.0.1:${config.http.port}`;
@@ -172,14 +177,17 @@ async function runKit(
     await sleep(5000);
     const startPeak = Math.max(...samples.map((s) => s.rss));
     // The steady RSS is taken while the load runs, over the last 30 s of the window.
+    if (options.watchLoop) child.kill('SIGUSR2');
     const driving = options.drive?.();
     const from = performance.now();
     await sleep(seconds * 1000);
     const last = samples.filter((s) => s.at >= from + (seconds - 30) * 1000).map((s) => s.rss);
     const load = await driving;
+    await sleep(options.watchLoop ? 1500 : 0);
+    const loop = options.watchLoop ? (JSON.parse(readFileSync(loopFile, 'utf8')) as LoopFigures) : undefined;
     // Kept running until its first-start work is done (history filled, demo trial fitted): a later start shows the everyday kit.
     for (let i = 0; options.until && !options.until() && i < 1800; i++) await sleep(1000);
-    return { startPeak, steady: percentile(last, 50), steadyMax: Math.max(...last), ...(load ? { load } : {}) };
+    return { startPeak, steady: percentile(last, 50), steadyMax: Math.max(...last), ...(load ? { load } : {}), ...(loop ? { loop } : {}) };
   } finally {
     tablet?.abort();
     clearInterval(sampler);
@@ -365,6 +373,7 @@ async function eightCtKit(dir: string, root: string, checkouts: [string, string]
         runs.push(
           await runKit(checkout, kitDir, config, linesPerSecond === 125 ? 60 : 5, {
             simulators: false,
+            watchLoop: true,
             drive: () => drive8ct(root, links, brokerPort, count, linesPerSecond, lines),
           }),
         );
@@ -388,6 +397,16 @@ async function eightCtKit(dir: string, root: string, checkouts: [string, string]
         `  … line → MQTT publish (${labels(checkouts)})`,
         beside(runs.map((r) => `p50 ${load(r).publishP50.toFixed(1)}, p99 ${load(r).publishP99.toFixed(1)} ms`)),
         'line written on the pty → the reading at an MQTT subscriber',
+      );
+      report(
+        `  … the kit's event loop (${labels(checkouts)})`,
+        beside(
+          runs.map(({ loop }) =>
+            loop ? `delay p99 ${loop.delayP99Ms.toFixed(1)} ms, GC ${((loop.gcMs / loop.seconds) * 0.1).toFixed(1)} %` : '?',
+          ),
+        ),
+        `measured inside the kit while the lines ran; ` +
+          beside(runs.map(({ loop }) => (loop ? `${loop.scavenges} scavenges, ${loop.majorGcs} major GCs` : '?'))),
       );
     }
   } finally {
