@@ -302,7 +302,10 @@ describe('stop reasons and rejects kept as InfluxDB events', () => {
       headers: { authorization: `Bearer ${tokens.manager}` },
     });
     expect(csv.status).toBe(200);
-    const [header, ...lines] = (await csv.text()).replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    const [header, ...lines] = (await csv.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
     const columns = header!.split(',');
     const m1 = lines.map((l) => l.split(',')).findLast((cells) => cells[0] === 'm1')!;
     const at = (name: string) => Number(m1[columns.indexOf(name)]);
