@@ -11,7 +11,7 @@ export const StopReason = T.Object(
     id: Id,
     name: Name,
     nameEn: T.Optional(Name),
-    /** A planned stop (計画停止): still planned time, so still in 稼働率 and OEE, but shown apart in the Pareto. */
+    /** A planned stop (計画停止): still planned time in 稼働率, but out of OEE availability's loading time, and after the targets in the Pareto. */
     planned: T.Boolean({ default: false }),
     /** The operator may (and for "other" should) add a few words. */
     note: T.Boolean({ default: false }),

@@ -1,11 +1,12 @@
 /**
- * OEE (設備総合効率) per shift occurrence or local day, with its three factors (docs/production.md):
- *   availability = run time ÷ planned time the kit recorded (the kit's 稼働率), performance = ideal cycle × parts ÷ run time,
- *   quality = good parts ÷ parts. Only planned time counts, as for 稼働率. Pure: no clock, no I/O.
+ * OEE (設備総合効率) per shift occurrence or local day, with its three factors as TPM defines them (docs/production.md):
+ *   availability (時間稼働率) = run time ÷ loading time (負荷時間: planned time the kit recorded − planned stops (計画停止) in it),
+ *   performance = ideal cycle × parts ÷ run time, quality = good parts ÷ parts. Only planned time counts, as for 稼働率; unlike
+ *   稼働率, a stop whose reason is marked planned is not held against the machine. Pure: no clock, no I/O.
  */
 import type { ProductionMachineConfig } from '../../config/productionSchema.js';
 import { clip, countRow, type Span, union, windows } from '../utilization/utilization.js';
-import { partsRow } from './counts.js';
+import { overlapMs, partsRow } from './counts.js';
 import { shiftOccurrences } from './plan.js';
 import { type MachineRecord, rejectsIn } from './record.js';
 
@@ -24,6 +25,8 @@ export interface OeeRow {
   unknownMs: number;
   /** Planned time the kit was not recording at all: left out of availability, as out of 稼働率, and shown beside it. */
   noDataMs: number;
+  /** Recorded planned time in stops whose reason is a planned stop (計画停止): left out of the loading time, so out of availability. */
+  plannedStopMs: number;
   /** Parts made in planned time; null: the counter was not seen then, or the machine has none. */
   parts: number | null;
   rejects: number | null;
@@ -45,10 +48,28 @@ export function idealCycleMs(entry: Pick<ProductionMachineConfig, 'idealCycleSec
   return null;
 }
 
-function oeeRow(record: MachineRecord, idealMs: number | null, row: Span, pieces: Span[], label: { day: string; shift?: string }): OeeRow {
+/** The planned time inside the pieces that stops spent with a planned reason: a stop is recorded time, so all of it was seen. */
+function plannedStopMs(record: MachineRecord, pieces: Span[], plannedReasons: ReadonlySet<string>): number {
+  let ms = 0;
+  for (const stop of record.stops)
+    for (const s of stop.segments) if (s.reason !== null && plannedReasons.has(s.reason)) ms += overlapMs([s], pieces);
+  return ms;
+}
+
+function oeeRow(
+  record: MachineRecord,
+  idealMs: number | null,
+  plannedReasons: ReadonlySet<string>,
+  row: Span,
+  pieces: Span[],
+  label: { day: string; shift?: string },
+): OeeRow {
   const u = countRow(pieces, record.states, row);
-  // The kit's 稼働率 exactly: of the planned time it recorded. Planned time it saw nothing of at all is "no data", not 0 %.
-  const availability = u.utilization;
+  const planStopMs = plannedStopMs(record, pieces, plannedReasons);
+  // 稼働率 is null when the kit saw nothing of the planned time: that stays "no data", not 0 %. Loading time left only for
+  // planned stops has nothing to judge the machine by: no data too, never 0 % or a division by zero.
+  const loadingMs = u.plannedMs - u.noDataMs - planStopMs;
+  const availability = u.utilization !== null && loadingMs > 0 ? u.runMs / loadingMs : null;
   const parts = record.counts && u.plannedMs > 0 ? partsRow(record.counts, row, pieces).parts : null;
   const { rejects, recorded } = rejectsIn(record, row, pieces);
   const counted = parts === null ? null : Math.min(rejects, parts);
@@ -66,6 +87,7 @@ function oeeRow(record: MachineRecord, idealMs: number | null, row: Span, pieces
     offMs: u.offMs,
     unknownMs: u.unknownMs,
     noDataMs: u.noDataMs,
+    plannedStopMs: planStopMs,
     parts,
     rejects: parts === null ? null : counted,
     good,
@@ -79,17 +101,23 @@ function oeeRow(record: MachineRecord, idealMs: number | null, row: Span, pieces
 }
 
 /** One row per shift occurrence with planned time in the record's range, oldest first. */
-export function oeeByShift(record: MachineRecord, idealMs: number | null): OeeRow[] {
+export function oeeByShift(record: MachineRecord, idealMs: number | null, plannedReasons: ReadonlySet<string>): OeeRow[] {
   return shiftOccurrences(record.planned).map((o) =>
-    oeeRow(record, idealMs, { from: o.from, to: o.to }, o.pieces, { day: o.day, shift: o.shift }),
+    oeeRow(record, idealMs, plannedReasons, { from: o.from, to: o.to }, o.pieces, { day: o.day, shift: o.shift }),
   );
 }
 
 /** One row per local day of [from, end) that has planned time; a night shift's hours fall on the day they are in. */
-export function oeeByDay(record: MachineRecord, idealMs: number | null, timeZone: string, dayOf: (t: number) => string): OeeRow[] {
+export function oeeByDay(
+  record: MachineRecord,
+  idealMs: number | null,
+  plannedReasons: ReadonlySet<string>,
+  timeZone: string,
+  dayOf: (t: number) => string,
+): OeeRow[] {
   const planned = union(record.planned);
   return windows('day', timeZone, record.from, record.end)
     .map((day) => ({ day, pieces: clip(planned, day.from, day.to) }))
     .filter(({ pieces }) => pieces.length > 0)
-    .map(({ day, pieces }) => oeeRow(record, idealMs, day, pieces, { day: dayOf(day.from) }));
+    .map(({ day, pieces }) => oeeRow(record, idealMs, plannedReasons, day, pieces, { day: dayOf(day.from) }));
 }

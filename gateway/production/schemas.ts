@@ -152,6 +152,11 @@ export const OeeRow = T.Object({
   offMs: Duration,
   unknownMs: Duration,
   noDataMs: Duration,
+  plannedStopMs: T.Integer({
+    minimum: 0,
+    description:
+      'ms of recorded planned time in stops whose reason is marked planned (計画停止): taken out of the loading time (負荷時間), so availability = runMs ÷ (plannedMs − noDataMs − plannedStopMs), unlike 稼働率',
+  }),
   parts: NullableInt,
   rejects: NullableInt,
   good: NullableInt,

@@ -35,7 +35,7 @@ import type {
   StopBody,
   StopListBody,
 } from './schemas.js';
-import { pareto, reasonWaitMs, type Stop, stopSettingsOf } from './stops.js';
+import { pareto, plannedReasonIds, reasonWaitMs, type Stop, stopSettingsOf } from './stops.js';
 import type { ProductionStore, ReasonRecord } from './store.js';
 
 const MINUTE = 60_000;
@@ -422,7 +422,7 @@ export function createProductionService(options: ProductionServiceOptions) {
     async pareto(from: number, to: number, machine?: string): Promise<ParetoBody> {
       const stops: Stop[] = [];
       for (const id of machineIds(machine)) stops.push(...(await record(id, from, to)).stops);
-      const bars = pareto(stops);
+      const bars = pareto(stops, plannedReasonIds(reasons));
       return { machine: machine ?? null, from, to: Math.min(to, now()), totalMs: bars.reduce((s, b) => s + b.ms, 0), bars };
     },
 
@@ -465,10 +465,11 @@ export function createProductionService(options: ProductionServiceOptions) {
 
     async oee(from: number, to: number, by: 'shift' | 'day', machine?: string): Promise<OeeBody> {
       const rows: OeeBody['rows'] = [];
+      const planned = plannedReasonIds(reasons);
       for (const id of machineIds(machine)) {
         const rec = await record(id, from, to);
         const ideal = idealCycleMs(entries.get(id));
-        rows.push(...(by === 'shift' ? oeeByShift(rec, ideal) : oeeByDay(rec, ideal, tz, dayOf)));
+        rows.push(...(by === 'shift' ? oeeByShift(rec, ideal, planned) : oeeByDay(rec, ideal, planned, tz, dayOf)));
       }
       return { by, rows };
     },

@@ -2,7 +2,7 @@
  * Stops (停止) and their reasons: a machine's OFF/IDLE/FAULT stretches inside planned time, the reasons people gave them (one per stop
  * or several for a split one), and the Pareto of stop time by reason. Pure: no clock, no I/O.
  */
-import { type ProductionConfig, STOP_STATES, type StopState } from '../../config/productionSchema.js';
+import { type ProductionConfig, STOP_STATES, type StopReasonConfig, type StopState } from '../../config/productionSchema.js';
 import type { PlannedInterval } from '../utilization/calendar.js';
 import type { Span, StateInterval } from '../utilization/utilization.js';
 import { overlapMs } from './counts.js';
@@ -61,6 +61,11 @@ export interface StopSettings {
 export function stopSettingsOf(production: ProductionConfig, machine: string): StopSettings {
   const entry = production.machines.find((m) => m.machine === machine);
   return { reasonAfterMs: production.reasonAfterMinutes * 60_000, askFor: entry?.askReasonFor ?? STOP_STATES };
+}
+
+/** The reasons marked as planned stops (計画停止): kept out of OEE availability's loading time and out of the Pareto's targets. */
+export function plannedReasonIds(reasons: readonly StopReasonConfig[]): Set<string> {
+  return new Set(reasons.filter((r) => r.planned).map((r) => r.id));
 }
 
 const STOPPED = new Set<string>(STOP_STATES);
@@ -216,8 +221,11 @@ export interface ParetoBar {
   cumulative: number;
 }
 
-/** Stop time in planned time by reason, largest first, stops not asked about last (the Pareto chart's bars and line). */
-export function pareto(stops: Stop[]): ParetoBar[] {
+/**
+ * Stop time in planned time by reason, largest first (the Pareto chart's bars and line): the improvement targets, then the
+ * planned stops (計画停止), then the stops not asked about.
+ */
+export function pareto(stops: Stop[], plannedReasons: ReadonlySet<string>): ParetoBar[] {
   const ms = new Map<string, number>();
   const count = new Map<string, Set<Stop>>();
   const add = (reason: string, value: number, stop: Stop) => {
@@ -232,9 +240,11 @@ export function pareto(stops: Stop[]): ParetoBar[] {
   }
   const total = [...ms.values()].reduce((a, b) => a + b, 0);
   let running = 0;
-  // Stops not asked about (a compressor's idling) last, whatever their size, as a Pareto puts "other": nothing to improve there.
+  // Planned stops and stops not asked about (a compressor's idling) after the targets, whatever their size, as a Pareto puts
+  // "other": nothing to improve there. Planned ones first of the two: a known reason before the unnamed rest.
+  const rank = (reason: string) => (reason === NOT_ASKED ? 2 : plannedReasons.has(reason) ? 1 : 0);
   return [...ms.entries()]
-    .sort((a, b) => Number(a[0] === NOT_ASKED) - Number(b[0] === NOT_ASKED) || b[1] - a[1] || a[0].localeCompare(b[0]))
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([reason, value]) => {
       running += value;
       return { reason, ms: value, stops: count.get(reason)?.size ?? 0, share: value / total, cumulative: running / total };

@@ -13,7 +13,7 @@ import { cycleStats, partsRow } from '../../gateway/production/counts.js';
 import { idealCycleMs, type OeeRow, oeeByDay, oeeByShift } from '../../gateway/production/oee.js';
 import { planRatePerMs, shiftBoard, shiftOccurrences } from '../../gateway/production/plan.js';
 import { machineRecord, type RejectEntry } from '../../gateway/production/record.js';
-import { pareto, type ReasonEntry } from '../../gateway/production/stops.js';
+import { pareto, plannedReasonIds, type ReasonEntry } from '../../gateway/production/stops.js';
 import { plannedIntervals } from '../../gateway/utilization/calendar.js';
 import { withNoData } from '../../gateway/utilization/coverage.js';
 import { buildTimeline, toMachineState } from '../../gateway/utilization/timeline.js';
@@ -157,6 +157,7 @@ function replayDay(name: string) {
   });
   const dayOf = (t: number) => formatDate(localDate(t, tz));
   const ideal = idealCycleMs(entry);
+  const plannedReasons = plannedReasonIds(config.production.reasons);
   const oee = (row: OeeRow) => ({
     ...(row.shift ? { shift: row.shift } : {}),
     day: row.day,
@@ -179,8 +180,8 @@ function replayDay(name: string) {
   });
   const rate = planRatePerMs(entry);
   return {
-    oeeByShift: oeeByShift(record, ideal).map(oee),
-    oeeByDay: oeeByDay(record, ideal, tz, dayOf).map(oee),
+    oeeByShift: oeeByShift(record, ideal, plannedReasons).map(oee),
+    oeeByDay: oeeByDay(record, ideal, plannedReasons, tz, dayOf).map(oee),
     boards: shiftOccurrences(planned).map((shift) => ({
       shift: shift.shift,
       day: shift.day,
@@ -214,7 +215,7 @@ function replayDay(name: string) {
         by: g.by,
       })),
     })),
-    pareto: pareto(record.stops).map((b) => ({
+    pareto: pareto(record.stops, plannedReasons).map((b) => ({
       reason: b.reason,
       min: minutes(b.ms),
       stops: b.stops,

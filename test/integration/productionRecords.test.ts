@@ -277,6 +277,43 @@ describe('stop reasons and rejects kept as InfluxDB events', () => {
     expect(bars.map((b) => b.reason)).not.toContain('_none');
   });
 
+  it('takes a stop given a planned reason (計画停止) out of OEE availability, not out of 稼働率, and exports its minutes', async () => {
+    // m1 has stood off since the reason-missing test; a manager marks that stop as the default list's planned stop.
+    const stop = await waitPending('m1');
+    const saved = await call('manager', 'POST', '/api/production/stops/reason', {
+      machine: 'm1',
+      stopFrom: stop.from,
+      segments: [{ from: stop.from, to: null, reason: 'planned' }],
+    });
+    expect(saved.status).toBe(200);
+    const range = `from=${Date.now() - DAY}&to=${Date.now() + 60_000}`;
+    type Row = { plannedMs: number; runMs: number; noDataMs: number; plannedStopMs: number; availability: number | null };
+    const { body } = await call('viewer', 'GET', `/api/production/oee?machine=m1&by=day&${range}`);
+    const row = (body.rows as Row[]).at(-1)!;
+    expect(row.plannedStopMs).toBeGreaterThan(3000);
+    expect(row.runMs).toBeGreaterThan(0);
+    expect(row.availability).toBeCloseTo(row.runMs / (row.plannedMs - row.noDataMs - row.plannedStopMs), 9);
+    // 稼働率 of the same day still holds the planned stop against the machine.
+    const util = await call('viewer', 'GET', `/api/utilization?machine=m1&by=day&${range}`);
+    const utilRow = (util.body.rows as { runMs: number; plannedMs: number; noDataMs: number; utilization: number | null }[]).at(-1)!;
+    expect(utilRow.utilization).toBeLessThan(row.availability!);
+
+    const csv = await fetch(`http://127.0.0.1:${kit.httpPort}/api/export/oee.csv?by=day&${range}`, {
+      headers: { authorization: `Bearer ${tokens.manager}` },
+    });
+    expect(csv.status).toBe(200);
+    const [header, ...lines] = (await csv.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
+    const columns = header!.split(',');
+    const m1 = lines.map((l) => l.split(',')).findLast((cells) => cells[0] === 'm1')!;
+    const at = (name: string) => Number(m1[columns.indexOf(name)]);
+    expect(columns).toContain('計画停止(分)');
+    expect(at('計画停止(分)')).toBeGreaterThan(0);
+    expect(at('計画停止(分)')).toBeLessThanOrEqual(at('計画時間(分)'));
+  });
+
   it('saves an admin’s reason list into the kit file with its comments, and refuses a list with a repeated id', async () => {
     const settings = await call('viewer', 'GET', '/api/production/settings');
     const reasons = [

@@ -472,6 +472,7 @@ export const en: Record<MessageKey, string> = {
   'prod.oee.byDay': 'By day',
   'prod.oee.period': 'Date and shift',
   'prod.oee.planned': 'Planned time',
+  'prod.oee.plannedStops': '({d} planned stops)',
   'prod.oee.availability': 'Availability',
   'prod.oee.performance': 'Performance',
   'prod.oee.quality': 'Quality',
@@ -485,7 +486,7 @@ export const en: Record<MessageKey, string> = {
   'prod.oee.rejects': '{n} rejects',
   'prod.oee.none': 'No planned time in this range.',
   'prod.oee.explain':
-    'Availability = run time ÷ planned time (the kit’s utilization), performance = ideal cycle × parts ÷ run time, quality = good parts ÷ parts; OEE is their product. Planned time is the work calendar’s shifts without breaks and holidays. Time the kit was not recording (no data) is left out of availability, as out of utilization.',
+    'Availability = run time ÷ loading time, performance = ideal cycle × parts ÷ run time, quality = good parts ÷ parts; OEE is their product. Planned time is the work calendar’s shifts without breaks and holidays; loading time is planned time less the planned stops (stops whose reason is marked planned). On a row with planned stops, availability is therefore higher than the kit’s utilization (run time ÷ planned time). Time the kit was not recording (no data) is left out of availability, as out of utilization.',
   'prod.pareto.title': 'Pareto of stop reasons',
   'prod.pareto.none': 'No stop in planned time in this range.',
   'prod.pareto.minutes': 'Stop time (min)',

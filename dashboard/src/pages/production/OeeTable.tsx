@@ -78,6 +78,12 @@ function OeeLine({ row: r, kit, counted }: { row: OeeRow; kit: KitInfo; counted:
         {formatDuration(r.plannedMs, t)}
         {r.unknownMs > 0 && <small class="cell-note">{t('prod.oee.unknown', { d: formatDuration(r.unknownMs, t) })}</small>}
         {r.noDataMs > 0 && <small class="cell-note">{t('prod.oee.noDataPart', { d: formatDuration(r.noDataMs, t) })}</small>}
+        {/* Planned stops leave the loading time: what sets availability apart from 稼働率 (run ÷ planned time). */}
+        {r.plannedStopMs > 0 && (
+          <small class="cell-note" data-testid="oee-planned-stops">
+            {t('prod.oee.plannedStops', { d: formatDuration(r.plannedStopMs, t) })}
+          </small>
+        )}
       </td>
       <td>{r.availability === null ? noData : formatPct(r.availability)}</td>
       {counted ? (

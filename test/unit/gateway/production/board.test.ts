@@ -54,9 +54,9 @@ describe('rejects on the board: the operator’s entry and the inspection statio
     const after = record([...entered, again], verdicts);
     expect(board(after)[0]?.rejects).toBe(6);
     // OEE counts the entry and the planned-time NG (3; the break's verdict is outside planned time) each once.
-    const [oee] = oeeByShift(after, 6000);
+    const [oee] = oeeByShift(after, 6000, new Set());
     expect(oee).toMatchObject({ rejects: 5, rejectsRecorded: true });
-    expect(oeeByShift(before, 6000)[0]?.rejects).toBe(5);
+    expect(oeeByShift(before, 6000, new Set())[0]?.rejects).toBe(5);
   });
 
   it('a machine without an inspection station has no inspection figures on its rows', () => {

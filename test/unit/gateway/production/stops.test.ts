@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseKitYaml } from '../../../../config/load.js';
-import { findStops, pareto, reasonWaitMs, stopSettingsOf } from '../../../../gateway/production/stops.js';
+import { findStops, pareto, plannedReasonIds, reasonWaitMs, stopSettingsOf } from '../../../../gateway/production/stops.js';
 
 const MIN = 60_000;
 const at = (hh: number, mm = 0) => Date.UTC(2025, 5, 2, hh, mm);
@@ -136,7 +136,8 @@ describe('a machine asked only about some stops (askReasonFor: a compressor whos
     const stops = findStops('compressor', states, planned, [], { reasonAfterMs: 5 * MIN, askFor: [] }, at(18));
     expect(stops.some((s) => s.asked || s.needsReason)).toBe(false);
     const short = [{ state: 'IDLE' as const, from: at(12), to: at(12, 3) }];
-    const bars = pareto([...stops, ...findStops('compressor', short, planned, [], { reasonAfterMs: 5 * MIN, askFor: [] }, at(18))]);
+    const more = findStops('compressor', short, planned, [], { reasonAfterMs: 5 * MIN, askFor: [] }, at(18));
+    const bars = pareto([...stops, ...more], new Set());
     // Last although the largest: the Pareto leads with what can be improved.
     expect(bars.map((b) => [b.reason, b.ms / MIN, b.stops, b.cumulative])).toEqual([
       ['_short', 3, 1, 3 / 106],
@@ -153,5 +154,47 @@ production: { reasonAfterMinutes: 3, machines: [{ machine: compressor, askReason
 `);
     expect(stopSettingsOf(config.production, 'compressor')).toEqual({ reasonAfterMs: 3 * MIN, askFor: ['OFF', 'FAULT'] });
     expect(stopSettingsOf(config.production, 'press-1')).toEqual({ reasonAfterMs: 3 * MIN, askFor: ['OFF', 'IDLE', 'FAULT'] });
+  });
+});
+
+describe('the Pareto with planned stops (計画停止): after the improvement targets, before the stops not asked about', () => {
+  it('puts the largest bar, a planned stop, after the smaller targets; the kit’s default list marks 計画停止 planned', () => {
+    const config = parseKitYaml(`
+kit: { id: k1, site: 試験工場 }
+sources: { gpio: [{ id: a, pin: 17 }] }
+machines: [{ id: press-1, name: プレス, source: { gpio: a } }]
+`);
+    const plannedIds = plannedReasonIds(config.production.reasons);
+    expect([...plannedIds]).toEqual(['planned']);
+    // 40 min planned maintenance, 20 min breakdown, 10 min waiting for material, 50 min idling it is not asked about.
+    const states = [
+      { state: 'OFF' as const, from: at(8, 30), to: at(9, 10) },
+      { state: 'RUN' as const, from: at(9, 10), to: at(10) },
+      { state: 'FAULT' as const, from: at(10), to: at(10, 20) },
+      { state: 'RUN' as const, from: at(10, 20), to: at(11) },
+      { state: 'OFF' as const, from: at(11), to: at(11, 10) },
+      { state: 'RUN' as const, from: at(11, 10), to: at(13) },
+      { state: 'IDLE' as const, from: at(13), to: at(13, 50) },
+      { state: 'RUN' as const, from: at(13, 50), to: at(17, 30) },
+    ];
+    const entry = (stopFrom: number, reason: string) => ({
+      id: reason,
+      machine: 'press-1',
+      at: stopFrom + 30 * MIN,
+      stopFrom,
+      from: stopFrom,
+      to: null,
+      reason,
+      note: null,
+      by: 'op',
+    });
+    const entries = [entry(at(8, 30), 'planned'), entry(at(10), 'breakdown'), entry(at(11), 'material')];
+    const stops = findStops('press-1', states, planned, entries, { reasonAfterMs: 5 * MIN, askFor: ['OFF', 'FAULT'] }, at(18));
+    expect(pareto(stops, plannedIds).map((b) => [b.reason, b.ms / MIN, b.cumulative])).toEqual([
+      ['breakdown', 20, 20 / 120],
+      ['material', 10, 30 / 120],
+      ['planned', 40, 70 / 120],
+      ['_unasked', 50, 1],
+    ]);
   });
 });
