@@ -18,6 +18,22 @@ export function formatPct(ratio: number | null | undefined): string {
   return ratio === null || ratio === undefined || !Number.isFinite(ratio) ? '—' : `${Math.round(ratio * 100)}%`;
 }
 
+const counts = new Map<Lang, Intl.NumberFormat>();
+
+/**
+ * A count a person reads (parts, rejects, readings, images) grouped as both languages write it: 4,160, not 4160. One formatter per
+ * language, made on first use: a board or a table formats hundreds. No count is "—", never 0. CSV exports keep raw numbers.
+ */
+export function formatCount(value: number | null | undefined, lang: Lang): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  let f = counts.get(lang);
+  if (!f) {
+    f = new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { maximumFractionDigits: 0 });
+    counts.set(lang, f);
+  }
+  return f.format(value);
+}
+
 export function formatNumber(value: number | null | undefined, digits: number): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
 }

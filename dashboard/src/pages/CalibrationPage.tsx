@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { Async } from '../components/Async';
 import { Picker } from '../components/Picker';
+import { formatCount } from '../format';
 import { useFetched } from '../hooks';
 import { errorText, useI18n } from '../i18n';
 import { atLeast } from '../roles';
@@ -156,7 +157,10 @@ function Proposal({ me, view, onSaved }: { me: Me; view: CalibrationResponse; on
   return (
     <>
       <p>
-        {t('calib.readings', { count: view.total, resolution: t(view.resolution === 'raw' ? 'calib.raw' : 'calib.minute') })}
+        {t('calib.readings', {
+          count: formatCount(view.total, lang),
+          resolution: t(view.resolution === 'raw' ? 'calib.raw' : 'calib.minute'),
+        })}
         {' · '}
         {p.confidence === 'none' ? t('calib.none') : t(p.confidence === 'good' ? 'calib.goodConfidence' : 'calib.lowConfidence')}
       </p>

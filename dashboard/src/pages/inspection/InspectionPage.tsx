@@ -7,9 +7,10 @@ import { errorText, useI18n } from '../../i18n';
 import { atLeast } from '../../roles';
 import { href } from '../../router';
 import type { KitInfo, Me } from '../../types';
-import { TrialView } from './TrialView';
+import { countsText, TrialView } from './TrialView';
 import type { Stations, TrialDetail, TrialListBody } from './types';
 import './inspection.css';
+import { formatCount } from '../../format';
 
 export default function InspectionPage({ me, kit, id }: { me: Me; kit: KitInfo; id: string | null }) {
   if (id) return <TrialView me={me} kit={kit} id={id} />;
@@ -23,7 +24,7 @@ export default function InspectionPage({ me, kit, id }: { me: Me; kit: KitInfo; 
 }
 
 function TrialListPanel({ me }: { me: Me }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const trials = useFetched<TrialListBody>('api/inspection/trials');
   return (
     <section class="panel" aria-labelledby="inspection-trials">
@@ -41,7 +42,7 @@ function TrialListPanel({ me }: { me: Me }) {
                     <strong>{trial.name}</strong>
                   </a>
                   <span class={`trial-status status-${trial.status}`}>{t(`inspection.status.${trial.status}`)}</span>
-                  <span>{t('inspection.counts', trial.images)}</span>
+                  <span>{t('inspection.counts', countsText(trial.images, lang))}</span>
                   {trial.auroc !== null && <span>AUROC {trial.auroc.toFixed(3)}</span>}
                 </li>
               ))}
@@ -122,7 +123,12 @@ function StationsPanel() {
                 return (
                   <article class="station" key={station.id}>
                     <h3>{lang === 'en' && station.nameEn ? station.nameEn : station.name}</h3>
-                    <p class="station-counts">{t('inspection.today', { good: station.goodToday, reject: station.rejectToday })}</p>
+                    <p class="station-counts">
+                      {t('inspection.today', {
+                        good: formatCount(station.goodToday, lang),
+                        reject: formatCount(station.rejectToday, lang),
+                      })}
+                    </p>
                     {last ? (
                       <figure>
                         <img src={apiUrl(`api/inspection/stations/${station.id}/recent/${last.slot}`, { ts: last.ts })} alt={last.image} />

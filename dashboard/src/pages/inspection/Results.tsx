@@ -1,13 +1,14 @@
 /** A fitted trial's judgment: both methods side by side, the sensitivity control, the hardest cases, and every image. */
 import { useState } from 'preact/hooks';
 import { api, apiUrl } from '../../api';
+import { formatCount } from '../../format';
 import { errorText, useI18n } from '../../i18n';
 import type { Evaluation, TrialDetail, TrialImageInfo } from './types';
 
 type View = 'heatmap' | 'template' | 'image';
 
 export function Results({ trial, base, manager, onChange }: { trial: TrialDetail; base: string; manager: boolean; onChange: () => void }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [view, setView] = useState<View>('heatmap');
   const fit = trial.fit;
   const byId = new Map(trial.images.map((image) => [image.id, image]));
@@ -64,7 +65,7 @@ export function Results({ trial, base, manager, onChange }: { trial: TrialDetail
       {trial.images.length > 0 && (
         <section class="panel" aria-labelledby="inspection-images">
           <h2 id="inspection-images">
-            {t('inspection.images')} ({trial.images.length})
+            {t('inspection.images')} ({formatCount(trial.images.length, lang)})
           </h2>
           <fieldset class="view-switch">
             <legend class="visually-hidden">{t('inspection.show')}</legend>
@@ -176,7 +177,10 @@ function Sensitivity({ trial, base, onChange }: { trial: TrialDetail; base: stri
       </label>
       <p class="muted">{t('inspection.sensitivityHint')}</p>
       <p data-testid="sensitivity-preview">
-        {t('inspection.preview', { detected: `${detected} / ${defects.length}`, rejected: `${rejected} / ${good.length}` })}
+        {t('inspection.preview', {
+          detected: `${formatCount(detected, lang)} / ${formatCount(defects.length, lang)}`,
+          rejected: `${formatCount(rejected, lang)} / ${formatCount(good.length, lang)}`,
+        })}
       </p>
       <div class="actions">
         <button type="button" class="button primary" disabled={value === current} onClick={() => void save(value)}>

@@ -2,8 +2,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiUrl, upload } from '../../api';
 import { Async } from '../../components/Async';
+import { formatCount } from '../../format';
 import { useFetched } from '../../hooks';
-import { errorText, type MessageKey, useI18n } from '../../i18n';
+import { errorText, type Lang, type MessageKey, useI18n } from '../../i18n';
 import { atLeast } from '../../roles';
 import { href } from '../../router';
 import type { KitInfo, Me } from '../../types';
@@ -53,7 +54,7 @@ export function TrialView({ me, id }: { me: Me; kit: KitInfo; id: string }) {
                   {data.product} {data.camera && `· ${data.camera}`}
                 </p>
               )}
-              <p>{t('inspection.counts', countRoles(data))}</p>
+              <p>{t('inspection.counts', countsText(countRoles(data), lang))}</p>
               {data.progress && (
                 <div class="fit-progress" role="status" data-testid="fit-progress">
                   <progress max={1} value={data.progress.fraction} />
@@ -119,6 +120,13 @@ export function TrialView({ me, id }: { me: Me; kit: KitInfo; id: string }) {
     </>
   );
 }
+
+/** A trial's image counts by role, grouped for reading. */
+export const countsText = (counts: { ok: number; ng: number; test: number }, lang: Lang) => ({
+  ok: formatCount(counts.ok, lang),
+  ng: formatCount(counts.ng, lang),
+  test: formatCount(counts.test, lang),
+});
 
 function countRoles(trial: TrialDetail) {
   return {
@@ -215,12 +223,13 @@ function UploadPanel({ base, onDone }: { base: string; onDone: () => void }) {
       </form>
       {done !== null && (
         <p role="status">
-          <progress max={files.length} value={done} /> {t('inspection.uploading', { done, total: files.length })}
+          <progress max={files.length} value={done} />{' '}
+          {t('inspection.uploading', { done: formatCount(done, lang), total: formatCount(files.length, lang) })}
         </p>
       )}
       {outcome && (
         <div role="status" data-testid="upload-outcome">
-          <p class="form-ok">{t('inspection.uploaded', { added: outcome.added })}</p>
+          <p class="form-ok">{t('inspection.uploaded', { added: formatCount(outcome.added, lang) })}</p>
           {outcome.refused.length > 0 && (
             <div class="form-error">
               <p>{t('inspection.refused')}</p>

@@ -7,9 +7,9 @@ import { useState } from 'preact/hooks';
 import { useNow } from '../../clock';
 import { Async } from '../../components/Async';
 import { Picker } from '../../components/Picker';
-import { formatTime } from '../../format';
+import { formatCount, formatTime } from '../../format';
 import { useFetched } from '../../hooks';
-import { errorText, useI18n } from '../../i18n';
+import { errorText, type Lang, useI18n } from '../../i18n';
 import { mayEnterProduction } from '../../roles';
 import { href } from '../../router';
 import type { KitInfo, Me } from '../../types';
@@ -18,8 +18,9 @@ import './production.css';
 
 const REFRESH_MS = 30_000;
 
-/** A signed number as the board writes it: +5, −12, 0. */
-const signed = (n: number | null) => (n === null ? '—' : n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '0');
+/** A signed count as the board writes it: +5, −1,200, 0. */
+const signed = (n: number | null, lang: Lang) =>
+  n === null ? '—' : n > 0 ? `+${formatCount(n, lang)}` : n < 0 ? `−${formatCount(-n, lang)}` : '0';
 
 export default function BoardPage({ me, kit, id }: { me: Me; kit: KitInfo; id: string | null }) {
   const { t, name, lang } = useI18n();
@@ -85,7 +86,7 @@ export default function BoardPage({ me, kit, id }: { me: Me; kit: KitInfo; id: s
 }
 
 function BoardSummary({ rows }: { rows: BoardRow[] }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const last = rows.filter((r) => r.status !== 'upcoming').at(-1);
   const total = rows.at(-1)?.planCumulative ?? null;
   if (!last) return <p class="board-summary">{t('prod.board.notStarted')}</p>;
@@ -101,25 +102,25 @@ function BoardSummary({ rows }: { rows: BoardRow[] }) {
     gap === null
       ? t('prod.board.word.noData')
       : behind
-        ? t(partial ? 'prod.board.word.behindSeen' : 'prod.board.word.behind', { n: -gap })
+        ? t(partial ? 'prod.board.word.behindSeen' : 'prod.board.word.behind', { n: formatCount(-gap, lang) })
         : t(partial ? 'prod.board.word.onPlanSeen' : 'prod.board.word.onPlan');
   return (
     <div class={`board-summary ${gap === null ? 'status-noData' : behind ? 'status-behind' : 'status-onPlan'}`} data-testid="board-summary">
       <div>
         <span>{t(partial ? 'prod.board.planSeen' : 'prod.board.planSoFar')}</span>
-        <strong>{plan ?? '—'}</strong>
+        <strong>{formatCount(plan, lang)}</strong>
       </div>
       <div>
         <span>{t('prod.board.actualSoFar')}</span>
-        <strong>{actual ?? '—'}</strong>
+        <strong>{formatCount(actual, lang)}</strong>
       </div>
       <div>
         <span>{t('prod.board.gap')}</span>
-        <strong>{gap === null ? '—' : signed(gap)}</strong>
+        <strong>{signed(gap, lang)}</strong>
       </div>
       <p class="board-word">
         {word}
-        {total !== null && ` · ${t('prod.board.shiftPlan', { n: total })}`}
+        {total !== null && ` · ${t('prod.board.shiftPlan', { n: formatCount(total, lang) })}`}
       </p>
       {partial && <p class="board-note">{t('prod.board.incomplete')}</p>}
     </div>
@@ -165,19 +166,20 @@ function BoardTable({
                 {formatTime(r.from, timeZone, lang)}–{formatTime(r.to, timeZone, lang)}
                 {r.current && <span class="now-tag">{t('prod.board.now')}</span>}
               </th>
-              <td>{r.plan ?? '—'}</td>
-              <td class="big">{r.actual ?? '—'}</td>
+              <td>{formatCount(r.plan, lang)}</td>
+              <td class="big">{formatCount(r.actual, lang)}</td>
               <td class="gap">
-                {r.status !== 'upcoming' && r.gap !== null && <span class="big">{signed(r.gap)}</span>}
+                {r.status !== 'upcoming' && r.gap !== null && <span class="big">{signed(r.gap, lang)}</span>}
                 <span class="status-word">{t(`prod.board.status.${r.status}`)}</span>
               </td>
               <td class="cumulative">
                 {r.status === 'upcoming' ? (
-                  <small>{r.planCumulative ?? '—'}</small>
+                  <small>{formatCount(r.planCumulative, lang)}</small>
                 ) : (
                   <>
-                    {r.actualCumulative === null ? '—' : `${r.complete ? '' : '≥'}${r.actualCumulative}`} / {r.planCumulative ?? '—'}
-                    <small>{r.gapCumulative === null ? '' : `${r.complete ? '' : '≥'}${signed(r.gapCumulative)}`}</small>
+                    {r.actualCumulative === null ? '—' : `${r.complete ? '' : '≥'}${formatCount(r.actualCumulative, lang)}`} /{' '}
+                    {formatCount(r.planCumulative, lang)}
+                    <small>{r.gapCumulative === null ? '' : `${r.complete ? '' : '≥'}${signed(r.gapCumulative, lang)}`}</small>
                   </>
                 )}
               </td>
@@ -187,7 +189,7 @@ function BoardTable({
                     <li key={s.reason} style={{ borderLeftColor: reasonColor(settings, s.reason) }}>
                       {reasonName(settings, s.reason, lang, t)}{' '}
                       <span class="stop-minutes">
-                        {minutesOf(s.ms)}
+                        {minutesOf(s.ms, lang)}
                         {t('prod.minuteShort')}
                       </span>
                     </li>
@@ -208,7 +210,7 @@ function BoardTable({
                   />
                 ) : (
                   <span class="rejects">
-                    <span data-testid={`rejects-entered-${r.from}`}>{r.rejectsEntered ?? '—'}</span>
+                    <span data-testid={`rejects-entered-${r.from}`}>{formatCount(r.rejectsEntered, lang)}</span>
                     {may && (
                       <button type="button" class="button small" onClick={() => setEditing(r.from)} data-testid={`rejects-edit-${r.from}`}>
                         {t('prod.board.enter')}
@@ -219,7 +221,7 @@ function BoardTable({
                 {/* The station's NG beside the operator's count, never inside it: the two add up once in the quality figures. */}
                 {r.status !== 'upcoming' && r.inspection && r.inspection.judged > 0 && (
                   <small class="inspection-ng" data-testid={`inspection-ng-${r.from}`}>
-                    {t('prod.board.inspectionNg', { n: r.inspection.ng })}
+                    {t('prod.board.inspectionNg', { n: formatCount(r.inspection.ng, lang) })}
                   </small>
                 )}
               </td>
@@ -263,7 +265,7 @@ function RejectStepper({
       <button type="button" onClick={() => setCount(Math.max(0, count - 1))} aria-label={t('prod.board.less')}>
         −
       </button>
-      <output data-testid="rejects-count">{count}</output>
+      <output data-testid="rejects-count">{formatCount(count, lang)}</output>
       <button type="button" onClick={() => setCount(count + 1)} aria-label={t('prod.board.more')} data-testid="rejects-more">
         +
       </button>

@@ -1,6 +1,6 @@
 /** Parts per hour or day as bars; a period the counter was not seen in is a grey "no data" stub, never a bar of 0. */
 import { useRef, useState } from 'preact/hooks';
-import { formatTime, type TimeStyle } from '../../format';
+import { formatCount, formatTime, type TimeStyle } from '../../format';
 import { useWidth } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { GRID, INK, STATE_COLOR } from '../../palette';
@@ -23,7 +23,7 @@ export function CountBars({ counts, timeZone, style }: { counts: Counts; timeZon
   const labelEvery = Math.max(1, Math.ceil(56 / Math.max(1, step)));
   const chosen = picked === null ? undefined : rows[picked];
   const detail = (r: Counts['rows'][number]) =>
-    `${formatTime(r.from, timeZone, lang, style)}: ${r.parts === null ? t('prod.noData') : t('prod.parts', { n: r.parts })}` +
+    `${formatTime(r.from, timeZone, lang, style)}: ${r.parts === null ? t('prod.noData') : t('prod.parts', { n: formatCount(r.parts, lang) })}` +
     (r.cycle ? ` · ${t('prod.cycle', { median: (r.cycle.medianMs / 1000).toFixed(1), iqr: (r.cycle.iqrMs / 1000).toFixed(1) })}` : '');
   return (
     <div class="bar-chart" ref={box}>
@@ -44,7 +44,7 @@ export function CountBars({ counts, timeZone, style }: { counts: Counts; timeZon
             <g key={v}>
               <line x1={PAD.left} x2={width - PAD.right} y1={y(max * v)} y2={y(max * v)} stroke={GRID} />
               <text x={PAD.left - 6} y={y(max * v) + 4} text-anchor="end" fill={INK} font-size="12">
-                {Math.round(max * v)}
+                {formatCount(Math.round(max * v), lang)}
               </text>
             </g>
           ))}

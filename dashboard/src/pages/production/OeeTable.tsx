@@ -2,7 +2,7 @@
  * OEE rows with their three factors, worded for a manager: a factor without data says so instead of showing 0 %. Rows are
  * grouped under their machine's name (a heading row, not a column), so the figures keep their width on an upright tablet.
  */
-import { formatDuration, formatPct, formatTime } from '../../format';
+import { formatCount, formatDuration, formatPct, formatTime } from '../../format';
 import { useI18n } from '../../i18n';
 import type { KitInfo } from '../../types';
 import type { OeeRow, Settings } from './productionApi';
@@ -97,8 +97,8 @@ function OeeLine({ row: r, kit, counted }: { row: OeeRow; kit: KitInfo; counted:
           </td>
           <td class="oee-value">{r.oee === null ? '—' : formatPct(r.oee)}</td>
           <td>
-            {r.parts === null ? noData : r.parts}
-            {r.rejects ? <small class="cell-note">{t('prod.oee.rejects', { n: r.rejects })}</small> : null}
+            {r.parts === null ? noData : formatCount(r.parts, lang)}
+            {r.rejects ? <small class="cell-note">{t('prod.oee.rejects', { n: formatCount(r.rejects, lang) })}</small> : null}
           </td>
         </>
       ) : (

@@ -1,13 +1,14 @@
 /** The Pareto chart of stop time by reason: bars largest first, the running share as a line, the figures in a table below. */
 import { useRef } from 'preact/hooks';
+import { formatCount } from '../../format';
 import { useWidth } from '../../hooks';
-import { useI18n } from '../../i18n';
+import { type Lang, useI18n } from '../../i18n';
 import { GRID, INK } from '../../palette';
 import { minutesOf, type Pareto, reasonColor, reasonName, type Settings } from './productionApi';
 
 const HEIGHT = 240;
 /** Whole minutes, or tenths below ten minutes, where whole ones would all read 0 or 1; the axis's foot is a plain 0. */
-const axisMinutes = (ms: number) => (ms === 0 ? '0' : ms >= 600_000 ? String(minutesOf(ms)) : (ms / 60_000).toFixed(1));
+const axisMinutes = (ms: number, lang: Lang) => (ms === 0 ? '0' : ms >= 600_000 ? minutesOf(ms, lang) : (ms / 60_000).toFixed(1));
 const PAD = { left: 52, right: 44, top: 24, bottom: 56 };
 
 export function ParetoChart({ pareto, settings, testId }: { pareto: Pareto; settings: Settings | null; testId: string }) {
@@ -35,7 +36,7 @@ export function ParetoChart({ pareto, settings, testId }: { pareto: Pareto; sett
             <g key={v}>
               <line x1={PAD.left} x2={width - PAD.right} y1={yShare(v)} y2={yShare(v)} stroke={GRID} />
               <text x={PAD.left - 6} y={yShare(v) + 4} text-anchor="end" fill={INK} font-size="12">
-                {axisMinutes(max * v)}
+                {axisMinutes(max * v, lang)}
               </text>
               <text x={width - PAD.right + 6} y={yShare(v) + 4} fill={INK} font-size="12">
                 {v * 100}%
@@ -48,10 +49,10 @@ export function ParetoChart({ pareto, settings, testId }: { pareto: Pareto; sett
             const label = reasonName(settings, b.reason, lang, t);
             return (
               <g key={b.reason}>
-                <title>{`${label}: ${minutesOf(b.ms)} ${t('prod.minuteShort')}`}</title>
+                <title>{`${label}: ${minutesOf(b.ms, lang)} ${t('prod.minuteShort')}`}</title>
                 <rect x={x} y={y(b.ms)} width={barW} height={PAD.top + plotH - y(b.ms)} fill={reasonColor(settings, b.reason)} />
                 <text x={PAD.left + step * (i + 0.5)} y={y(b.ms) - 4} text-anchor="middle" fill={INK} font-size="12">
-                  {axisMinutes(b.ms)}
+                  {axisMinutes(b.ms, lang)}
                 </text>
                 <text x={PAD.left + step * (i + 0.5)} y={HEIGHT - PAD.bottom + 18} text-anchor="middle" fill={INK} font-size="13">
                   {label.length > 7 && step < 90 ? `${label.slice(0, 6)}…` : label}
@@ -82,8 +83,8 @@ export function ParetoChart({ pareto, settings, testId }: { pareto: Pareto; sett
                 <span class="swatch-inline" style={{ background: reasonColor(settings, b.reason) }} />
                 {reasonName(settings, b.reason, lang, t)}
               </th>
-              <td>{axisMinutes(b.ms)}</td>
-              <td>{b.stops}</td>
+              <td>{axisMinutes(b.ms, lang)}</td>
+              <td>{formatCount(b.stops, lang)}</td>
               <td>{Math.round(b.share * 100)}%</td>
               <td>{Math.round(b.cumulative * 100)}%</td>
             </tr>

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { useNow } from '../../clock';
 import { Async } from '../../components/Async';
 import { RangePicker } from '../../components/RangePicker';
-import { formatTime } from '../../format';
+import { formatCount, formatTime } from '../../format';
 import { useFetched } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { rangeStore, resolveRange } from '../../range';
@@ -129,14 +129,16 @@ function ReasonLogPanel({ kit, from, to, machine }: { kit: KitInfo; from: number
               </div>
               {l.entries.length > shown && (
                 <div class="log-more">
-                  <p data-testid="reason-log-count">{t('prod.log.shown', { shown, count: l.entries.length })}</p>
+                  <p data-testid="reason-log-count">
+                    {t('prod.log.shown', { shown: formatCount(shown, lang), count: formatCount(l.entries.length, lang) })}
+                  </p>
                   <button
                     type="button"
                     class="button secondary"
                     data-testid="reason-log-more"
                     onClick={() => setShown((n) => n + LOG_PAGE)}
                   >
-                    {t('prod.log.more', { count: Math.min(LOG_PAGE, l.entries.length - shown) })}
+                    {t('prod.log.more', { count: formatCount(Math.min(LOG_PAGE, l.entries.length - shown), lang) })}
                   </button>
                   <a href={href.export}>{t('prod.log.all')}</a>
                 </div>

@@ -1,7 +1,7 @@
 /** A machine's production on its page: parts and cycle time, OEE by shift, the Pareto of its stops, and the way to its board. */
 import { useState } from 'preact/hooks';
 import { Async } from '../../components/Async';
-import { formatTime } from '../../format';
+import { formatCount, formatTime } from '../../format';
 import { useFetched } from '../../hooks';
 import { useI18n } from '../../i18n';
 import { href } from '../../router';
@@ -65,7 +65,7 @@ export function ProductionPanels({ kit, machine, from, to }: { kit: KitInfo; mac
                     ))}
                   </div>
                   <p class="summary" data-testid="counts-total">
-                    {seen.length === 0 ? t('prod.noData') : t('prod.counts.total', { n: total })}
+                    {seen.length === 0 ? t('prod.noData') : t('prod.counts.total', { n: formatCount(total, lang) })}
                   </p>
                   <CountBars
                     counts={c}
@@ -90,11 +90,11 @@ export function ProductionPanels({ kit, machine, from, to }: { kit: KitInfo; mac
                               {formatTime(r.from, kit.timeZone, lang, by === 'day' ? 'date' : 'dateTime')}
                               {r.shift && ` ${shiftName(r.shift)}`}
                             </th>
-                            <td>{r.parts}</td>
+                            <td>{formatCount(r.parts, lang)}</td>
                             <td>{r.cycle ? `${(r.cycle.medianMs / 1000).toFixed(1)} s` : '—'}</td>
                             <td>
                               {r.cycle
-                                ? `${(r.cycle.p25Ms / 1000).toFixed(1)}–${(r.cycle.p75Ms / 1000).toFixed(1)} s (${t('prod.counts.cycles', { n: r.cycle.cycles })})`
+                                ? `${(r.cycle.p25Ms / 1000).toFixed(1)}–${(r.cycle.p75Ms / 1000).toFixed(1)} s (${t('prod.counts.cycles', { n: formatCount(r.cycle.cycles, lang) })})`
                                 : '—'}
                             </td>
                           </tr>

@@ -293,7 +293,7 @@ function TodaysStops({
                   <p class="stop-history-head">
                     {formatTime(stop.from, kit.timeZone, lang)}–
                     {stop.open ? t('prod.stillStopped') : formatTime(stop.to, kit.timeZone, lang)}{' '}
-                    <small>{t('prod.plannedMinutes', { m: minutesOf(stop.plannedMs) })}</small>
+                    <small>{t('prod.plannedMinutes', { m: minutesOf(stop.plannedMs, lang) })}</small>
                   </p>
                   <ul class="segments">
                     {stop.segments.map((segment) => {

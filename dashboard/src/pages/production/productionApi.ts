@@ -13,6 +13,7 @@ import type {
   StopListBody,
 } from '../../../../gateway/production/schemas';
 import { api } from '../../api';
+import { formatCount } from '../../format';
 import { useFetched } from '../../hooks';
 import type { Lang, Translate } from '../../i18n';
 
@@ -62,4 +63,5 @@ export const saveRejects = (body: { machine: string; hourFrom: number; count: nu
 export const saveReasonList = (reasons: Reason[]) => api.put<Settings>('api/production/reasons', { reasons });
 
 /** Whole minutes; a stop shorter than a minute reads "<1", not a stop of 0 minutes. */
-export const minutesOf = (ms: number) => (ms > 0 && ms < 60_000 ? '<1' : String(Math.round(ms / 60_000)));
+/** Whole minutes as a person reads them ("<1", "45", "1,320" for a month of stops). */
+export const minutesOf = (ms: number, lang: Lang) => (ms > 0 && ms < 60_000 ? '<1' : formatCount(Math.round(ms / 60_000), lang));
