@@ -3,6 +3,7 @@
  * from defective parts, with heat maps, next to the plain template comparison, and honest limits and next steps.
  */
 import type { KitConfig } from '../../config/schema.js';
+import { countText } from '../countText.js';
 import { type Figure, openReport } from '../report/layout.js';
 import { formatLocal } from '../utilization/timeZone.js';
 import type { Evaluation } from './evaluation.js';
@@ -69,10 +70,7 @@ export async function renderInspectionReport(trial: Trial, store: TrialStore, co
   );
   report.keyValues([
     ['特徴抽出ネットワーク', fit.backbone],
-    [
-      'メモリバンク',
-      `${fit.bankSize.toLocaleString('ja-JP')} パッチ（良品の全 ${fit.goodPatches.toLocaleString('ja-JP')} パッチから抽出）`,
-    ],
+    ['メモリバンク', `${countText(fit.bankSize)} パッチ（良品の全 ${countText(fit.goodPatches)} パッチから抽出）`],
     ['学習時間', `${(fit.durationMs / 1000).toFixed(1)} 秒`],
     ['モデルの大きさ', `${(fit.modelBytes / 1048576).toFixed(1)} MB`],
   ]);

@@ -2,6 +2,8 @@
  * Improvement candidates drawn from the trial's figures: each one names the machine or zone, the number behind it and a
  * first step a small factory can take. Rules of thumb, not a diagnosis: the report says so. Pure.
  */
+
+import { countText } from '../countText.js';
 import type { ReportLang } from './layout.js';
 import type { TrialFigures } from './trialFigures.js';
 
@@ -14,7 +16,7 @@ export interface Candidate {
 const HOUR = 3_600_000;
 const pct = (ratio: number) => `${Math.round(ratio * 100)} %`;
 const hours = (ms: number) => (ms / HOUR).toFixed(1);
-const yen = (value: number) => Math.round(value).toLocaleString('ja-JP');
+const yen = countText;
 
 /** Thresholds at which a figure is worth a line: a trial of a few weeks, a small shop. */
 const IDLE_SHARE = 0.2;
@@ -61,8 +63,8 @@ export function improvementCandidates(f: TrialFigures): Candidate[] {
       const money =
         e && e.kwh.idle > 0
           ? {
-              ja: `（待機中の推定電力 ${Math.round(e.kwh.idle)} kWh・約 ${yen(e.yen.idle)} 円）`,
-              en: ` (estimated ${Math.round(e.kwh.idle)} kWh, about ¥${yen(e.yen.idle)}, while idling)`,
+              ja: `（待機中の推定電力 ${countText(e.kwh.idle)} kWh・約 ${yen(e.yen.idle)} 円）`,
+              en: ` (estimated ${countText(e.kwh.idle)} kWh, about ¥${yen(e.yen.idle)}, while idling)`,
             }
           : { ja: '', en: '' };
       out.push({
@@ -106,8 +108,8 @@ export function improvementCandidates(f: TrialFigures): Candidate[] {
       out.push({
         weight: 35 + e.idleOutsidePlannedKwh / 10,
         text: {
-          ja: `${name.ja}：休憩・終業後などの計画時間外に待機のまま電力を使っていました（推定 ${Math.round(e.idleOutsidePlannedKwh)} kWh・約 ${yen(e.idleOutsidePlannedKwh * f.tariffYenPerKwh)} 円）。終業時・昼休みの電源断（油圧ポンプ・主電源）の手順を決めると削減できます。`,
-          en: `${name.en}: idling outside planned time (breaks, after hours) used an estimated ${Math.round(e.idleOutsidePlannedKwh)} kWh (about ¥${yen(e.idleOutsidePlannedKwh * f.tariffYenPerKwh)}). A switch-off routine at lunch and at the end of the day (hydraulic pump, main power) would save it.`,
+          ja: `${name.ja}：休憩・終業後などの計画時間外に待機のまま電力を使っていました（推定 ${countText(e.idleOutsidePlannedKwh)} kWh・約 ${yen(e.idleOutsidePlannedKwh * f.tariffYenPerKwh)} 円）。終業時・昼休みの電源断（油圧ポンプ・主電源）の手順を決めると削減できます。`,
+          en: `${name.en}: idling outside planned time (breaks, after hours) used an estimated ${countText(e.idleOutsidePlannedKwh)} kWh (about ¥${yen(e.idleOutsidePlannedKwh * f.tariffYenPerKwh)}). A switch-off routine at lunch and at the end of the day (hydraulic pump, main power) would save it.`,
         },
       });
     }

@@ -5,6 +5,7 @@
  */
 import { WBGT_LEVEL_LABELS, type WbgtLevel } from '../../edge/stages/wbgt.js';
 import { expandRules } from '../alarms/rules.js';
+import { countText } from '../countText.js';
 import { formatDate, localTime, weekday } from '../utilization/timeZone.js';
 import type { StateInterval, TimelineState, UtilizationRow } from '../utilization/utilization.js';
 import { barChart, legend, type TimelineRow, timelineStrips } from './charts.js';
@@ -58,7 +59,7 @@ export function writeTrialReport(f: TrialFigures, options: TrialReportOptions): 
     return `${date(ms)} ${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
   };
   const pct = (ratio: number | null) => pctText(ratio, L.noData);
-  const kwh = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')} kWh`;
+  const kwh = (v: number) => `${v < 10 ? v.toFixed(1) : countText(v)} kWh`;
 
   const doc = openReport({
     title: L.title,
@@ -168,7 +169,7 @@ export function writeTrialReport(f: TrialFigures, options: TrialReportOptions): 
       ],
       stacked: true,
       height: 120,
-      format: (v) => `${Math.round(v)}`,
+      format: countText,
     });
   }
   doc.note(L.formula);
@@ -282,7 +283,7 @@ function machineSection(doc: ReportLayout, m: MachineFigures, f: TrialFigures, L
       [
         L.energy,
         m.energy
-          ? `${Math.round(m.energy.kwh.total)} kWh${paren(`${L.idle} ${Math.round(m.energy.kwh.idle)} kWh, ${L.yen(m.energy.yen.idle)}`, lang)}`
+          ? `${countText(m.energy.kwh.total)} kWh${paren(`${L.idle} ${countText(m.energy.kwh.idle)} kWh, ${L.yen(m.energy.yen.idle)}`, lang)}`
           : L.digitalNoEnergy,
       ],
     ],

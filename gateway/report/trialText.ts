@@ -1,5 +1,6 @@
 /** The trial report's words in Japanese (the default) and English, and how it writes dates, hours, percentages and yen. */
 import type { WbgtLevel } from '../../edge/stages/wbgt.js';
+import { countText } from '../countText.js';
 import type { TimelineState } from '../utilization/utilization.js';
 import type { ReportLang } from './layout.js';
 
@@ -69,7 +70,7 @@ export const TEXT = {
     cost: '推定金額',
     idleCost: '待機分',
     kwhUnit: 'kWh',
-    yen: (v: number) => `${Math.round(v).toLocaleString('ja-JP')} 円`,
+    yen: (v: number) => `${countText(v)} 円`,
     environmentChapter: '作業環境（暑さ指数・湿度）',
     legalNote:
       '2025 年 6 月 1 日から、暑さ指数（WBGT）28 °C 以上または気温 31 °C 以上の環境で連続 1 時間以上または 1 日 4 時間を超えて作業が行われる場合、事業者には熱中症の報告体制の整備・対応手順の作成・周知が義務付けられました（労働安全衛生規則 第 612 条の 2）。',
@@ -176,7 +177,7 @@ export const TEXT = {
     cost: 'Est. cost',
     idleCost: 'Idle cost',
     kwhUnit: 'kWh',
-    yen: (v: number) => `¥${Math.round(v).toLocaleString('en-US')}`,
+    yen: (v: number) => `¥${countText(v)}`,
     environmentChapter: 'Working conditions (heat index, humidity)',
     legalNote:
       'Since 1 June 2025, where work goes on at WBGT 28 °C or above, or air 31 °C or above, for an hour at a stretch or more than 4 hours a day, the employer must have a reporting line for heat illness, written procedures, and make them known (Industrial Safety and Health Regulations, Art. 612-2).',

@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { ModbusBusConfig, ModbusDeviceConfig } from '../../../config/schema.js';
 import { Backoff } from '../../../edge/sources/backoff.js';
 import { createModbusBus, type ModbusBusStats, type ModbusDeviceStats } from '../../../edge/sources/modbus/index.js';
+import { countText } from '../../countText.js';
 import { text } from '../text.js';
 import { portErrorAction, portPathCheck } from './sensorNodes.js';
 import { type CheckResult, check } from './types.js';
@@ -67,14 +68,14 @@ function countsText(s: ModbusDeviceStats) {
   const garbled = (s.failures.crc ?? 0) + (s.failures.bad_frame ?? 0);
   const codes = Object.entries(s.exceptions);
   const exceptions = codes.reduce((sum, [, n]) => sum + n, 0);
-  const byCode = codes.map(([code, n]) => `${code}: ${n}`).join(', ');
+  const byCode = codes.map(([code, n]) => `${code}: ${countText(n)}`).join(', ');
   return {
     timeouts,
     garbled,
     exceptions,
     text: text(
-      `${s.polls} 回中 ${s.answered} 回応答、タイムアウト ${timeouts}、CRC・フレーム誤り ${garbled}、例外応答 ${exceptions}${byCode ? `（コード ${byCode}）` : ''}`,
-      `answered ${s.answered} of ${s.polls} polls; ${timeouts} timeouts, ${garbled} CRC or frame errors, ${exceptions} exception answers${byCode ? ` (code ${byCode})` : ''}`,
+      `${countText(s.polls)} 回中 ${countText(s.answered)} 回応答、タイムアウト ${countText(timeouts)}、CRC・フレーム誤り ${countText(garbled)}、例外応答 ${countText(exceptions)}${byCode ? `（コード ${byCode}）` : ''}`,
+      `answered ${countText(s.answered)} of ${countText(s.polls)} polls; ${countText(timeouts)} timeouts, ${countText(garbled)} CRC or frame errors, ${countText(exceptions)} exception answers${byCode ? ` (code ${byCode})` : ''}`,
     ),
   };
 }
