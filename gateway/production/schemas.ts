@@ -1,6 +1,6 @@
 /** The production API's shapes (stop reasons, counts, the board, OEE): one TypeBox schema each, for validation, types and OpenAPI. */
 import { type Static, Type as T } from '@sinclair/typebox';
-import { StopReason } from '../../config/productionSchema.js';
+import { STOP_STATES, StopReason } from '../../config/productionSchema.js';
 import { RangeQuery } from '../http/schemas.js';
 
 const Ms = T.Integer({ description: 'ms since the epoch, UTC' });
@@ -21,6 +21,9 @@ export const ProductionSettings = T.Object({
       planPerHour: T.Union([T.Number(), T.Null()], { description: 'parts per planned hour, from the target; null: no plan' }),
       idealCycleMs: T.Union([T.Number(), T.Null()]),
       inspectionStation: T.Union([T.String(), T.Null()]),
+      askReasonFor: T.Array(T.Union(STOP_STATES.map((s) => T.Literal(s))), {
+        description: 'the stop states whose stops ask the operator for a reason (the kit file’s default: all three); []: never asked',
+      }),
     }),
   ),
 });

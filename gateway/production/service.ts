@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { StopReasonConfig } from '../../config/productionSchema.js';
+import { STOP_STATES, type StopReasonConfig } from '../../config/productionSchema.js';
 import type { KitConfig } from '../../config/schema.js';
 import { topics } from '../../edge/mqtt/topics.js';
 import type { Principal } from '../auth/principal.js';
@@ -295,6 +295,7 @@ export function createProductionService(options: ProductionServiceOptions) {
             planPerHour: rate === null ? null : rate * HOUR,
             idealCycleMs: idealCycleMs(p),
             inspectionStation: p.inspectionStation ?? null,
+            askReasonFor: [...(p.askReasonFor ?? STOP_STATES)],
           };
         }),
       };

@@ -88,8 +88,16 @@ interface Operation {
 const config = parseKitConfig({
   kit: { id: 'k1', site: 'openapi' },
   sources: { serial: [{ id: 'n1', path: '/dev/null' }] },
-  machines: [{ id: 'm1', name: 'M1', source: { node: 'n1', channel: 'ct1' }, thresholds: { idleAbove: 0.5, runAbove: 4 } }],
-  production: { machines: [{ machine: 'm1', counter: { source: { node: 'n1', channel: 'cnt1' } }, target: { perHour: 60 } }] },
+  machines: [
+    { id: 'm1', name: 'M1', source: { node: 'n1', channel: 'ct1' }, thresholds: { idleAbove: 0.5, runAbove: 4 } },
+    { id: 'compressor', name: 'Compressor', source: { node: 'n1', channel: 'ct2' }, thresholds: { idleAbove: 0.5, runAbove: 4 } },
+  ],
+  production: {
+    machines: [
+      { machine: 'm1', counter: { source: { node: 'n1', channel: 'cnt1' } }, target: { perHour: 60 } },
+      { machine: 'compressor', askReasonFor: ['OFF', 'FAULT'] },
+    ],
+  },
 });
 const dir = tempDir('openapi');
 let app: FastifyInstance;
@@ -150,6 +158,17 @@ describe('the OpenAPI document lists every production route as the kit serves it
     if (route.query || route.body) {
       expect(op.responses['400']?.content?.['application/json']?.schema.required).toEqual(['code', 'message', 'messageJa']);
     }
+  });
+
+  it('documents and answers which stops each machine asks a reason for (askReasonFor), the default spelled out', async () => {
+    const route = PRODUCTION[0] as Documented;
+    const machine = operation(route).responses['200']?.content?.['application/json']?.schema.properties.machines.items;
+    expect(machine.required).toContain('askReasonFor');
+    expect(machine.properties.askReasonFor.items.anyOf.map((s: Json) => s.const ?? s.enum?.[0]).sort()).toEqual(['FAULT', 'IDLE', 'OFF']);
+    const answered = await send(route, 'viewer');
+    expect(matchesDocument(route, answered)).toBe(true);
+    const asked = Object.fromEntries(answered.json().machines.map((m: Json) => [m.machine, m.askReasonFor]));
+    expect(asked).toEqual({ m1: ['OFF', 'IDLE', 'FAULT'], compressor: ['OFF', 'FAULT'] });
   });
 
   it('documents "no data" as null, not 0, in the board and OEE figures', () => {
