@@ -44,6 +44,8 @@ beforeAll(async () => {
       production: {
         reasonAfterMinutes: 0.05,
         machines: [
+          // Asked about its stops, not its idling (a compressor's way): the stops page says so.
+          { machine: 'm1', askReasonFor: ['OFF', 'FAULT'] },
           {
             machine: 'm3',
             counter: { source: { node: 'node-a', channel: 'cnt1' } },
@@ -230,6 +232,10 @@ describe('stop reasons, the board and OEE in headless Chromium on a 768×1024 ta
             expect(await page.getByTestId('oee-machine-m1').getByTestId('oee-planned-stops').count(), where).toBe(0);
           }
           expect(await page.locator('html').getAttribute('lang')).toBe(lang);
+          if (name === 'stops')
+            expect(await page.getByTestId('stops-asks').textContent(), where).toContain(
+              lang === 'ja' ? '停止 / 異常停止（計画時間内 0.05 分以上）' : 'Off / Fault stop (from 0.05 min',
+            );
           // A gloved operator cannot pan a page sideways: nothing may be wider than the screen, and no table may hide its
           // last columns (the board's rejects, the OEE) behind a sideways scroll of its own.
           const [scroll, client] = await page.locator('html').evaluate((html) => [html.scrollWidth, html.clientWidth]);

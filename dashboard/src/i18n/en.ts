@@ -403,6 +403,8 @@ export const en: Record<MessageKey, string> = {
   'prod.stops.none': 'No stop is waiting for a reason.',
   'prod.stops.today': 'Today’s stops and their reasons',
   'prod.stops.noneToday': 'No stop in planned time today.',
+  'prod.stops.asks': 'This machine asks a reason for: {states} (from {m} min of planned time)',
+  'prod.stops.asksNone': 'This machine never asks for a stop reason.',
   'prod.stops.plannedPart': '{d} in planned time',
   'prod.stillStopped': 'still stopped',
   'prod.giveReason': 'Give reason',

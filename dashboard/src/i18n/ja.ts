@@ -399,6 +399,8 @@ export const ja = {
   'prod.stops.none': '入力待ちの停止はありません。',
   'prod.stops.today': '今日の停止と理由',
   'prod.stops.noneToday': '今日は計画時間内の停止がありません。',
+  'prod.stops.asks': 'この設備で理由を求める停止：{states}（計画時間内 {m} 分以上）',
+  'prod.stops.asksNone': 'この設備の停止には理由を求めません。',
   'prod.stops.plannedPart': '計画時間内 {d}',
   'prod.stillStopped': '停止中',
   'prod.giveReason': '理由を入力',

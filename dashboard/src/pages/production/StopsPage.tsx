@@ -282,6 +282,7 @@ function TodaysStops({
   return (
     <section class="panel" aria-labelledby="stops-today" data-testid="stops-today">
       <h2 id="stops-today">{t('prod.stops.today')}</h2>
+      <AskedStates machine={machine} settings={settings} />
       <Async fetched={stops}>
         {(list) =>
           list.stops.length === 0 ? (
@@ -338,5 +339,19 @@ function TodaysStops({
         }
       </Async>
     </section>
+  );
+}
+
+/** Which stops of the machine ask for a reason (askReasonFor): why a compressor's idling, say, is never asked about. */
+function AskedStates({ machine, settings }: { machine: string; settings: Settings }) {
+  const { t } = useI18n();
+  // A machine without a production entry is asked about every stop, as the kit's default is.
+  const states = settings.machines.find((m) => m.machine === machine)?.askReasonFor ?? (['OFF', 'IDLE', 'FAULT'] as const);
+  return (
+    <p class="muted" data-testid="stops-asks">
+      {states.length === 0
+        ? t('prod.stops.asksNone')
+        : t('prod.stops.asks', { states: states.map((s) => t(`state.${s}`)).join(' / '), m: settings.reasonAfterMinutes })}
+    </p>
   );
 }
