@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKitConfig } from '../../config/load.js';
 import type { AlarmBody } from '../../gateway/http/schemas.js';
@@ -35,6 +35,14 @@ async function signIn(name: keyof typeof VIEWPORTS): Promise<Page> {
   await page.getByTestId('login-submit').click();
   await page.getByTestId('machine-lathe-1').waitFor();
   return page;
+}
+
+/** Counts of a thousand and more shown grouped (4,160) and none ungrouped: no run of four digits anywhere in the element. */
+async function expectGrouped(element: Locator): Promise<void> {
+  await element.waitFor();
+  const text = (await element.textContent()) ?? '';
+  expect(text, text).toMatch(/\d,\d{3}/);
+  expect(text, text).not.toMatch(/\d{4}/);
 }
 
 function alarm(n: number, severity: AlarmBody['severity']): AlarmBody {
@@ -195,7 +203,7 @@ describe('the demo kit in Chromium', () => {
     const logRows = page.getByTestId('reason-log').locator('tbody tr');
     await waitFor('the reason log', async () => (await logRows.count()) > 0, 30_000);
     expect(await logRows.count()).toBe(50);
-    const total = Number((await page.getByTestId('reason-log-count').textContent())?.match(/全 (\d+) 件/)?.[1]);
+    const total = Number((await page.getByTestId('reason-log-count').textContent())?.match(/全 ([\d,]+) 件/)?.[1]?.replaceAll(',', ''));
     expect(total).toBeGreaterThan(100);
     await page.getByTestId('reason-log-more').click();
     expect(await logRows.count()).toBe(100);
@@ -214,6 +222,8 @@ describe('the demo kit in Chromium', () => {
     }
     await press.first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, 'demo-week-oee-1280x800.png') });
+    // A day of the press is thousands of parts: read as 4,160, as the floor writes them, never 4160.
+    await expectGrouped(page.getByTestId('oee-machine-press-1'));
 
     await page.goto(`${origin}/#/board/press-1`);
     await page.getByTestId('board').waitFor();
@@ -224,6 +234,16 @@ describe('the demo kit in Chromium', () => {
     await waitFor('a past shift on the board', async () => (await rows.count()) >= 9 && (await notDone.count()) === 0, 30_000);
     expect(await page.getByTestId('board').textContent()).toMatch(/段取り|材料待ち|品質確認/);
     await page.screenshot({ path: join(SHOTS, 'demo-board-past-shift-1280x800.png'), fullPage: true });
+    // The shift's plan and running totals are thousands of parts, on the wall tablet upright as on a desk.
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await expectGrouped(page.getByTestId('board-summary'));
+    await expectGrouped(page.getByTestId('board'));
+    await page.screenshot({ path: join(SHOTS, 'demo-board-past-shift-768x1024.png'), fullPage: true });
+    await page.goto(`${origin}/#/machine/press-1`);
+    await page.getByRole('button', { name: '7日', exact: true }).click();
+    await expectGrouped(page.getByTestId('counts-total'));
+    await page.getByTestId('counts-total').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'demo-machine-counts-768x1024.png') });
     await page.context().close();
   });
 
