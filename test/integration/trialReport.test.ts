@@ -130,6 +130,8 @@ describe('minotake report', () => {
       expect(text, words).toContain(words);
     }
     for (const [i, page] of pages.entries()) expect(page).toContain(`${i + 1} / ${pages.length} ページ`);
+    // Money and energy as the reader writes them: 12,400 円, never 12400 円.
+    expect(text).not.toMatch(/\d{4} ?(円|kWh)/);
 
     // The summary's 稼働率 of each machine is the store's over the same days. The live demo runs on while the report is
     // made, so it is compared with the store's figure as of just before and just after.
@@ -191,6 +193,7 @@ describe('minotake report', () => {
     const text = pdfText(readFileSync(out), dir.path).join('\n');
     expect(text).toContain('IoT monitoring trial report');
     expect(text).toContain('Energy estimate (with what idling wastes)');
+    expect(text).not.toMatch(/¥\d{4}|\d{4} kWh/);
     expect(text).toContain('no data');
 
     const bad = await report(['--from', '2025-02-30']);
