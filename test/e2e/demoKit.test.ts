@@ -40,7 +40,8 @@ async function signIn(name: keyof typeof VIEWPORTS): Promise<Page> {
 /** Counts of a thousand and more shown grouped (4,160) and none ungrouped: no run of four digits anywhere in the element. */
 async function expectGrouped(element: Locator): Promise<void> {
   await element.waitFor();
-  // innerText, not textContent: the cells as separate words, so one cell's 14 and the next's 11/26 do not run together.
+  // Playwright's innerText, not textContent: the cells as separate words, so one cell's 14 and the next's 11/26 do not run together.
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, cell by cell, is what the check is about.
   const text = await element.innerText();
   expect(text, text).toMatch(/\d,\d{3}/);
   expect(text, text).not.toMatch(/\d{4}/);
