@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, apiUrl } from '../../api';
 import { Async } from '../../components/Async';
 import { useFetched } from '../../hooks';
+import { formatCount } from '../../format';
 import { errorText, useI18n } from '../../i18n';
 import { atLeast } from '../../roles';
 import { href } from '../../router';
@@ -10,7 +11,6 @@ import type { KitInfo, Me } from '../../types';
 import { countsText, TrialView } from './TrialView';
 import type { Stations, TrialDetail, TrialListBody } from './types';
 import './inspection.css';
-import { formatCount } from '../../format';
 
 export default function InspectionPage({ me, kit, id }: { me: Me; kit: KitInfo; id: string | null }) {
   if (id) return <TrialView me={me} kit={kit} id={id} />;
