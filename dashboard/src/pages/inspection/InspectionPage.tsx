@@ -2,8 +2,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiUrl } from '../../api';
 import { Async } from '../../components/Async';
-import { useFetched } from '../../hooks';
 import { formatCount } from '../../format';
+import { useFetched } from '../../hooks';
 import { errorText, useI18n } from '../../i18n';
 import { atLeast } from '../../roles';
 import { href } from '../../router';
