@@ -13,12 +13,12 @@ import { cycleStats, partsRow } from '../../gateway/production/counts.js';
 import { idealCycleMs, type OeeRow, oeeByDay, oeeByShift } from '../../gateway/production/oee.js';
 import { planRatePerMs, shiftBoard, shiftOccurrences } from '../../gateway/production/plan.js';
 import { machineRecord, type RejectEntry } from '../../gateway/production/record.js';
-import { pareto, plannedReasonIds, type ReasonEntry } from '../../gateway/production/stops.js';
+import { pareto, plannedReasonIds, type ReasonEntry, stopSettingsOf } from '../../gateway/production/stops.js';
 import { plannedIntervals } from '../../gateway/utilization/calendar.js';
 import { withNoData } from '../../gateway/utilization/coverage.js';
 import { buildTimeline, toMachineState } from '../../gateway/utilization/timeline.js';
 import { formatDate, localDate } from '../../gateway/utilization/timeZone.js';
-import { windows } from '../../gateway/utilization/utilization.js';
+import { utilizationRows, windows } from '../../gateway/utilization/utilization.js';
 
 const root = new URL('./production/', import.meta.url);
 type Line = Record<string, unknown>;
@@ -153,7 +153,7 @@ function replayDay(name: string) {
     reasons,
     rejects,
     inspection: null,
-    stopSettings: { reasonAfterMs: config.production.reasonAfterMinutes * 60_000 },
+    stopSettings: stopSettingsOf(config.production, entry.machine),
   });
   const dayOf = (t: number) => formatDate(localDate(t, tz));
   const ideal = idealCycleMs(entry);
@@ -169,6 +169,7 @@ function replayDay(name: string) {
     offMin: minutes(row.offMs),
     unknownMin: minutes(row.unknownMs),
     noDataMin: minutes(row.noDataMs),
+    plannedStopMin: minutes(row.plannedStopMs),
     parts: row.parts,
     rejects: row.rejects,
     good: row.good,
@@ -182,6 +183,16 @@ function replayDay(name: string) {
   return {
     oeeByShift: oeeByShift(record, ideal, plannedReasons).map(oee),
     oeeByDay: oeeByDay(record, ideal, plannedReasons, tz, dayOf).map(oee),
+    // 稼働率 beside availability: planned stops stay in its denominator.
+    utilizationByShift: utilizationRows({ states, planned, by: 'shift', timeZone: tz, from, to: end }).map((row) => ({
+      shift: row.shift,
+      from: clock(row.from),
+      to: clock(row.to),
+      plannedMin: minutes(row.plannedMs),
+      runMin: minutes(row.runMs),
+      noDataMin: minutes(row.noDataMs),
+      utilization: ratio(row.utilization),
+    })),
     boards: shiftOccurrences(planned).map((shift) => ({
       shift: shift.shift,
       day: shift.day,
