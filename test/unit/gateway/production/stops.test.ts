@@ -5,6 +5,18 @@ import { findStops, pareto, plannedReasonIds, reasonWaitMs, stopSettingsOf } fro
 const MIN = 60_000;
 const at = (hh: number, mm = 0) => Date.UTC(2025, 5, 2, hh, mm);
 const planned = [{ from: at(8, 30), to: at(17, 30), shift: 'day', day: '2025-06-02' }];
+/** A reason an operator gave, `after` the press's stop that began at stopFrom, for the whole stop. */
+const reasonEntry = (id: string, stopFrom: number, reason: string, after: number) => ({
+  id,
+  machine: 'press-1',
+  at: stopFrom + after,
+  stopFrom,
+  from: stopFrom,
+  to: null,
+  reason,
+  note: null,
+  by: 'op',
+});
 
 describe('findStops', () => {
   it('a fault stop (a signal tower red lamp) and the stop beside it are one stop that asks for a reason', () => {
@@ -26,19 +38,8 @@ describe('findStops', () => {
       { state: 'OFF' as const, from: at(8, 30), to: at(8, 50) },
       { state: 'RUN' as const, from: at(8, 50), to: at(17, 30) },
     ];
-    const entry = (id: string, stopFrom: number, reason: string) => ({
-      id,
-      machine: 'press-1',
-      at: stopFrom + 10 * MIN,
-      stopFrom,
-      from: stopFrom,
-      to: null,
-      reason,
-      note: null,
-      by: 'op',
-    });
     // One reason for yesterday afternoon's stop (to its end), one for the stop that ran into this morning.
-    const entries = [entry('a', yesterday(16), 'quality'), entry('b', yesterday(17, 40), 'setup')];
+    const entries = [reasonEntry('a', yesterday(16), 'quality', 10 * MIN), reasonEntry('b', yesterday(17, 40), 'setup', 10 * MIN)];
     const [stop] = findStops('press-1', states, planned, entries, { reasonAfterMs: 5 * MIN }, at(18), yesterday(17, 40));
     expect(stop).toMatchObject({ from: yesterday(17, 40), to: at(8, 50), plannedMs: 20 * MIN, needsReason: false });
     expect(stop?.segments.filter((g) => g.plannedMs > 0).map((g) => g.reason)).toEqual(['setup']);
@@ -177,18 +178,11 @@ machines: [{ id: press-1, name: プレス, source: { gpio: a } }]
       { state: 'IDLE' as const, from: at(13), to: at(13, 50) },
       { state: 'RUN' as const, from: at(13, 50), to: at(17, 30) },
     ];
-    const entry = (stopFrom: number, reason: string) => ({
-      id: reason,
-      machine: 'press-1',
-      at: stopFrom + 30 * MIN,
-      stopFrom,
-      from: stopFrom,
-      to: null,
-      reason,
-      note: null,
-      by: 'op',
-    });
-    const entries = [entry(at(8, 30), 'planned'), entry(at(10), 'breakdown'), entry(at(11), 'material')];
+    const entries = [
+      reasonEntry('planned', at(8, 30), 'planned', 30 * MIN),
+      reasonEntry('breakdown', at(10), 'breakdown', 30 * MIN),
+      reasonEntry('material', at(11), 'material', 30 * MIN),
+    ];
     const stops = findStops('press-1', states, planned, entries, { reasonAfterMs: 5 * MIN, askFor: ['OFF', 'FAULT'] }, at(18));
     expect(pareto(stops, plannedIds).map((b) => [b.reason, b.ms / MIN, b.cumulative])).toEqual([
       ['breakdown', 20, 20 / 120],
