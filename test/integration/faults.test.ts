@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { topics } from '../../edge/mqtt/topics.js';
 import { call, signIn } from '../helpers/http.js';
 import { KIT, PASSWORDS, sentReadings, startSimulatedNode, startTestKit, storedReadings, testConfig } from '../helpers/kit.js';
-import { startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
+import { startTestInfluxd, stopProcess, tempDir, waitFor } from '../helpers/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -85,9 +85,7 @@ describe('faults: nothing lost when a part goes away', () => {
       return child;
     };
     let gateway = await startGateway();
-    cleanups.push(() => {
-      gateway.kill('SIGTERM');
-    });
+    cleanups.push(() => stopProcess(gateway));
 
     const rate = 50;
     node.start({ linesPerSecond: rate, maxLines: 650 });

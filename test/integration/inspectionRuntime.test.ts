@@ -22,7 +22,7 @@ import { CLI } from '../helpers/cli.js';
 import { call, signIn } from '../helpers/http.js';
 import { KIT, PASSWORDS, startTestKit } from '../helpers/kit.js';
 import { testLog } from '../helpers/log.js';
-import { mosquitto, requireCommand, tempDir, waitFor } from '../helpers/services.js';
+import { mosquitto, requireCommand, stopProcess, tempDir, waitFor } from '../helpers/services.js';
 
 const TRACE = join(import.meta.dirname, '..', 'helpers', 'moduleTrace.mjs');
 /** What only the runtime needs: the ML runtime, the backbone's package, the image decoders, the zip reader, the PDF stack. */
@@ -103,12 +103,7 @@ describe('a kit that has not inspected anything', () => {
     kit.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    cleanups.push(async () => {
-      if (kit.exitCode !== null) return;
-      const exited = new Promise((resolve) => kit.once('exit', resolve));
-      kit.kill('SIGTERM');
-      await exited;
-    });
+    cleanups.push(() => stopProcess(kit));
     const kitPid = kit.pid as number;
     const run = await waitFor('the kit to start', () => readRunInfo(join(dir.path, 'var')), 60_000);
     const base = `http://127.0.0.1:${run.httpPort}/`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { freePort } from '../../gateway/storage/managedInfluxd.js';
-import { tempDir, waitFor } from '../helpers/services.js';
+import { stopProcess, tempDir, waitFor } from '../helpers/services.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -80,10 +80,7 @@ describe('modules a kit does not use are not loaded', () => {
       stdio: 'ignore',
       env: { ...process.env, MODULE_LIST: list, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
     });
-    cleanups.push(() => {
-      kit.kill('SIGTERM');
-      return new Promise((r) => (kit.exitCode === null ? kit.once('exit', r) : r(null)));
-    });
+    cleanups.push(() => stopProcess(kit));
 
     await waitFor(
       'the kit serving its dashboard',

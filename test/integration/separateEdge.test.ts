@@ -7,7 +7,7 @@ import { startKit } from '../../gateway/kit.js';
 import { freePort } from '../../gateway/storage/managedInfluxd.js';
 import { PASSWORDS, sentReadings, startSimulatedNode, storedReadings, testConfig } from '../helpers/kit.js';
 import { testLog } from '../helpers/log.js';
-import { startTestInfluxd, tempDir, waitFor } from '../helpers/services.js';
+import { startTestInfluxd, stopProcess, tempDir, waitFor } from '../helpers/services.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -40,9 +40,7 @@ describe('the edge on its own device (a Pi Zero next to the machines)', () => {
       stdio: 'ignore',
       env: { ...process.env, LOG_LEVEL: 'warn' },
     });
-    cleanups.push(() => {
-      edge.kill('SIGTERM');
-    });
+    cleanups.push(() => stopProcess(edge));
 
     await waitFor('the edge connected', () => kit.live.snapshot().kitOnline, 20_000);
     node.start({ linesPerSecond: 40, maxLines: 120 });
