@@ -98,7 +98,7 @@ export async function demoBackfillBench(dir: string): Promise<void> {
   const rounds = Number(process.env.DEMO_FILL_ROUNDS ?? 1);
   let last: FillRun | undefined;
   for (let round = 0; round < rounds; round++) {
-    // Alternating, baseline first in odd rounds, so that neither build always has the quieter machine.
+    // Alternating, the baseline first every other round, so that neither build always has the quieter machine.
     const order = baseline ? (round % 2 === 0 ? [HERE, baseline] : [baseline, HERE]) : [HERE];
     for (const checkout of order) {
       const run = await fillOnce(dir, checkout, now);
