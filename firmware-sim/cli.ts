@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { historyLines } from './history.js';
 import { localClockToMs, localDayIndex, parseClockTime } from './localTime.js';
 import { SimNode } from './node.js';
+import { printHistory } from './printHistory.js';
 import { openPtyPair, type PtyPair } from './ptyPair.js';
 import { calendarFromObject, ID_PATTERN, listScenarios, loadScenario, type Scenario } from './scenario.js';
 import { startWifiNode } from './wifi/wifiNode.js';
@@ -249,16 +250,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       scenario = { ...scenario, calendar: calendarFromObject(data, '--calendar') };
     }
     if (options.history !== null) {
-      // Written in large chunks: a week at a 10 s step is some 120,000 lines.
-      let chunk = '';
-      for (const { ms, line } of historyLines(scenario, options.history.from, options.history.to, options.stepS * 1000)) {
-        chunk += `${ms} ${line}\n`;
-        if (chunk.length >= 65536) {
-          io.out(chunk);
-          chunk = '';
-        }
-      }
-      io.out(chunk);
+      // A week at a 10 s step is some 120,000 lines, printed as fast as the kit takes them.
+      const lines = historyLines(scenario, options.history.from, options.history.to, options.stepS * 1000);
+      await printHistory(
+        (function* () {
+          for (const { ms, line } of lines) yield `${ms} ${line}`;
+        })(),
+      );
       return 0;
     }
     const startAt = options.startAt === null ? undefined : resolveStartAt(options.startAt, scenario, Date.now());
