@@ -35,6 +35,8 @@ interface FillRun {
   hwm: number;
   /** The fill process's RSS sampled from /proc/<pid>/status every 200 ms during the fill. */
   samples: number[];
+  /** The highest sampled RSS of the simulator the fill reads (its child process), which the first start runs beside the kit. */
+  simulatorPeak: number;
 }
 
 const rssOf = (pid: number) => {
@@ -42,6 +44,15 @@ const rssOf = (pid: number) => {
     return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
   } catch {
     return Number.NaN;
+  }
+};
+/** The RSS of a process's children together (the simulator replaying the week), from /proc. */
+const childrenRss = (pid: number) => {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.reduce((sum, child) => sum + (rssOf(Number(child)) || 0), 0);
+  } catch {
+    return 0;
   }
 };
 
@@ -65,12 +76,16 @@ async function fillOnce(dir: string, checkout: string, now: number): Promise<Fil
       out += chunk.toString();
     });
     const samples: number[] = [];
-    const sampler = setInterval(() => samples.push(rssOf(child.pid as number)), 200);
+    let simulatorPeak = 0;
+    const sampler = setInterval(() => {
+      samples.push(rssOf(child.pid as number));
+      simulatorPeak = Math.max(simulatorPeak, childrenRss(child.pid as number));
+    }, 200);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearInterval(sampler);
     if (code !== 0) throw new Error(`demo fill of ${checkout} failed (exit ${code})`);
     const result = JSON.parse(out.trim().split('\n').at(-1) as string) as Omit<FillRun, 'samples'>;
-    return { ...result, samples: samples.filter(Number.isFinite) };
+    return { ...result, samples: samples.filter(Number.isFinite), simulatorPeak };
   } finally {
     await influxd.stop();
     rmSync(base, { recursive: true, force: true });
@@ -89,6 +104,7 @@ function reportFill(label: string, run: FillRun): void {
     `${mb(run.hwm)} / ${mb(percentile(run.samples, 50))}`,
     `+${mb(run.hwm - run.rssBefore)} peak over ${mb(run.rssBefore)} before the fill; median of ${run.samples.length} samples, 200 ms`,
   );
+  report('  … simulator process RSS: peak', mb(run.simulatorPeak), 'sampled every 200 ms; a process of its own beside the kit');
   if (run.hwmBefore > run.rssBefore && run.hwm === run.hwmBefore) report('  … (the peak was before the fill)', '', '');
 }
 
